@@ -1,0 +1,65 @@
+// Command tracecalld is the tracecall appliance daemon: it answers the hotline on
+// its lines, runs the IVR, keeps call records and trace data in its store, and
+// serves the API on a TCP address and a unix socket.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	_ "time/tzdata" // Asia/Shanghai without the system's zoneinfo
+)
+
+// args are the command-line flags: paths and overrides only; the rest is config.
+type args struct {
+	config   string
+	data     string
+	http     string
+	demo     bool
+	logLevel string
+}
+
+func parseArgs(argv []string) (args, error) {
+	var a args
+	fs := flag.NewFlagSet("tracecalld", flag.ContinueOnError)
+	fs.StringVar(&a.config, "config", "/etc/tracecall/tracecall.toml", "configuration `file` (TOML)")
+	fs.StringVar(&a.data, "data", "/var/lib/tracecall", "data `directory`: store, api-token, socket, prompts")
+	fs.StringVar(&a.http, "http", "127.0.0.1:8080", "HTTP API listen `address` (empty to disable)")
+	fs.BoolVar(&a.demo, "demo", false, "simulated lines, and demo trace data when the store is empty")
+	fs.StringVar(&a.logLevel, "log-level", "info", "log `level`: debug, info, warn, error")
+	if err := fs.Parse(argv); err != nil {
+		return a, err
+	}
+	if fs.NArg() > 0 {
+		return a, fmt.Errorf("unexpected arguments: %v", fs.Args())
+	}
+	return a, nil
+}
+
+func main() {
+	a, err := parseArgs(os.Args[1:])
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "tracecalld:", err)
+		os.Exit(2)
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(a.logLevel)); err != nil {
+		fmt.Fprintln(os.Stderr, "tracecalld: -log-level:", err)
+		os.Exit(2)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	if err := run(ctx, a, log); err != nil {
+		log.Error("tracecalld stopped", "err", err)
+		os.Exit(1)
+	}
+}

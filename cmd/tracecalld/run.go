@@ -1,0 +1,309 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-systemd/v22/daemon"
+
+	"tracecall/cdr"
+	"tracecall/config"
+	"tracecall/drivers/sim"
+	"tracecall/ivr"
+	"tracecall/ivr/tts"
+	"tracecall/store"
+	"tracecall/telephony"
+	"tracecall/telephony/event"
+	"tracecall/trace"
+	"tracecall/web"
+)
+
+// run builds config → store → bus → drivers → apps → web, tells systemd it is
+// ready, and on ctx's end shuts down in reverse: lines first (calls in progress are
+// hung up and get their records), then the API, then the record writer, then the
+// store.
+func run(ctx context.Context, a args, log *slog.Logger) (err error) {
+	cfg, err := config.Load(a.config)
+	if err != nil {
+		return err
+	}
+	loc, err := cfg.Location()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(a.data, 0o750); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	db, err := store.Open(filepath.Join(a.data, "tracecall.db"), store.Options{Logger: log})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if cerr := db.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}()
+	if _, err := cdr.Recover(db, log); err != nil {
+		return err
+	}
+	token, err := apiToken(a.data, log)
+	if err != nil {
+		return err
+	}
+	traceOpts := trace.Options{
+		CheckDigit: cfg.Trace.CheckDigit,
+		RetailMin:  cfg.Trace.RetailMinDigits,
+		RetailMax:  cfg.Trace.RetailMaxDigits,
+	}
+	if a.demo {
+		if err := loadDemo(db, cfg.Trace.DemoChains, log); err != nil {
+			return err
+		}
+	}
+
+	bus := event.New(log)
+	defer bus.Close()
+	records := cdr.New(db, bus, log)
+
+	speaker, err := tts.New(tts.Config{
+		Binary:       cfg.TTS.Binary,
+		PromptDir:    filepath.Join(a.data, "prompts"),
+		Speed:        cfg.TTS.Speed,
+		CacheEntries: cfg.TTS.CacheEntries,
+		Voices:       cfg.TTS.Voices,
+	}, log)
+	if err != nil {
+		return err
+	}
+	defer speaker.Close()
+
+	voice, err := ivr.New(cfg.IVR, ivr.Deps{
+		Chains:       db,
+		TraceOptions: traceOpts,
+		Speaker:      speaker,
+		Events:       bus.Client("ivr"),
+		Log:          log.With("component", "ivr"),
+		Location:     loc,
+		Language:     cfg.Daemon.Language,
+	})
+	if err != nil {
+		return err
+	}
+
+	var drivers []telephony.Driver
+	var lines []telephony.LineLister
+	var simulator web.Simulator
+	if a.demo || cfg.Sim.Enabled {
+		d, err := sim.New(sim.Config{
+			Lines: cfg.Sim.Lines, FirstNumber: cfg.Sim.FirstNumber, RingTimeout: cfg.Sim.RingTimeout,
+		}, bus.Client("sim"), log)
+		if err != nil {
+			return err
+		}
+		drivers = append(drivers, d)
+		lines = append(lines, d)
+		simulator = simAdapter{d}
+	}
+	if len(drivers) == 0 {
+		log.Warn("no lines configured: enable [sim] or run with -demo")
+	}
+
+	api := web.New(web.Deps{
+		Store: db, Bus: bus, Lines: lines, Simulator: simulator, TraceOptions: traceOpts,
+		Token: token, Location: loc, Version: version(), DataDir: a.data, Log: log.With("component", "web"),
+	})
+
+	// Listeners first, so a bad address fails before any line goes up.
+	var servers []*http.Server
+	var listeners []net.Listener
+	if a.http != "" {
+		ln, err := net.Listen("tcp", a.http)
+		if err != nil {
+			return fmt.Errorf("http listener: %w", err)
+		}
+		listeners = append(listeners, ln)
+		servers = append(servers, &http.Server{Handler: api.TCPHandler(), ReadHeaderTimeout: 10 * time.Second})
+	}
+	sock := filepath.Join(a.data, "tracecalld.sock")
+	sln, err := listenUnix(sock)
+	if err != nil {
+		return err
+	}
+	listeners = append(listeners, sln)
+	servers = append(servers, &http.Server{Handler: api.SocketHandler(), ReadHeaderTimeout: 10 * time.Second})
+
+	// Start everything. Each part has its own context so shutdown can go in order.
+	var wg sync.WaitGroup
+	start := func(name string, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(); err != nil {
+				log.Error("component stopped", "component", name, "err", err)
+			}
+		}()
+	}
+	recCtx, stopRecords := context.WithCancel(context.WithoutCancel(ctx))
+	recDone := make(chan struct{})
+	go func() {
+		defer close(recDone)
+		if err := records.Run(recCtx); err != nil {
+			log.Error("call records stopped", "err", err)
+		}
+	}()
+	webCtx, stopWeb := context.WithCancel(context.WithoutCancel(ctx))
+	start("web.live", func() error { return api.Run(webCtx) })
+	for i, srv := range servers {
+		ln := listeners[i]
+		start("http "+ln.Addr().String(), func() error {
+			if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
+	lineCtx, stopLines := context.WithCancel(context.WithoutCancel(ctx))
+	var lineWG sync.WaitGroup
+	for _, d := range drivers {
+		lineWG.Add(1)
+		go func() {
+			defer lineWG.Done()
+			if err := d.Serve(lineCtx, voice); err != nil {
+				log.Error("driver stopped", "driver", d.Name(), "err", err)
+			}
+		}()
+	}
+	voice.Warm(lineCtx)
+
+	log.Info("tracecalld ready", "http", a.http, "socket", sock, "data", a.data, "demo", a.demo, "version", version())
+	if _, err := daemon.SdNotify(false, daemon.SdNotifyReady); err != nil {
+		log.Warn("systemd notify", "err", err)
+	}
+	stopWatchdog := watchdog(log)
+
+	<-ctx.Done()
+	log.Info("shutting down")
+	_, _ = daemon.SdNotify(false, daemon.SdNotifyStopping)
+	stopWatchdog()
+	stopLines()
+	lineWG.Wait()
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, srv := range servers {
+		_ = srv.Shutdown(shutCtx)
+	}
+	stopWeb()
+	wg.Wait()
+	stopRecords()
+	<-recDone
+	_ = os.Remove(sock)
+	log.Info("tracecalld stopped cleanly")
+	return nil
+}
+
+// watchdog pings systemd's watchdog at half its interval when WatchdogSec is set.
+func watchdog(log *slog.Logger) (stop func()) {
+	interval, err := daemon.SdWatchdogEnabled(false)
+	if err != nil || interval <= 0 {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(interval / 2)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				_, _ = daemon.SdNotify(false, daemon.SdNotifyWatchdog)
+			case <-done:
+				return
+			}
+		}
+	}()
+	log.Info("systemd watchdog on", "interval", interval)
+	return func() { close(done) }
+}
+
+// listenUnix listens on the control socket, replacing a stale one, mode 0660.
+func listenUnix(path string) (net.Listener, error) {
+	if c, err := net.Dial("unix", path); err == nil {
+		c.Close()
+		return nil, fmt.Errorf("socket %s: another tracecalld is running", path)
+	}
+	_ = os.Remove(path)
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("socket: %w", err)
+	}
+	if err := os.Chmod(path, 0o660); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("socket: %w", err)
+	}
+	return ln, nil
+}
+
+// apiToken reads DATA/api-token, creating it (mode 0600) on first start.
+func apiToken(dir string, log *slog.Logger) (string, error) {
+	path := filepath.Join(dir, "api-token")
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if tok := strings.TrimSpace(string(b)); tok != "" {
+			return tok, nil
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return "", fmt.Errorf("api token: %w", err)
+	}
+	var raw [24]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", fmt.Errorf("api token: %w", err)
+	}
+	tok := hex.EncodeToString(raw[:])
+	if err := os.WriteFile(path, []byte(tok+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("api token: %w", err)
+	}
+	log.Info("generated API token", "file", path)
+	return tok, nil
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
+				return s.Value[:12]
+			}
+		}
+		if bi.Main.Version != "" {
+			return bi.Main.Version
+		}
+	}
+	return "dev"
+}
+
+// simAdapter lets the API place calls on the simulated lines.
+type simAdapter struct{ d *sim.Driver }
+
+func (s simAdapter) SimCall(ctx context.Context, c web.SimCall) (func(context.Context) (web.SimResult, error), error) {
+	caller, err := s.d.Call(ctx, sim.CallOptions{
+		CallID: c.CallID, ANI: c.ANI, DNIS: c.DNIS, DTMF: c.DTMF,
+		OutOfBand: c.OutOfBand, Record: c.Record, Timeout: c.Timeout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context) (web.SimResult, error) {
+		r, err := caller.Wait(ctx)
+		return web.SimResult{Hangup: r.Hangup, Heard: r.Heard}, err
+	}, nil
+}

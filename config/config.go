@@ -1,0 +1,127 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+
+	"tracecall/ivr"
+)
+
+// Config is the whole file.
+type Config struct {
+	Daemon Daemon     `toml:"daemon"`
+	Trace  Trace      `toml:"trace"`
+	Sim    Sim        `toml:"sim"`
+	TTS    TTS        `toml:"tts"`
+	IVR    ivr.Config `toml:"ivr"`
+}
+
+// Daemon is the [daemon] section.
+type Daemon struct {
+	Timezone string `toml:"timezone"` // default Asia/Shanghai
+	Language string `toml:"language"` // zh or en; default zh
+}
+
+// Trace is the [trace] section.
+type Trace struct {
+	CheckDigit      bool `toml:"check_digit"`
+	RetailMinDigits int  `toml:"retail_min_digits"`
+	RetailMaxDigits int  `toml:"retail_max_digits"`
+	DemoChains      int  `toml:"demo_chains"`
+}
+
+// Sim is the [sim] section: simulated lines.
+type Sim struct {
+	Enabled     bool          `toml:"enabled"`
+	Lines       int           `toml:"lines"`
+	FirstNumber string        `toml:"first_number"`
+	RingTimeout time.Duration `toml:"ring_timeout"`
+}
+
+// TTS is the [tts] section.
+type TTS struct {
+	Binary       string            `toml:"binary"`
+	Speed        int               `toml:"speed"`
+	CacheEntries int               `toml:"cache_entries"`
+	Voices       map[string]string `toml:"voices"`
+}
+
+// Default is the configuration of an empty file.
+func Default() Config {
+	return Config{
+		Daemon: Daemon{Timezone: "Asia/Shanghai", Language: "zh"},
+		Trace:  Trace{CheckDigit: true, RetailMinDigits: 20, RetailMaxDigits: 20, DemoChains: 3000},
+		Sim:    Sim{Lines: 30, FirstNumber: "80000001", RingTimeout: 30 * time.Second},
+		TTS:    TTS{Binary: "espeak-ng", Speed: 150, CacheEntries: 4096},
+	}
+}
+
+// Load reads and checks the file at path.
+func Load(path string) (Config, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	c, err := Parse(string(b))
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	return c, nil
+}
+
+// Parse reads and checks a file's contents.
+func Parse(text string) (Config, error) {
+	c := Default()
+	md, err := toml.Decode(text, &c)
+	if err != nil {
+		return Config{}, err
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		keys := make([]string, len(und))
+		for i, k := range und {
+			keys[i] = k.String()
+		}
+		return Config{}, fmt.Errorf("unknown keys: %s", strings.Join(keys, ", "))
+	}
+	return c, c.Validate()
+}
+
+// Validate checks values that decode but make no sense.
+func (c Config) Validate() error {
+	var errs []error
+	if _, err := c.Location(); err != nil {
+		errs = append(errs, err)
+	}
+	if !slices.Contains([]string{"zh", "en"}, c.Daemon.Language) {
+		errs = append(errs, fmt.Errorf("daemon.language: %q: want zh or en", c.Daemon.Language))
+	}
+	t := c.Trace
+	if t.RetailMinDigits < 8 || t.RetailMaxDigits > 32 || t.RetailMinDigits > t.RetailMaxDigits {
+		errs = append(errs, fmt.Errorf("trace.retail_min_digits/retail_max_digits: %d..%d: want 8 ≤ min ≤ max ≤ 32", t.RetailMinDigits, t.RetailMaxDigits))
+	}
+	if t.DemoChains < 0 {
+		errs = append(errs, errors.New("trace.demo_chains: must not be negative"))
+	}
+	if c.Sim.Lines < 0 || c.Sim.Lines > 10000 {
+		errs = append(errs, fmt.Errorf("sim.lines: %d: want 0..10000", c.Sim.Lines))
+	}
+	if err := c.IVR.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// Location is the configured time zone.
+func (c Config) Location() (*time.Location, error) {
+	loc, err := time.LoadLocation(c.Daemon.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("daemon.timezone: %q: %w", c.Daemon.Timezone, err)
+	}
+	return loc, nil
+}

@@ -1,0 +1,19 @@
+// Package sim is a telephony driver of simulated lines. It is a real driver: the
+// demo appliance and the tests reach the IVR through it exactly as callers on a
+// card or a SIP trunk would, with real audio frames moving in real time.
+//
+// # Concepts
+//
+// A Driver owns a set of numbered lines. Call places a simulated caller on a free
+// line: the line rings (a leg is handed to the Handler), and once the handler
+// answers, the caller plays its script — DTMF keys as in-band tones by default, so
+// the core's detector is exercised, or as out-of-band events like RFC 4733 — records
+// what it hears, and hangs up when its time runs out or the far end hangs up.
+//
+// # The clock
+//
+// One goroutine ticks every 20 ms and moves one frame each way on every active
+// line, never blocking: a leg that has no frame ready when its tick comes is heard
+// as silence and counted late (an underrun). Clock statistics (tick lateness
+// percentiles, underruns) are what the load benchmark reports.
+package sim

@@ -1,0 +1,167 @@
+package sim
+
+import (
+	"context"
+	"io"
+	"sync"
+	"time"
+
+	"tracecall/telephony"
+	"tracecall/telephony/event"
+	"tracecall/telephony/media"
+)
+
+// legQueue bounds the frames buffered each way; the app is paced by the clock.
+const legQueue = 4
+
+// leg is the appliance's side of a simulated line: what the Handler serves.
+type leg struct {
+	d      *Driver
+	line   *line
+	info   telephony.LegInfo
+	caller *Caller
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	rx  chan media.Frame     // caller → appliance, filled by the clock
+	tx  chan media.Frame     // appliance → caller, drained by the clock
+	oob chan telephony.Digit // out-of-band keys; nil for in-band callers
+
+	// mu guards the state below.
+	mu       sync.Mutex
+	answered bool
+	ended    bool
+	hangup   telephony.HangupInfo
+}
+
+func newLeg(d *Driver, ln *line, c *Caller, now time.Time) *leg {
+	ctx, cancel := context.WithCancel(context.Background())
+	id := c.opts.CallID
+	if id == "" {
+		id = telephony.NewCallID(now)
+	}
+	l := &leg{
+		d: d, line: ln, caller: c, ctx: ctx, cancel: cancel,
+		info: telephony.LegInfo{
+			ID:        telephony.LegID(ln.name + "/" + now.Format("150405.000000")),
+			CallID:    id,
+			Driver:    d.cfg.Name,
+			Line:      ln.name,
+			From:      c.opts.ANI,
+			To:        c.opts.DNIS,
+			Direction: telephony.Inbound,
+			Created:   now,
+		},
+		rx: make(chan media.Frame, legQueue),
+		tx: make(chan media.Frame, legQueue),
+	}
+	if c.opts.OutOfBand {
+		l.oob = make(chan telephony.Digit, 32)
+	}
+	c.leg = l
+	return l
+}
+
+func (l *leg) ID() telephony.LegID            { return l.info.ID }
+func (l *leg) Info() telephony.LegInfo        { return l.info }
+func (l *leg) Context() context.Context       { return l.ctx }
+func (l *leg) Digits() <-chan telephony.Digit { return l.oob }
+
+func (l *leg) Media() (media.FrameReader, media.FrameWriter, error) { return l, l, nil }
+
+// Answer takes the line off hook; the caller's script starts on the next tick.
+func (l *leg) Answer(ctx context.Context) error {
+	l.mu.Lock()
+	if l.ended {
+		l.mu.Unlock()
+		return telephony.ErrHungUp
+	}
+	if l.answered {
+		l.mu.Unlock()
+		return nil
+	}
+	l.answered = true
+	l.mu.Unlock()
+	now := time.Now()
+	l.d.mu.Lock()
+	if l.line.leg == l {
+		l.line.since = now
+		l.d.publishLine(l.line, telephony.LineInCall, now)
+	}
+	l.d.mu.Unlock()
+	if l.d.pub != nil {
+		l.d.pub.Publish(event.CallAnswered{Base: event.Base{CallID: l.info.CallID, At: now}})
+	}
+	l.caller.answered(now)
+	l.d.clock.add(l)
+	return nil
+}
+
+// Hangup ends the call from the appliance's side.
+func (l *leg) Hangup(ctx context.Context, c telephony.Cause) error {
+	l.end("ivr", c)
+	return nil
+}
+
+// Ended reports how the leg ended.
+func (l *leg) Ended() (telephony.HangupInfo, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.hangup, l.ended
+}
+
+func (l *leg) lineState() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.answered {
+		return telephony.LineInCall
+	}
+	return telephony.LineRinging
+}
+
+// ReadFrame returns the caller's next frame, waiting for its tick.
+func (l *leg) ReadFrame(f *media.Frame) error {
+	select {
+	case fr := <-l.rx:
+		*f = fr
+		return nil
+	case <-l.ctx.Done():
+		return io.EOF
+	}
+}
+
+// WriteFrame queues a frame for the caller; it waits while the queue is full.
+func (l *leg) WriteFrame(f *media.Frame) error {
+	select {
+	case l.tx <- *f:
+		return nil
+	case <-l.ctx.Done():
+		return io.EOF
+	}
+}
+
+// end hangs the leg up once, from whichever side: by is "caller", "ivr" or "system".
+func (l *leg) end(by string, cause telephony.Cause) {
+	now := time.Now()
+	l.mu.Lock()
+	if l.ended {
+		l.mu.Unlock()
+		return
+	}
+	l.ended = true
+	l.hangup = telephony.HangupInfo{By: by, Cause: cause, At: now}
+	l.mu.Unlock()
+	l.cancel()
+	l.d.clock.remove(l)
+	l.d.release(l, now)
+	if l.d.pub != nil {
+		l.d.pub.Publish(event.CallEnded{Base: event.Base{CallID: l.info.CallID, At: now}, By: by, Cause: string(cause)})
+	}
+	l.caller.finish(l.hangup)
+}
+
+var (
+	_ telephony.Leg         = (*leg)(nil)
+	_ telephony.DigitSource = (*leg)(nil)
+	_ telephony.Ender       = (*leg)(nil)
+)

@@ -1,0 +1,218 @@
+package sim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"tracecall/telephony"
+	"tracecall/telephony/event"
+)
+
+// Config configures the simulated lines. The zero value gives 30 lines numbered
+// from 80000001.
+type Config struct {
+	// Name is the driver name; default "sim".
+	Name string
+	// Lines is how many lines there are; ignored when Numbers is set.
+	Lines int
+	// FirstNumber is the first line's number; the rest count up from it.
+	FirstNumber string
+	// Numbers lists each line's number explicitly.
+	Numbers []string
+	// RingTimeout is how long a caller lets a line ring before giving up; default 30 s.
+	RingTimeout time.Duration
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Name == "" {
+		c.Name = "sim"
+	}
+	if c.RingTimeout <= 0 {
+		c.RingTimeout = 30 * time.Second
+	}
+	if len(c.Numbers) == 0 {
+		if c.Lines <= 0 {
+			c.Lines = 30
+		}
+		if c.FirstNumber == "" {
+			c.FirstNumber = "80000001"
+		}
+		first, err := strconv.ParseUint(c.FirstNumber, 10, 64)
+		if err != nil {
+			return c, fmt.Errorf("sim: first_number %q: not a number", c.FirstNumber)
+		}
+		for i := range c.Lines {
+			c.Numbers = append(c.Numbers, strconv.FormatUint(first+uint64(i), 10))
+		}
+	}
+	return c, nil
+}
+
+// Driver is the simulated-lines driver.
+type Driver struct {
+	cfg   Config
+	log   *slog.Logger
+	pub   *event.Client
+	clock *clock
+
+	// mu guards lines, handler and serving.
+	mu      sync.Mutex
+	lines   []*line
+	handler telephony.Handler
+	serving context.Context
+	wg      sync.WaitGroup // handler goroutines
+}
+
+type line struct {
+	name   string
+	number string
+	leg    *leg // nil when idle
+	since  time.Time
+}
+
+// New returns a driver with the lines of cfg. pub publishes call and line events.
+func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	d := &Driver{cfg: cfg, log: log.With("driver", cfg.Name), pub: pub, clock: newClock()}
+	now := time.Now()
+	for i, n := range cfg.Numbers {
+		d.lines = append(d.lines, &line{name: fmt.Sprintf("%s/%d", cfg.Name, i+1), number: n, since: now})
+	}
+	return d, nil
+}
+
+// Name returns the driver's name.
+func (d *Driver) Name() string { return d.cfg.Name }
+
+// Serve runs the clock and hands every inbound leg to h until ctx ends; then it
+// hangs up every leg with CauseShutdown and waits for the handlers to return.
+func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
+	d.mu.Lock()
+	if d.handler != nil {
+		d.mu.Unlock()
+		return errors.New("sim: already serving")
+	}
+	d.handler, d.serving = h, ctx
+	d.mu.Unlock()
+
+	clockDone := make(chan struct{})
+	go func() { defer close(clockDone); d.clock.run(ctx) }()
+	d.log.Info("sim lines up", "lines", len(d.lines))
+	<-ctx.Done()
+
+	d.mu.Lock()
+	var legs []*leg
+	for _, ln := range d.lines {
+		if ln.leg != nil {
+			legs = append(legs, ln.leg)
+		}
+	}
+	d.handler = nil
+	d.mu.Unlock()
+	for _, l := range legs {
+		l.end("system", telephony.CauseShutdown)
+	}
+	d.wg.Wait()
+	<-clockDone
+	return nil
+}
+
+// Dial places an outbound call. Simulated phones arrive with the ACD; until then
+// there is nothing to dial.
+func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.DialOptions) (telephony.Leg, error) {
+	return nil, fmt.Errorf("sim: dial %s: %w", to, telephony.ErrUnavailable)
+}
+
+// Lines reports every line's state.
+func (d *Driver) Lines() []telephony.LineState {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	out := make([]telephony.LineState, 0, len(d.lines))
+	for _, ln := range d.lines {
+		s := telephony.LineState{Line: ln.name, Number: ln.number, State: telephony.LineIdle, Since: ln.since}
+		if l := ln.leg; l != nil {
+			s.State = l.lineState()
+			s.Caller, s.Called, s.CallID = l.info.From, l.info.To, l.info.CallID
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// ClockStats reports how well the 20 ms clock kept time.
+func (d *Driver) ClockStats() ClockStats { return d.clock.stats() }
+
+// seize takes a free line for a new inbound leg and hands the leg to the handler.
+func (d *Driver) seize(c *Caller) (*leg, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.handler == nil {
+		return nil, fmt.Errorf("sim: %w: driver not serving", telephony.ErrUnavailable)
+	}
+	var free *line
+	for _, ln := range d.lines {
+		if ln.leg == nil {
+			free = ln
+			break
+		}
+	}
+	if free == nil {
+		return nil, telephony.ErrNoLine
+	}
+	now := time.Now()
+	l := newLeg(d, free, c, now)
+	free.leg, free.since = l, now
+	d.publishLine(free, telephony.LineRinging, now)
+	if d.pub != nil {
+		d.pub.Publish(event.CallStarted{
+			Base: event.Base{CallID: l.info.CallID, At: now},
+			Line: free.name, From: l.info.From, To: l.info.To, Direction: string(telephony.Inbound),
+		})
+	}
+	h, ctx := d.handler, d.serving
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		h.ServeLeg(ctx, l)
+		l.end("ivr", telephony.CauseNormal)
+	}()
+	return l, nil
+}
+
+// release frees the leg's line.
+func (d *Driver) release(l *leg, at time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if l.line.leg == l {
+		l.line.leg, l.line.since = nil, at
+		d.publishLine(l.line, telephony.LineIdle, at)
+	}
+}
+
+// publishLine publishes a line's new state; d.mu is held.
+func (d *Driver) publishLine(ln *line, state string, at time.Time) {
+	if d.pub == nil {
+		return
+	}
+	e := event.LineChanged{Base: event.Base{At: at}, Line: ln.name, State: state}
+	if ln.leg != nil {
+		e.CallID, e.Caller, e.Called = ln.leg.info.CallID, ln.leg.info.From, ln.leg.info.To
+	}
+	d.pub.Publish(e)
+}
+
+var (
+	_ telephony.Driver     = (*Driver)(nil)
+	_ telephony.LineLister = (*Driver)(nil)
+)

@@ -1,0 +1,239 @@
+package ivr
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Config is the [ivr] section of the config file. The zero value has no routes and
+// no flows: the appliance answers nothing until it is configured.
+type Config struct {
+	MenuTimeout       time.Duration      `toml:"menu_timeout"`
+	FirstDigitTimeout time.Duration      `toml:"first_digit_timeout"`
+	InterDigitTimeout time.Duration      `toml:"inter_digit_timeout"`
+	MenuRepeats       int                `toml:"menu_repeats"`
+	CodeTries         int                `toml:"code_tries"`
+	Routes            []Route            `toml:"routes"`
+	Flows             map[string]Flow    `toml:"flows"`
+	Prompts           map[string]Prompts `toml:"prompts"`
+}
+
+// Route sends calls to the listed dialled numbers to a flow.
+type Route struct {
+	Numbers  []string `toml:"numbers"`
+	Flow     string   `toml:"flow"`
+	Language string   `toml:"language"`
+}
+
+// Flow is a named set of nodes with a start node.
+type Flow struct {
+	Start string          `toml:"start"`
+	Nodes map[string]Node `toml:"nodes"`
+}
+
+// Node is one step of a flow. Which fields matter depends on Type.
+type Node struct {
+	Type     string            `toml:"type"`
+	Prompt   string            `toml:"prompt"`
+	Options  map[string]string `toml:"options"`
+	Timeout  string            `toml:"timeout"`
+	Next     string            `toml:"next"`
+	Language string            `toml:"language"`
+	Found    string            `toml:"found"`
+	Fail     string            `toml:"fail"`
+	Back     string            `toml:"back"`
+}
+
+// Prompts maps a prompt name to its text template for one language.
+type Prompts map[string]string
+
+// Node types.
+const (
+	NodeMenu         = "menu"
+	NodeLanguage     = "language"
+	NodeSay          = "say"
+	NodeTraceQuery   = "trace_query"
+	NodeTraceRead    = "trace_read"
+	NodeCertificates = "trace_certificates"
+	NodeHangup       = "hangup"
+)
+
+// requiredPrompts are used by the trace nodes whatever the flow says.
+var requiredPrompts = []string{
+	"code_cleared", "no_input", "invalid_key", "too_short", "too_long", "bad_check_digit",
+	"bad_code", "entered", "not_found", "too_many_tries", "lookup_failed", "read_confirm",
+	"read_sale", "read_retail_entry", "read_wholesale", "read_test", "read_slaughter",
+	"read_origin", "read_farm", "missing_retail", "missing_wholesale", "missing_slaughter",
+	"missing_origin", "failed_result", "certificate", "no_certificates",
+}
+
+func (c Config) withDefaults() Config {
+	if c.MenuTimeout == 0 {
+		c.MenuTimeout = 6 * time.Second
+	}
+	if c.FirstDigitTimeout == 0 {
+		c.FirstDigitTimeout = 10 * time.Second
+	}
+	if c.InterDigitTimeout == 0 {
+		c.InterDigitTimeout = 5 * time.Second
+	}
+	if c.MenuRepeats == 0 {
+		c.MenuRepeats = 2
+	}
+	if c.CodeTries == 0 {
+		c.CodeTries = 3
+	}
+	return c
+}
+
+// Validate checks that every route names a flow, every node's links name nodes of
+// its flow, and every prompt a node or the trace readout needs exists in every
+// language. Errors name the config key at fault.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("ivr.%s: %s", key, fmt.Sprintf(format, a...)))
+	}
+	if c.MenuRepeats < 0 {
+		bad("menu_repeats", "must not be negative")
+	}
+	if c.CodeTries < 0 {
+		bad("code_tries", "must not be negative")
+	}
+	langs := make([]string, 0, len(c.Prompts))
+	for l := range c.Prompts {
+		langs = append(langs, l)
+	}
+	slices.Sort(langs)
+	seen := map[string]bool{}
+	for i, r := range c.Routes {
+		key := fmt.Sprintf("routes[%d]", i)
+		if len(r.Numbers) == 0 {
+			bad(key+".numbers", "empty")
+		}
+		for _, n := range r.Numbers {
+			if seen[n] {
+				bad(key+".numbers", "%q is routed twice", n)
+			}
+			seen[n] = true
+		}
+		if _, ok := c.Flows[r.Flow]; !ok {
+			bad(key+".flow", "no flow %q", r.Flow)
+		}
+		if r.Language != "" && c.Prompts[r.Language] == nil {
+			bad(key+".language", "no prompts for language %q", r.Language)
+		}
+	}
+	needPrompt := func(key, name string) {
+		for _, l := range langs {
+			if _, ok := c.Prompts[l][name]; !ok {
+				bad(key, "prompt %q missing from ivr.prompts.%s", name, l)
+			}
+		}
+	}
+	usesTrace := false
+	for fname, f := range c.Flows {
+		fkey := "flows." + fname
+		if _, ok := f.Nodes[f.Start]; !ok {
+			bad(fkey+".start", "no node %q", f.Start)
+		}
+		link := func(key, to string, required bool) {
+			if to == "" {
+				if required {
+					bad(key, "missing")
+				}
+				return
+			}
+			if _, ok := f.Nodes[to]; !ok {
+				bad(key, "no node %q in flow %q", to, fname)
+			}
+		}
+		for nname, n := range f.Nodes {
+			nkey := fkey + ".nodes." + nname
+			switch n.Type {
+			case NodeMenu:
+				needPrompt(nkey+".prompt", n.Prompt)
+				if len(n.Options) == 0 {
+					bad(nkey+".options", "a menu needs at least one option")
+				}
+				for k, to := range n.Options {
+					if len(k) != 1 || !strings.Contains("0123456789*#", k) {
+						bad(nkey+".options", "key %q: want one of 0-9 * #", k)
+					}
+					link(nkey+".options."+k, to, true)
+				}
+				link(nkey+".timeout", n.Timeout, false)
+			case NodeLanguage:
+				if c.Prompts[n.Language] == nil {
+					bad(nkey+".language", "no prompts for language %q", n.Language)
+				}
+				link(nkey+".next", n.Next, true)
+			case NodeSay:
+				needPrompt(nkey+".prompt", n.Prompt)
+				link(nkey+".next", n.Next, true)
+			case NodeTraceQuery:
+				usesTrace = true
+				needPrompt(nkey+".prompt", n.Prompt)
+				link(nkey+".found", n.Found, true)
+				link(nkey+".fail", n.Fail, false)
+				link(nkey+".back", n.Back, false)
+			case NodeTraceRead, NodeCertificates:
+				usesTrace = true
+				link(nkey+".next", n.Next, true)
+			case NodeHangup:
+				if n.Prompt != "" {
+					needPrompt(nkey+".prompt", n.Prompt)
+				}
+			default:
+				bad(nkey+".type", "unknown node type %q", n.Type)
+			}
+		}
+	}
+	if usesTrace {
+		for _, p := range requiredPrompts {
+			needPrompt("prompts", p)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Languages returns the languages that have prompts, sorted.
+func (c Config) Languages() []string {
+	out := make([]string, 0, len(c.Prompts))
+	for l := range c.Prompts {
+		out = append(out, l)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// fill replaces {name} placeholders in tmpl with vars; unknown ones stay as written.
+func fill(tmpl string, vars map[string]string) string {
+	if !strings.Contains(tmpl, "{") {
+		return tmpl
+	}
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(tmpl, '{')
+		if i < 0 {
+			b.WriteString(tmpl)
+			return b.String()
+		}
+		j := strings.IndexByte(tmpl[i:], '}')
+		if j < 0 {
+			b.WriteString(tmpl)
+			return b.String()
+		}
+		name := tmpl[i+1 : i+j]
+		b.WriteString(tmpl[:i])
+		if v, ok := vars[name]; ok {
+			b.WriteString(v)
+		} else {
+			b.WriteString(tmpl[i : i+j+1])
+		}
+		tmpl = tmpl[i+j+1:]
+	}
+}

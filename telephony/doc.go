@@ -1,0 +1,18 @@
+// Package telephony holds the core's vocabulary: legs (one party's connection), calls
+// (legs joined under one id from first ring to last hangup), drivers that turn lines
+// into legs, handlers that serve legs, and the per-leg Session that runs the 20 ms
+// media loop, detects in-band DTMF and plays audio for the apps.
+//
+// # Concepts
+//
+// The grammar follows net/http: a Driver calls Handler.ServeLeg for every inbound leg,
+// as a Server calls ServeHTTP for every request, and the leg's Context ends when the
+// leg hangs up. Optional capabilities (out-of-band digits, transfer) are found by type
+// assertion, like http.Flusher.
+//
+// # Concurrency
+//
+// A Leg is safe for concurrent use. A Session is owned by the goroutine that serves the
+// leg; its media loop runs in its own goroutine and only ever makes bounded,
+// non-blocking sends, so a slow app or subscriber cannot stall the 20 ms clock.
+package telephony

@@ -1,0 +1,252 @@
+package telephony
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"tracecall/telephony/event"
+	"tracecall/telephony/media"
+)
+
+// Source is audio to play: it fills f with frame n and returns false past its end.
+// A TTS clip, a WAV prompt and a tone generator are sources.
+type Source interface {
+	Frame(n int, f *media.Frame) bool
+}
+
+// PlayResult says how a playback ended.
+type PlayResult int
+
+// Playback outcomes.
+const (
+	PlayCompleted   PlayResult = iota // the source ran to its end
+	PlayInterrupted                   // a digit barged in
+	PlayStopped                       // the context ended or another playback replaced it
+)
+
+// digitQueue is how many keys a session holds for the app: type-ahead of a whole
+// trace code with room to spare.
+const digitQueue = 64
+
+// Session runs one leg's media for an app: a goroutine reads a frame every 20 ms,
+// detects DTMF in band (or takes the leg's out-of-band digits), and writes the frame
+// of whatever is playing, silence otherwise. The app plays sources and reads digits
+// from its own goroutine; nothing it does can hold up the media loop.
+type Session struct {
+	leg  Leg
+	info LegInfo
+	pub  *event.Client
+	log  *slog.Logger
+
+	r   media.FrameReader
+	w   media.FrameWriter
+	det *media.DTMFDetector
+	oob <-chan Digit
+
+	digits chan Digit
+	plays  chan *playback
+	done   chan struct{}
+	err    error // why the media loop ended; read after done closes
+}
+
+type playback struct {
+	src     Source
+	bargeIn bool
+	n       int
+	stop    chan struct{}
+	result  chan PlayResult // buffered 1; the loop sends exactly once
+}
+
+func (p *playback) finish(r PlayResult) { p.result <- r }
+
+// NewSession starts the media loop of l. The loop ends when the leg's media ends
+// (hangup); Done then closes.
+func NewSession(l Leg, pub *event.Client, log *slog.Logger) (*Session, error) {
+	r, w, err := l.Media()
+	if err != nil {
+		return nil, fmt.Errorf("telephony: session on %s: %w", l.ID(), err)
+	}
+	s := &Session{
+		leg:    l,
+		info:   l.Info(),
+		pub:    pub,
+		log:    log,
+		r:      r,
+		w:      w,
+		digits: make(chan Digit, digitQueue),
+		plays:  make(chan *playback, 1),
+		done:   make(chan struct{}),
+	}
+	if ds, ok := l.(DigitSource); ok {
+		s.oob = ds.Digits()
+	}
+	if s.oob == nil {
+		s.det = media.NewDTMFDetector(media.DTMFConfig{})
+	}
+	go s.loop()
+	return s, nil
+}
+
+// Leg returns the session's leg.
+func (s *Session) Leg() Leg { return s.leg }
+
+// Digits returns the keys the caller pressed, oldest first, including those pressed
+// while a prompt was playing (type-ahead).
+func (s *Session) Digits() <-chan Digit { return s.digits }
+
+// PendingDigits reports how many keys are waiting to be read.
+func (s *Session) PendingDigits() int { return len(s.digits) }
+
+// FlushDigits drops every key waiting to be read.
+func (s *Session) FlushDigits() {
+	for {
+		select {
+		case <-s.digits:
+		default:
+			return
+		}
+	}
+}
+
+// Done is closed when the media loop has ended.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Err says why the media loop ended; io.EOF means the leg hung up.
+func (s *Session) Err() error {
+	select {
+	case <-s.done:
+		return s.err
+	default:
+		return nil
+	}
+}
+
+// Play plays src to the leg and returns when it has finished, when a digit arrived
+// and bargeIn is set (PlayInterrupted; the digit stays readable), or when ctx ends.
+// With bargeIn set and keys already waiting, it returns PlayInterrupted at once.
+func (s *Session) Play(ctx context.Context, src Source, bargeIn bool) (PlayResult, error) {
+	if bargeIn && len(s.digits) > 0 {
+		return PlayInterrupted, nil
+	}
+	p := &playback{src: src, bargeIn: bargeIn, stop: make(chan struct{}), result: make(chan PlayResult, 1)}
+	select {
+	case s.plays <- p:
+	case <-s.done:
+		return PlayStopped, s.hungUp()
+	case <-ctx.Done():
+		return PlayStopped, ctx.Err()
+	}
+	select {
+	case r := <-p.result:
+		return r, nil
+	case <-s.done:
+		return PlayStopped, s.hungUp()
+	case <-ctx.Done():
+		close(p.stop)
+		return PlayStopped, ctx.Err()
+	}
+}
+
+func (s *Session) hungUp() error {
+	if errors.Is(s.err, io.EOF) || s.err == nil {
+		return ErrHungUp
+	}
+	return fmt.Errorf("%w: %w", ErrHungUp, s.err)
+}
+
+func (s *Session) loop() {
+	defer close(s.done)
+	var in, out media.Frame
+	var cur *playback
+	for {
+		if err := s.r.ReadFrame(&in); err != nil {
+			s.err = err
+			break
+		}
+		digit := false
+		if s.det != nil {
+			if k, ok := s.det.Process(&in); ok {
+				s.digit(Digit{Key: k, Source: "inband", At: time.Now()})
+				digit = true
+			}
+		}
+	oob:
+		for s.oob != nil {
+			select {
+			case d, ok := <-s.oob:
+				if !ok {
+					s.oob = nil
+					break oob
+				}
+				s.digit(d)
+				digit = true
+			default:
+				break oob
+			}
+		}
+		select {
+		case p := <-s.plays:
+			if cur != nil {
+				cur.finish(PlayStopped)
+			}
+			cur = p
+		default:
+		}
+		if cur != nil {
+			select {
+			case <-cur.stop:
+				cur.finish(PlayStopped)
+				cur = nil
+			default:
+				if digit && cur.bargeIn {
+					cur.finish(PlayInterrupted)
+					cur = nil
+				}
+			}
+		}
+		if cur != nil && cur.src.Frame(cur.n, &out) {
+			cur.n++
+		} else {
+			if cur != nil {
+				cur.finish(PlayCompleted)
+				cur = nil
+			}
+			out.Silence()
+		}
+		if err := s.w.WriteFrame(&out); err != nil {
+			s.err = err
+			break
+		}
+	}
+	if cur != nil {
+		cur.finish(PlayStopped)
+	}
+}
+
+// digit hands a key to the app and the bus without blocking: when the app has
+// fallen a whole queue behind, the oldest key is dropped.
+func (s *Session) digit(d Digit) {
+	if s.pub != nil {
+		s.pub.Publish(event.DigitReceived{
+			Base:   event.Base{CallID: s.info.CallID, At: d.At},
+			Key:    string(d.Key),
+			Source: d.Source,
+		})
+	}
+	for {
+		select {
+		case s.digits <- d:
+			return
+		default:
+		}
+		select {
+		case old := <-s.digits:
+			s.log.Warn("digit queue full, dropping oldest", "key", string(old.Key))
+		default:
+		}
+	}
+}

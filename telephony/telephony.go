@@ -1,0 +1,187 @@
+package telephony
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"tracecall/telephony/event"
+	"tracecall/telephony/media"
+)
+
+// CallID names a call from its first ring to its last hangup. Every event, call
+// record and recording carries it.
+type CallID = event.CallID
+
+// LegID names one leg within a driver.
+type LegID string
+
+// NewCallID returns a new call id: the start time in UTC (so ids sort by time)
+// followed by random hex, e.g. "20261124T200102Z-3f9a1c0d".
+func NewCallID(now time.Time) CallID {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return CallID(now.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b[:]))
+}
+
+// Direction says who placed a leg.
+type Direction string
+
+// Directions.
+const (
+	Inbound  Direction = "inbound"
+	Outbound Direction = "outbound"
+)
+
+// Address names a party a driver can dial: driver "sim", user "80000001".
+type Address struct {
+	Driver string
+	User   string
+}
+
+func (a Address) String() string { return a.Driver + ":" + a.User }
+
+// ParseAddress parses "driver:user".
+func ParseAddress(s string) (Address, error) {
+	d, u, ok := strings.Cut(s, ":")
+	if !ok || d == "" || u == "" {
+		return Address{}, fmt.Errorf("telephony: address %q: want driver:user", s)
+	}
+	return Address{Driver: d, User: u}, nil
+}
+
+// LegInfo describes a leg. It does not change over the leg's life.
+type LegInfo struct {
+	ID        LegID
+	CallID    CallID
+	Driver    string
+	Line      string // the line or port the leg is on, e.g. "sim/3"
+	From      string // calling number (ANI)
+	To        string // dialled number (DNIS)
+	Direction Direction
+	Created   time.Time
+}
+
+// Cause says why a leg ended.
+type Cause string
+
+// Causes. They mirror the Q.850 causes people know, in words.
+const (
+	CauseNormal      Cause = "normal"      // a party hung up
+	CauseBusy        Cause = "busy"        // the far end was busy
+	CauseNoAnswer    Cause = "no_answer"   // it rang out
+	CauseRejected    Cause = "rejected"    // the far end refused
+	CauseUnavailable Cause = "unavailable" // no route, unregistered, line down
+	CauseFailure     Cause = "failure"     // something broke
+	CauseShutdown    Cause = "shutdown"    // the daemon is stopping
+	CauseTimeout     Cause = "timeout"     // a limit ran out
+	CauseNoRoute     Cause = "no_route"    // nothing serves the dialled number
+	CauseMediaError  Cause = "media_error" // the media stream failed
+)
+
+// Leg is one party's connection. A driver creates it; a Handler serves it.
+type Leg interface {
+	ID() LegID
+	Info() LegInfo
+	// Context ends when the leg has hung up, from either side.
+	Context() context.Context
+	// Answer takes an inbound leg off hook.
+	Answer(ctx context.Context) error
+	// Hangup ends the leg with a cause. Hanging up an ended leg is a no-op.
+	Hangup(ctx context.Context, c Cause) error
+	// Media returns the leg's audio streams. Legs without media (CTI) return ErrNoMedia.
+	Media() (media.FrameReader, media.FrameWriter, error)
+}
+
+// HangupInfo is what a leg knows about how it ended.
+type HangupInfo struct {
+	By    string // "caller" (the far end), "ivr" (the app), "system" (shutdown)
+	Cause Cause
+	At    time.Time
+}
+
+// Ender is implemented by legs that can say how they ended.
+type Ender interface {
+	Ended() (HangupInfo, bool)
+}
+
+// Digit is a DTMF key from either in-band detection or out-of-band signalling.
+type Digit struct {
+	Key    byte   // '0'-'9', '*', '#', 'A'-'D'
+	Source string // "inband", "rfc4733", "info", "dahdi"
+	At     time.Time
+}
+
+// DigitSource is implemented by legs that deliver DTMF out of band. When a leg has
+// it, the Session reads digits from it as well as detecting them in band.
+type DigitSource interface {
+	Digits() <-chan Digit
+}
+
+// Handler serves a leg. ServeLeg returns when the handler is done with the leg; the
+// driver hangs the leg up if it is still up.
+type Handler interface {
+	ServeLeg(ctx context.Context, l Leg)
+}
+
+// HandlerFunc adapts a function to a Handler.
+type HandlerFunc func(ctx context.Context, l Leg)
+
+// ServeLeg calls f(ctx, l).
+func (f HandlerFunc) ServeLeg(ctx context.Context, l Leg) { f(ctx, l) }
+
+// DialOptions tune an outbound call.
+type DialOptions struct {
+	From    string        // calling number to present
+	CallID  CallID        // the call this leg joins; empty starts a new call
+	Timeout time.Duration // ring timeout; zero means the driver's default
+}
+
+// Driver turns a world of lines into legs.
+type Driver interface {
+	Name() string
+	// Serve accepts inbound legs and hands each to h in its own goroutine. It blocks
+	// until ctx is done, then hangs up its legs and returns.
+	Serve(ctx context.Context, h Handler) error
+	Dial(ctx context.Context, to Address, o DialOptions) (Leg, error)
+}
+
+// LineState is a snapshot of one line for the line monitor.
+type LineState struct {
+	Line   string    `json:"line"`
+	Number string    `json:"number"`
+	State  string    `json:"state"` // idle, ringing, in-call
+	Caller string    `json:"caller,omitempty"`
+	Called string    `json:"called,omitempty"`
+	Since  time.Time `json:"since"`
+	CallID CallID    `json:"call_id,omitempty"`
+	Doing  string    `json:"doing,omitempty"`
+}
+
+// Line states.
+const (
+	LineIdle    = "idle"
+	LineRinging = "ringing"
+	LineInCall  = "in-call"
+)
+
+// LineLister is implemented by drivers that own lines and can report them.
+type LineLister interface {
+	Lines() []LineState
+}
+
+// Errors returned by legs and drivers.
+var (
+	// ErrNoMedia is returned by Media for legs that carry no audio (CTI).
+	ErrNoMedia = errors.New("telephony: leg has no media")
+	// ErrHungUp is returned by operations on a leg that has ended.
+	ErrHungUp = errors.New("telephony: leg hung up")
+	// ErrUnavailable is returned by Dial when the party cannot be reached.
+	ErrUnavailable = errors.New("telephony: unavailable")
+	// ErrNoLine is returned by Dial and by inbound attempts when every line is busy.
+	ErrNoLine = errors.New("telephony: no free line")
+)
