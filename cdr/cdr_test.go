@@ -1,0 +1,103 @@
+package cdr_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"tracecall/cdr"
+	"tracecall/store"
+	"tracecall/store/storetest"
+	"tracecall/telephony/event"
+)
+
+func base(id string, at time.Time) event.Base { return event.Base{CallID: event.CallID(id), At: at} }
+
+// waitFor polls the store until cond holds; the writer commits asynchronously.
+func waitFor(t *testing.T, db *store.DB, id string, cond func(store.CallRecord) bool) store.CallRecord {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		r, ok, err := db.Call(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok && cond(r) {
+			return r
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("record %s never reached the expected state; last %+v (found %v)", id, r, ok)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func TestRecordFollowsTheCall(t *testing.T) {
+	db := storetest.Open(t)
+	bus := event.New(nil)
+	w := cdr.New(db, bus, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	pub := bus.Client("test")
+	t0 := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+
+	pub.Publish(event.CallStarted{Base: base("c1", t0), Line: "sim/1", From: "13800138000", To: "ivr", Direction: "inbound"})
+	// On disk from the first ring, marked in progress.
+	r := waitFor(t, db, "c1", func(r store.CallRecord) bool { return r.InProgress })
+	if r.Caller != "13800138000" || r.Called != "ivr" || r.Line != "sim/1" {
+		t.Errorf("record at ring = %+v", r)
+	}
+	if open, _ := db.OpenCalls(); len(open) != 1 {
+		t.Errorf("open calls = %d, want 1", len(open))
+	}
+
+	pub.Publish(event.CallAnswered{Base: base("c1", t0.Add(time.Second))})
+	pub.Publish(event.IVRStep{Base: base("c1", t0.Add(time.Second)), Flow: "trace", Node: "welcome"})
+	pub.Publish(event.IVRStep{Base: base("c1", t0.Add(2*time.Second)), Flow: "trace", Node: "query"})
+	pub.Publish(event.TraceLookup{Base: base("c1", t0.Add(5*time.Second)), Code: "12345", Result: "invalid", Reason: "too_short"})
+	pub.Publish(event.TraceLookup{Base: base("c1", t0.Add(9*time.Second)), Code: "31011500124031500429", Result: "found"})
+	pub.Publish(event.CallEnded{Base: base("c1", t0.Add(20*time.Second)), By: "caller", Cause: "normal"})
+	// An unanswered call the caller gave up on.
+	pub.Publish(event.CallStarted{Base: base("c2", t0.Add(time.Minute)), From: "1", To: "ivr"})
+	pub.Publish(event.CallEnded{Base: base("c2", t0.Add(time.Minute+3*time.Second)), By: "caller"})
+
+	r = waitFor(t, db, "c1", func(r store.CallRecord) bool { return !r.InProgress })
+	if r.Disposition != cdr.Answered || r.Duration != 20 || r.Type != "trace" || r.HangupBy != "caller" {
+		t.Errorf("final record = %+v", r)
+	}
+	if len(r.IVRPath) != 2 || r.IVRPath[1] != "trace/query" {
+		t.Errorf("ivr path = %v", r.IVRPath)
+	}
+	if len(r.Codes) != 2 || r.Codes[1].Result != "found" || r.Codes[0].Reason != "too_short" {
+		t.Errorf("codes = %+v", r.Codes)
+	}
+	r2 := waitFor(t, db, "c2", func(r store.CallRecord) bool { return !r.InProgress })
+	if r2.Disposition != cdr.Abandoned {
+		t.Errorf("unanswered call disposition %q, want abandoned", r2.Disposition)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRecoverClosesInterruptedCalls(t *testing.T) {
+	db := storetest.Open(t)
+	start := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	open := &store.CallRecord{ID: "crashed", Caller: "1", Called: "ivr", Start: start, InProgress: true, Updated: start.Add(7 * time.Second), Answer: start.Add(time.Second)}
+	if err := db.Update(func(tx *store.Tx) error { return tx.PutCall(open) }); err != nil {
+		t.Fatal(err)
+	}
+	n, err := cdr.Recover(db, nil)
+	if err != nil || n != 1 {
+		t.Fatalf("Recover = %d, %v; want 1", n, err)
+	}
+	r, _, _ := db.Call("crashed")
+	if r.InProgress || r.Disposition != cdr.Interrupted || !r.End.Equal(start.Add(7*time.Second)) || r.Duration != 7 {
+		t.Errorf("recovered record = %+v", r)
+	}
+	if n, _ := cdr.Recover(db, nil); n != 0 {
+		t.Errorf("second Recover closed %d calls, want 0", n)
+	}
+}

@@ -1,0 +1,388 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"tracecall/trace"
+)
+
+// The daemon under test is built once and started as a real process on
+// loopback, as an installer would run it.
+var daemonBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "tracecalld-test")
+	if err != nil {
+		panic(err)
+	}
+	daemonBin = filepath.Join(dir, "tracecalld")
+	out, err := exec.Command("go", "build", "-o", daemonBin, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build tracecalld: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+type daemon struct {
+	t     *testing.T
+	cmd   *exec.Cmd
+	data  string
+	addr  string
+	token string
+	sock  *http.Client
+	log   *bytes.Buffer
+}
+
+func freeAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startDaemon runs tracecalld -demo on data and waits until it answers.
+func startDaemon(t *testing.T, data string) *daemon {
+	t.Helper()
+	if _, err := exec.LookPath("espeak-ng"); err != nil {
+		t.Skip("espeak-ng not installed (make test installs it): apt-get install espeak-ng")
+	}
+	d := &daemon{t: t, data: data, addr: freeAddr(t), log: &bytes.Buffer{}}
+	d.cmd = exec.Command(daemonBin, "-config", "../../rootfs/etc/tracecall/tracecall.toml",
+		"-data", data, "-http", d.addr, "-demo")
+	d.cmd.Stderr = d.log
+	if err := d.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if d.cmd.ProcessState == nil {
+			_ = d.cmd.Process.Signal(syscall.SIGTERM)
+			_ = d.cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("daemon log:\n%s", d.log.String())
+		}
+	})
+	sock := filepath.Join(data, "tracecalld.sock")
+	d.sock = &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
+	}}}
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		resp, err := http.Get("http://" + d.addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("daemon did not come up: %v\n%s", err, d.log.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	tok, err := os.ReadFile(filepath.Join(data, "api-token"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.token = strings.TrimSpace(string(tok))
+	if fi, err := os.Stat(filepath.Join(data, "api-token")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("api-token mode %v, want 0600", fi.Mode().Perm())
+	}
+	return d
+}
+
+// api calls the TCP API with the bearer token.
+func (d *daemon) api(method, path string, body io.Reader, v any) int {
+	d.t.Helper()
+	req, _ := http.NewRequest(method, "http://"+d.addr+path, body)
+	req.Header.Set("Authorization", "Bearer "+d.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if v != nil {
+		if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+			d.t.Fatalf("%s %s: decode: %v", method, path, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+type line struct {
+	Type       string `json:"type"`
+	CallID     string `json:"call_id"`
+	Text       string `json:"text"`
+	Value      string `json:"value"`
+	Code       string `json:"code"`
+	Result     string `json:"result"`
+	Reason     string `json:"reason"`
+	By         string `json:"by"`
+	WAV        string `json:"wav_base64"`
+	OK         bool   `json:"ok"`
+	Prompt     string `json:"prompt"`
+	receivedAt time.Time
+}
+
+// simCall places a call over the unix socket, sending each streamed line to out.
+func (d *daemon) simCall(body string, out chan<- line) error {
+	resp, err := d.sock.Post("http://tracecalld/api/sim/call", "application/json", strings.NewReader(body))
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		b, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("sim call: %s: %s", resp.Status, b)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(nil, 64<<20)
+	for sc.Scan() {
+		var l line
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			return fmt.Errorf("bad stream line %q: %w", sc.Text(), err)
+		}
+		l.receivedAt = time.Now()
+		out <- l
+	}
+	return sc.Err()
+}
+
+func collect(t *testing.T, d *daemon, body string) []line {
+	t.Helper()
+	ch := make(chan line, 1000)
+	err := d.simCall(body, ch)
+	close(ch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []line
+	for l := range ch {
+		out = append(out, l)
+	}
+	return out
+}
+
+func TestDemoCallEndToEnd(t *testing.T) {
+	d := startDaemon(t, t.TempDir())
+	chain := trace.NewGenerator(1).Chain(0)
+
+	if code := d.api("GET", "/api/trace/"+chain.TraceCode, nil, nil); code != 200 {
+		t.Fatalf("GET /api/trace/<demo code> = %d", code)
+	}
+	var apiErr struct{ Error, Reason string }
+	if code := d.api("GET", "/api/trace/12345", nil, &apiErr); code != 400 || apiErr.Reason != "too_short" {
+		t.Errorf("malformed code: %d %+v, want 400 too_short", code, apiErr)
+	}
+	req, _ := http.NewRequest("GET", "http://"+d.addr+"/api/calls", nil)
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 401 {
+		t.Errorf("GET /api/calls without token: %v %v, want 401", resp.StatusCode, err)
+	}
+
+	start := time.Now()
+	ls := collect(t, d, fmt.Sprintf(`{"ani":"13800138000","dnis":"ivr","dtmf":"1%s#","timeout":"40s","record":true}`, chain.TraceCode))
+	elapsed := time.Since(start)
+	var callID string
+	var texts []string
+	var wav []byte
+	found := false
+	for _, l := range ls {
+		switch l.Type {
+		case "call":
+			callID = l.CallID
+		case "said":
+			texts = append(texts, l.Text)
+		case "lookup":
+			found = found || (l.Result == "found" && l.Code == chain.TraceCode)
+		case "recording":
+			wav, _ = base64.StdEncoding.DecodeString(l.WAV)
+		}
+	}
+	if last := ls[len(ls)-1]; last.Type != "end" || !last.OK {
+		t.Errorf("stream ended with %+v", last)
+	}
+	if !found {
+		t.Errorf("no found lookup for %s in %+v", chain.TraceCode, ls)
+	}
+	all := strings.Join(texts, "\n")
+	var sale trace.Event
+	for _, e := range chain.Events {
+		if e.Type == trace.EventRetailSale {
+			sale = e
+		}
+	}
+	for _, want := range []string{sale.Goods.GoodsName, sale.Node.Name, "产地"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("said lines do not name %q:\n%s", want, all)
+		}
+	}
+	// The recording is real speech as long as the call.
+	samples := wavSamples(t, wav)
+	secs := float64(len(samples)) / 8000
+	if secs < 10 || secs > elapsed.Seconds()+1 {
+		t.Errorf("recording is %.1f s for a %.1f s call", secs, elapsed.Seconds())
+	}
+	if voiced := voicedFraction(samples); voiced < 0.3 {
+		t.Errorf("only %.0f%% of the recording has sound; want speech", voiced*100)
+	}
+
+	var calls []struct {
+		ID          string
+		Disposition string
+		Codes       []struct{ Code, Result string }
+	}
+	if code := d.api("GET", "/api/calls?caller=13800138000", nil, &calls); code != 200 || len(calls) == 0 {
+		t.Fatalf("GET /api/calls = %d, %d calls", code, len(calls))
+	}
+	if calls[0].ID != callID || calls[0].Disposition != "answered" || len(calls[0].Codes) == 0 || calls[0].Codes[0].Code != chain.TraceCode {
+		t.Errorf("newest call record = %+v, want %s answered with the code", calls[0], callID)
+	}
+}
+
+func TestKilledDaemonMarksCallInterrupted(t *testing.T) {
+	data := t.TempDir()
+	d := startDaemon(t, data)
+	ch := make(chan line, 1000)
+	go func() { _ = d.simCall(`{"ani":"13900139000","dnis":"ivr","dtmf":"","timeout":"60s"}`, ch) }()
+	var callID string
+	for l := range ch {
+		if l.Type == "call" {
+			callID = l.CallID
+		}
+		if l.Type == "said" {
+			break
+		}
+	}
+	time.Sleep(2500 * time.Millisecond) // past the alive mark
+	if err := d.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = d.cmd.Wait()
+
+	d2 := startDaemon(t, data)
+	var r struct {
+		Disposition string
+		InProgress  bool
+		Duration    float64
+	}
+	if code := d2.api("GET", "/api/calls/"+callID, nil, &r); code != 200 {
+		t.Fatalf("GET /api/calls/%s = %d", callID, code)
+	}
+	if r.Disposition != "interrupted" || r.InProgress || r.Duration < 2 {
+		t.Errorf("call after kill -9 = %+v, want interrupted, closed, about 2.5 s long", r)
+	}
+}
+
+func TestImportWithOneBadRowImportsNothing(t *testing.T) {
+	d := startDaemon(t, t.TempDir())
+	var before struct{ Chains int }
+	d.api("GET", "/api/status", nil, &before)
+	var buf bytes.Buffer
+	g := trace.NewGenerator(99)
+	enc := json.NewEncoder(&buf)
+	for i := range 5 {
+		c := g.Chain(100000 + i)
+		if i == 3 {
+			c.TraceCode = "not-a-code"
+		}
+		_ = enc.Encode(c)
+	}
+	var res struct {
+		Imported int
+		Rows     []struct {
+			Line   int
+			Reason string
+		}
+	}
+	code := d.api("POST", "/api/trace/import?format=jsonl", &buf, &res)
+	if code != 422 || res.Imported != 0 || len(res.Rows) != 1 || res.Rows[0].Line != 4 {
+		t.Errorf("import = %d %+v, want 422 naming line 4 and nothing imported", code, res)
+	}
+	var after struct{ Chains int }
+	d.api("GET", "/api/status", nil, &after)
+	if after.Chains != before.Chains {
+		t.Errorf("chains %d → %d: a rejected import changed the store", before.Chains, after.Chains)
+	}
+}
+
+func TestSIGTERMClosesCallsCleanly(t *testing.T) {
+	data := t.TempDir()
+	d := startDaemon(t, data)
+	ch := make(chan line, 1000)
+	go func() { _ = d.simCall(`{"ani":"13700137000","dnis":"ivr","timeout":"60s"}`, ch) }()
+	var callID string
+	for l := range ch {
+		if l.Type == "call" {
+			callID = l.CallID
+		}
+		if l.Type == "said" {
+			break
+		}
+	}
+	_ = d.cmd.Process.Signal(syscall.SIGTERM)
+	if err := d.cmd.Wait(); err != nil {
+		t.Fatalf("daemon exit after SIGTERM: %v\n%s", err, d.log.String())
+	}
+	d2 := startDaemon(t, data)
+	var r struct{ Disposition, Cause, HangupBy string }
+	d2.api("GET", "/api/calls/"+callID, nil, &r)
+	if r.Disposition != "answered" || r.Cause != "shutdown" || r.HangupBy != "system" {
+		t.Errorf("call after SIGTERM = %+v, want answered, hung up by system for shutdown", r)
+	}
+}
+
+func wavSamples(t *testing.T, b []byte) []int16 {
+	t.Helper()
+	if len(b) < 44 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
+		t.Fatalf("not a WAV file (%d bytes)", len(b))
+	}
+	if rate := binary.LittleEndian.Uint32(b[24:]); rate != 8000 {
+		t.Errorf("WAV rate %d, want 8000", rate)
+	}
+	data := b[44:]
+	out := make([]int16, len(data)/2)
+	for i := range out {
+		out[i] = int16(binary.LittleEndian.Uint16(data[2*i:]))
+	}
+	return out
+}
+
+// voicedFraction is the share of 20 ms frames louder than background.
+func voicedFraction(s []int16) float64 {
+	frames, loud := 0, 0
+	for i := 0; i+160 <= len(s); i += 160 {
+		var e float64
+		for _, v := range s[i : i+160] {
+			e += float64(v) * float64(v)
+		}
+		frames++
+		if e/160 > 100*100 {
+			loud++
+		}
+	}
+	if frames == 0 {
+		return 0
+	}
+	return float64(loud) / float64(frames)
+}
