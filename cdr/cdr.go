@@ -49,7 +49,7 @@ func New(db *store.DB, bus *event.Bus, log *slog.Logger) *Writer {
 // aliveEvery; Recover ends interrupted calls there.
 const (
 	aliveKey   = "cdr.alive"
-	aliveEvery = 2 * time.Second
+	aliveEvery = time.Second
 )
 
 // Run writes records until ctx ends, then writes what is still queued and returns.
@@ -217,4 +217,3 @@ func Recover(db *store.DB, log *slog.Logger) (int, error) {
 	}
 	return len(open), nil
 }
-

@@ -48,6 +48,7 @@ type Sim struct {
 type TTS struct {
 	Binary       string            `toml:"binary"`
 	Speed        int               `toml:"speed"`
+	Speeds       map[string]int    `toml:"speeds"`
 	CacheEntries int               `toml:"cache_entries"`
 	Voices       map[string]string `toml:"voices"`
 }

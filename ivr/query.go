@@ -45,12 +45,15 @@ func (r *run) query(ctx context.Context, name string, n Node) (string, error) {
 			}
 		case entryDone:
 			r.v.deps.Events.Publish(event.DigitsCollected{Base: r.base(), Node: name, Value: digits})
-			found, err := r.lookup(ctx, digits)
+			res, err := r.lookup(ctx, digits)
 			if err != nil {
 				return "", err
 			}
-			if found {
+			switch res {
+			case lookupFound:
 				return n.Found, nil
+			case lookupBroken:
+				return n.Fail, nil
 			}
 		}
 		tries++
@@ -107,9 +110,18 @@ func (r *run) collect(ctx context.Context) (string, entry, error) {
 	}
 }
 
+// lookupResult is what a lookup means for the caller's next step.
+type lookupResult int
+
+const (
+	lookupRetry  lookupResult = iota // malformed or unknown: try again
+	lookupFound                      // read back
+	lookupBroken                     // the store failed: no point in trying again
+)
+
 // lookup validates and looks up a keyed code, says what is wrong if anything is,
 // and reads the chain when it is found.
-func (r *run) lookup(ctx context.Context, digits string) (bool, error) {
+func (r *run) lookup(ctx context.Context, digits string) (lookupResult, error) {
 	opts := r.v.deps.TraceOptions
 	chain, code, err := trace.Lookup(r.v.deps.Chains, digits, trace.KindRetail, opts)
 	var cerr *trace.CodeError
@@ -117,7 +129,7 @@ func (r *run) lookup(ctx context.Context, digits string) (bool, error) {
 	case err == nil:
 		r.v.deps.Events.Publish(event.TraceLookup{Base: r.base(), Code: code.Value, Result: "found"})
 		r.chain = &chain
-		return true, r.readChain(ctx, chain)
+		return lookupFound, r.readChain(ctx, chain)
 	case errors.As(err, &cerr):
 		r.v.deps.Events.Publish(event.TraceLookup{Base: r.base(), Code: digits, Result: "invalid", Reason: string(cerr.Reason)})
 		vars := map[string]string{"got": strconv.Itoa(len(digits)), "want": strconv.Itoa(opts.RetailMax)}
@@ -135,17 +147,17 @@ func (r *run) lookup(ctx context.Context, digits string) (bool, error) {
 		} else {
 			vars["got"], vars["want"] = zhCount(vars["got"]), zhCount(vars["want"])
 		}
-		return false, r.prompt(ctx, name, vars, true)
+		return lookupRetry, r.prompt(ctx, name, vars, true)
 	case errors.Is(err, trace.ErrNotFound):
 		r.v.deps.Events.Publish(event.TraceLookup{Base: r.base(), Code: code.Value, Result: "not_found"})
 		if err := r.prompt(ctx, "entered", map[string]string{"digits": spellGroups(r.lang, digits)}, true); err != nil {
-			return false, err
+			return lookupRetry, err
 		}
-		return false, r.prompt(ctx, "not_found", nil, true)
+		return lookupRetry, r.prompt(ctx, "not_found", nil, true)
 	default:
 		r.log.Error("trace lookup failed", "err", err)
 		r.v.deps.Events.Publish(event.TraceLookup{Base: r.base(), Code: digits, Result: "error", Reason: err.Error()})
-		return false, r.prompt(ctx, "lookup_failed", nil, false)
+		return lookupBroken, r.prompt(ctx, "lookup_failed", nil, false)
 	}
 }
 

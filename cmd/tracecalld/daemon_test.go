@@ -289,8 +289,8 @@ func TestKilledDaemonMarksCallInterrupted(t *testing.T) {
 	if code := d2.api("GET", "/api/calls/"+callID, nil, &r); code != 200 {
 		t.Fatalf("GET /api/calls/%s = %d", callID, code)
 	}
-	if r.Disposition != "interrupted" || r.InProgress || r.Duration < 2 {
-		t.Errorf("call after kill -9 = %+v, want interrupted, closed, about 2.5 s long", r)
+	if r.Disposition != "interrupted" || r.InProgress || r.Duration < 0.5 || r.Duration > 10 {
+		t.Errorf("call after kill -9 = %+v, want interrupted, closed, ending when last known alive (0.5 to 3 s in)", r)
 	}
 }
 

@@ -1,6 +1,3 @@
-// Command tracecalld is the tracecall appliance daemon: it answers the hotline on
-// its lines, runs the IVR, keeps call records and trace data in its store, and
-// serves the API on a TCP address and a unix socket.
 package main
 
 import (

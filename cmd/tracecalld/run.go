@@ -81,6 +81,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		Binary:       cfg.TTS.Binary,
 		PromptDir:    filepath.Join(a.data, "prompts"),
 		Speed:        cfg.TTS.Speed,
+		Speeds:       cfg.TTS.Speeds,
 		CacheEntries: cfg.TTS.CacheEntries,
 		Voices:       cfg.TTS.Voices,
 	}, log)

@@ -66,20 +66,36 @@ func (c *clock) run(ctx context.Context) {
 		case <-t.C:
 		}
 		late := time.Since(next)
-		var frames, under, over uint64
-		c.mu.Lock()
-		for l := range c.legs {
-			f, u, o := l.tick()
-			frames += f
-			under += u
-			over += o
+		// A starved clock catches up, so that audio keeps wall-clock time (a
+		// recording is as long as the call); past maxCatchUp it starts a new beat.
+		due := 1 + int(late/tick)
+		if due > maxCatchUp {
+			due, next = 1, time.Now()
 		}
-		c.mu.Unlock()
-		c.record(late, frames, under, over)
-		if late > 10*tick {
-			next = time.Now() // fell far behind: start a new beat rather than burst
+		for i := range due {
+			if i > 0 {
+				next = next.Add(tick)
+			}
+			c.tickAll(late - time.Duration(i)*tick)
 		}
 	}
+}
+
+// maxCatchUp bounds how many ticks a late clock runs back to back.
+const maxCatchUp = 50
+
+// tickAll moves one frame each way on every leg.
+func (c *clock) tickAll(late time.Duration) {
+	var frames, under, over uint64
+	c.mu.Lock()
+	for l := range c.legs {
+		f, u, o := l.tick()
+		frames += f
+		under += u
+		over += o
+	}
+	c.mu.Unlock()
+	c.record(late, frames, under, over)
 }
 
 // tick moves one frame each way on the leg without blocking.

@@ -11,8 +11,14 @@ import (
 	"tracecall/telephony/media"
 )
 
-// legQueue bounds the frames buffered each way; the app is paced by the clock.
-const legQueue = 4
+// rxQueue bounds the caller's frames waiting for the app: deep enough to absorb a
+// starved clock's catch-up bursts (320 ms). txQueue bounds what the app may write
+// ahead of the clock; it is shallow, so what the app played has been heard (all
+// but 60 ms) by the time its Play returns.
+const (
+	rxQueue = 16
+	txQueue = 3
+)
 
 // leg is the appliance's side of a simulated line: what the Handler serves.
 type leg struct {
@@ -52,8 +58,8 @@ func newLeg(d *Driver, ln *line, c *Caller, now time.Time) *leg {
 			Direction: telephony.Inbound,
 			Created:   now,
 		},
-		rx: make(chan media.Frame, legQueue),
-		tx: make(chan media.Frame, legQueue),
+		rx: make(chan media.Frame, rxQueue),
+		tx: make(chan media.Frame, txQueue),
 	}
 	if c.opts.OutOfBand {
 		l.oob = make(chan telephony.Digit, 32)

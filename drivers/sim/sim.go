@@ -180,7 +180,9 @@ func (d *Driver) seize(c *Caller) (*leg, error) {
 			Line: free.name, From: l.info.From, To: l.info.To, Direction: string(telephony.Inbound),
 		})
 	}
-	h, ctx := d.handler, d.serving
+	// The handler's context outlives the driver's: at shutdown the driver hangs
+	// the leg up itself (CauseShutdown), and the leg's Context tells the handler.
+	h, ctx := d.handler, context.WithoutCancel(d.serving)
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()

@@ -25,6 +25,10 @@ type Config struct {
 	PromptDir string
 	// Speed is the speaking rate in words per minute, 80 to 450. Default 150.
 	Speed int
+	// Speeds sets the rate per language where it should differ from Speed:
+	// espeak-ng counts each Chinese character as a word, so Mandarin needs a
+	// higher figure than English to sound natural (about 200 for 4.5 syllables/s).
+	Speeds map[string]int
 	// CacheEntries bounds the number of rendered clips kept (and, separately, of
 	// prompt files). Default 2048.
 	CacheEntries int
@@ -50,6 +54,11 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Speed < minSpeed || c.Speed > maxSpeed {
 		return c, fmt.Errorf("tts: config: speed %d words per minute out of range %d..%d", c.Speed, minSpeed, maxSpeed)
+	}
+	for lang, sp := range c.Speeds {
+		if sp < minSpeed || sp > maxSpeed {
+			return c, fmt.Errorf("tts: config: speed %d for %q out of range %d..%d", sp, lang, minSpeed, maxSpeed)
+		}
 	}
 	if c.CacheEntries == 0 {
 		c.CacheEntries = defaultCacheEntries

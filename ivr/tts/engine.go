@@ -442,7 +442,11 @@ func (e *Engine) render(ctx context.Context, lang, text string) (*Clip, error) {
 
 	e.renders.Add(1)
 	start := time.Now()
-	wav, err := e.espeak(ctx, "-v", voice, "-s", strconv.Itoa(e.cfg.Speed), "--stdout", "--", text)
+	speed := e.cfg.Speed
+	if sp, ok := e.cfg.Speeds[lang]; ok {
+		speed = sp
+	}
+	wav, err := e.espeak(ctx, "-v", voice, "-s", strconv.Itoa(speed), "--stdout", "--", text)
 	if err != nil {
 		e.renderFails.Add(1)
 		if errors.Is(err, ErrNoBinary) {

@@ -1,4 +1,3 @@
-// Package eventtest helps tests wait for events on a bus without sleeping.
 package eventtest
 
 import (

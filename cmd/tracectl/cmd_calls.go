@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// callRecord mirrors the JSON of store.CallRecord, the element of GET
+// /api/calls. tracectl keeps its own copy so that the client does not link the
+// store (and bbolt); a test checks that the field names still match.
+type callRecord struct {
+	ID          string       `json:"id"`
+	Line        string       `json:"line"`
+	Caller      string       `json:"caller"`
+	Called      string       `json:"called"`
+	Direction   string       `json:"direction"`
+	Type        string       `json:"type"`
+	Start       time.Time    `json:"start"`
+	Answer      time.Time    `json:"answer,omitzero"`
+	End         time.Time    `json:"end,omitzero"`
+	Duration    float64      `json:"duration"`
+	Disposition string       `json:"disposition"`
+	InProgress  bool         `json:"inProgress"`
+	HangupBy    string       `json:"hangupBy,omitempty"`
+	Cause       string       `json:"cause,omitempty"`
+	IVRPath     []string     `json:"ivrPath,omitempty"`
+	Codes       []codeLookup `json:"codes,omitempty"`
+	Updated     time.Time    `json:"updated"`
+}
+
+// codeLookup mirrors store.CodeLookup.
+type codeLookup struct {
+	Code   string    `json:"code"`
+	Result string    `json:"result"`
+	Reason string    `json:"reason,omitempty"`
+	At     time.Time `json:"at"`
+}
+
+func runCalls(ctx context.Context, c *cli, args []string) error {
+	fs := c.newFlagSet("calls", "[--from T] [--to T] [--caller N] [--type T] [--limit N] [--json]",
+		"List call records, newest first. Times are RFC 3339, 2006-01-02 or\n\"2006-01-02 15:04\" (Asia/Shanghai); the daemon parses them.")
+	from := fs.String("from", "", "calls that started at or after `TIME`")
+	to := fs.String("to", "", "calls that started before `TIME`")
+	caller := fs.String("caller", "", "calls whose caller number contains `NUMBER`")
+	typ := fs.String("type", "", "calls of this `TYPE` or direction (ivr, trace, inbound, ...)")
+	limit := fs.Int("limit", 0, "at most `N` calls (default: the daemon's)")
+	asJSON := fs.Bool("json", false, "print the API's JSON")
+	fs.socketFlag()
+	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("calls", "unexpected argument %q", pos[0])
+	}
+	if *limit < 0 {
+		return usagef("calls", "--limit must not be negative")
+	}
+
+	q := url.Values{}
+	for k, v := range map[string]string{"from": *from, "to": *to, "caller": *caller, "type": *typ} {
+		if v != "" {
+			q.Set(k, v)
+		}
+	}
+	if *limit > 0 {
+		q.Set("limit", strconv.Itoa(*limit))
+	}
+	var calls []callRecord
+	raw, err := c.client().getJSON(ctx, "/api/calls", q, &calls)
+	if err != nil {
+		return fmt.Errorf("calls: %w", err)
+	}
+	if *asJSON {
+		return writeJSON(c.stdout, raw)
+	}
+	if len(calls) == 0 {
+		_, err := fmt.Fprintln(c.stdout, "no calls")
+		return err
+	}
+	tw := newTable(c.stdout)
+	fmt.Fprintln(tw, "START\tCALL\tLINE\tCALLER\tCALLED\tTYPE\tDURATION\tDISPOSITION\tCODES")
+	for _, r := range calls {
+		disp := r.Disposition
+		if r.InProgress {
+			disp = "in progress"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
+			c.fmtTime(r.Start), r.ID, dash(r.Line), dash(r.Caller), dash(r.Called),
+			dash(r.Type), fmtSeconds(r.Duration), dash(disp), fmtCodes(r.Codes))
+	}
+	return tw.Flush()
+}
+
+// fmtSeconds shows a duration in seconds as 1m5s.
+func fmtSeconds(s float64) string {
+	return time.Duration(s * float64(time.Second)).Round(time.Second).String()
+}
+
+// fmtCodes shows the codes keyed on a call as code:result, in order.
+func fmtCodes(codes []codeLookup) string {
+	if len(codes) == 0 {
+		return "-"
+	}
+	parts := make([]string, len(codes))
+	for i, l := range codes {
+		parts[i] = l.Code + ":" + l.Result
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,277 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"tracecall/trace"
+)
+
+const demoCode = "31011500124031500429"
+
+// demoChain is a short pork chain: slaughterhouse, then a retail sale.
+func demoChain() trace.Chain {
+	cst := time.FixedZone("CST", 8*3600)
+	return trace.Chain{
+		TraceCode: demoCode,
+		Events: []trace.Event{
+			{
+				ID: "e1", Type: trace.EventSlaughterEntry,
+				Node: trace.Node{Code: "220122001", Name: "农安县肉联厂"},
+				At:   time.Date(2024, 3, 13, 5, 30, 0, 0, cst), HeadCount: 12,
+				OriginName: "吉林省长春市农安县", FarmName: "农安县宏达养殖场",
+				Certificates: []trace.Certificate{{Kind: trace.CertAnimalQuarantine, Number: "2201220042", Result: trace.ResultPass}},
+			},
+			{
+				ID: "e2", Type: trace.EventRetailSale,
+				Node:     trace.Node{Code: "310115001", Name: "浦东新区东方菜市场"},
+				Operator: &trace.Operator{Name: "王摊主", StallNo: "A-12"},
+				At:       time.Date(2024, 3, 15, 9, 41, 0, 0, cst),
+				Goods:    &trace.Product{GoodsName: "猪肉", Category: trace.CategoryMeat, Part: "前腿肉"},
+				WeightKg: 1.25,
+			},
+		},
+		MissingHops: []trace.Hop{trace.HopWholesale},
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestTraceShow(t *testing.T) {
+	chain := mustJSON(t, demoChain())
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/trace/{code}", func(w http.ResponseWriter, r *http.Request) {
+		switch code := r.PathValue("code"); code {
+		case demoCode:
+			serveJSON(http.StatusOK, chain)(w, r)
+		case "123":
+			serveJSON(http.StatusBadRequest, `{"error":"code too short","reason":"too_short"}`)(w, r)
+		default:
+			serveJSON(http.StatusNotFound, `{"error":"no chain for code `+code+`","reason":"not_found"}`)(w, r)
+		}
+	})
+	sock := startDaemon(t, mux)
+
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  []string
+		wantErr  string
+	}{
+		{"found", []string{demoCode}, exitOK, []string{
+			"trace code  " + demoCode,
+			"product     猪肉 (前腿肉)\n",
+			"complete    no, missing: wholesale\n",
+			"2024-03-13 05:30:00  slaughterEntry  农安县肉联厂",
+			"origin 吉林省长春市农安县; farm 农安县宏达养殖场; 12 head",
+			"2024-03-15 09:41:00  retailSale      浦东新区东方菜市场  王摊主 (stall A-12)  1.25 kg",
+			"animalQuarantine  2201220042  -       pass    slaughterEntry",
+		}, ""},
+		{"json", []string{"--json", demoCode}, exitOK, []string{`"traceCode": "` + demoCode + `"`}, ""},
+		{"malformed", []string{"123"}, exitFail, nil, "tracectl: trace show 123: malformed code: code too short (too_short)\n"},
+		{"unknown", []string{"99999999999999999999"}, exitFail, nil,
+			"tracectl: trace show 99999999999999999999: unknown code: no chain for code 99999999999999999999 (not_found)\n"},
+		{"no code", nil, exitUsage, nil, "want one trace code"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := tracectl(t, append([]string{"-s", sock, "trace", "show"}, tt.args...)...)
+			if code != tt.wantCode {
+				t.Errorf("exit = %d, want %d (stderr %q)", code, tt.wantCode, stderr)
+			}
+			for _, w := range tt.wantOut {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, stdout)
+				}
+			}
+			if !strings.Contains(stderr, tt.wantErr) {
+				t.Errorf("stderr = %q, want %q", stderr, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestTraceList(t *testing.T) {
+	var gotQuery string
+	var mu sync.Mutex
+	mux := http.NewServeMux()
+	chains := "[" + mustJSON(t, demoChain()) + "]"
+	mux.HandleFunc("GET /api/trace", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		gotQuery = r.URL.RawQuery
+		mu.Unlock()
+		serveJSON(http.StatusOK, chains)(w, r)
+	})
+	sock := startDaemon(t, mux)
+	stdout, stderr, code := tracectl(t, "-s", sock, "trace", "list", "-n", "5", "--after", "3")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if gotQuery != "after=3&limit=5" {
+		t.Errorf("query = %q", gotQuery)
+	}
+	if !strings.Contains(stdout, demoCode) || !strings.Contains(stdout, "猪肉 (前腿肉)  浦东新区东方菜市场  2     no") {
+		t.Errorf("stdout:\n%s", stdout)
+	}
+}
+
+// importCall is what the fake daemon saw of one import.
+type importCall struct {
+	query, ctype, body string
+}
+
+func TestTraceImport(t *testing.T) {
+	var (
+		mu   sync.Mutex
+		last importCall
+	)
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /api/trace/import", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		last = importCall{r.URL.RawQuery, r.Header.Get("Content-Type"), string(b)}
+		mu.Unlock()
+		switch {
+		case strings.Contains(string(b), "bad"):
+			serveJSON(http.StatusUnprocessableEntity, `{"error":"2 bad rows","imported":0,"rows":[`+
+				`{"line":3,"reason":"traceCode: too short"},{"line":7,"reason":"at: cannot parse \"x\""}]}`)(w, r)
+		case r.URL.Query().Get("partial") == "1":
+			serveJSON(http.StatusOK, `{"imported":4,"rejected":1,"rows":[{"line":2,"reason":"weightKg: negative"}]}`)(w, r)
+		default:
+			serveJSON(http.StatusOK, `{"imported":3,"rejected":0}`)(w, r)
+		}
+	})
+	sock := startDaemon(t, mux)
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.csv", "traceCode,...\n1,2\n")
+	bad := write("bad.jsonl", "{}\nbad\n")
+	noExt := write("chains", "{}\n")
+
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  string
+		wantErr  string
+		want     importCall
+	}{
+		{"csv from extension", []string{good}, exitOK, "imported 3 chains\n", "",
+			importCall{"format=csv&partial=0", "text/csv", "traceCode,...\n1,2\n"}},
+		{"bad rows", []string{bad}, exitFail, "",
+			"line 3: traceCode: too short\nline 7: at: cannot parse \"x\"\n" +
+				"tracectl: trace import " + bad + ": 2 bad rows; nothing imported (--partial imports the good rows)\n",
+			importCall{"format=jsonl&partial=0", "application/x-ndjson", "{}\nbad\n"}},
+		{"partial after the file", []string{good, "--partial"}, exitOK, "imported 4 chains, rejected 1 bad row\n", "line 2: weightKg: negative\n",
+			importCall{"format=csv&partial=1", "text/csv", "traceCode,...\n1,2\n"}},
+		{"format given", []string{"--format", "jsonl", noExt}, exitOK, "imported 3 chains\n", "",
+			importCall{"format=jsonl&partial=0", "application/x-ndjson", "{}\n"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stdout, stderr, code := tracectl(t, append([]string{"-s", sock, "trace", "import"}, tt.args...)...)
+			if code != tt.wantCode || stdout != tt.wantOut || stderr != tt.wantErr {
+				t.Errorf("exit %d, stdout %q, stderr %q\nwant %d, %q, %q", code, stdout, stderr, tt.wantCode, tt.wantOut, tt.wantErr)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if last != tt.want {
+				t.Errorf("daemon saw %+v, want %+v", last, tt.want)
+			}
+		})
+	}
+
+	_, stderr, code := tracectl(t, "-s", sock, "trace", "import", filepath.Join(dir, "missing.csv"))
+	if code != exitFail || !strings.Contains(stderr, "missing.csv: no such file or directory") {
+		t.Errorf("missing file: exit %d, stderr %q", code, stderr)
+	}
+}
+
+func TestTraceExport(t *testing.T) {
+	const body = "{\"traceCode\":\"1\"}\n{\"traceCode\":\"2\"}\n"
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/trace/export", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, r.URL.Query().Get("format")+"\n"+body)
+	})
+	sock := startDaemon(t, mux)
+
+	stdout, stderr, code := tracectl(t, "-s", sock, "trace", "export")
+	if code != exitOK || stdout != "jsonl\n"+body {
+		t.Errorf("stdout: exit %d, %q, stderr %q", code, stdout, stderr)
+	}
+	out := filepath.Join(t.TempDir(), "all.csv")
+	if _, stderr, code := tracectl(t, "-s", sock, "trace", "export", "-o", out); code != exitOK {
+		t.Fatalf("-o: exit %d, stderr %q", code, stderr)
+	}
+	if b, err := os.ReadFile(out); err != nil || string(b) != "csv\n"+body {
+		t.Errorf("%s = %q, %v", out, b, err)
+	}
+}
+
+func TestTraceGen(t *testing.T) {
+	gen := func(args ...string) string {
+		t.Helper()
+		// No -s: gen must not need a daemon.
+		stdout, stderr, code := tracectl(t, append([]string{"trace", "gen"}, args...)...)
+		if code != exitOK {
+			t.Fatalf("exit %d, stderr %q", code, stderr)
+		}
+		return stdout
+	}
+	a, b := gen("-n", "5", "--seed", "7"), gen("-n", "5", "--seed", "7")
+	if a != b {
+		t.Error("same seed gave different chains")
+	}
+	if a == gen("-n", "5") {
+		t.Error("seed 7 gave the default seed's chains")
+	}
+	// What gen writes, import reads: every line a valid chain.
+	chains, rows, err := trace.ReadJSONL(strings.NewReader(a), trace.Options{CheckDigit: true})
+	if err != nil || len(rows) > 0 || len(chains) != 5 {
+		t.Fatalf("ReadJSONL: %d chains, bad rows %v, err %v", len(chains), rows, err)
+	}
+
+	dir := t.TempDir()
+	out := filepath.Join(dir, "demo.jsonl")
+	gen("-n", "5", "--seed", "7", "-o", out)
+	if got, err := os.ReadFile(out); err != nil || string(got) != a {
+		t.Errorf("-o wrote %d bytes (%v), want the same as stdout", len(got), err)
+	}
+
+	csvOut := filepath.Join(dir, "demo.csv")
+	gen("-n", "3", "-o", csvOut)
+	f, err := os.Open(csvOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	first, err := bufio.NewReader(f).ReadString('\n')
+	if want := strings.Join(trace.CSVHeader(), ","); err != nil || strings.TrimSpace(first) != want {
+		t.Errorf("csv header %q (%v), want %q", first, err, want)
+	}
+}
