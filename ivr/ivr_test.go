@@ -40,7 +40,7 @@ func newHarness(t *testing.T) *harness {
 	cfg.IVR.MenuTimeout = 1500 * time.Millisecond
 	cfg.IVR.FirstDigitTimeout = 2 * time.Second
 	cfg.IVR.InterDigitTimeout = 1500 * time.Millisecond
-	chain := trace.NewGenerator(1).Chain(0)
+	chain := trace.NewGenerator(trace.DemoSeed).Chain(trace.DemoPorkIndex)
 	bus := event.New(nil)
 	v, err := ivr.New(cfg.IVR, ivr.Deps{
 		Chains:       chains{chain.TraceCode: chain},

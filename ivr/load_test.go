@@ -41,7 +41,7 @@ func TestSimLoad(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer speaker.Close()
-	chain := trace.NewGenerator(1).Chain(0)
+	chain := trace.NewGenerator(trace.DemoSeed).Chain(trace.DemoPorkIndex)
 	bus := event.New(nil)
 	v, err := ivr.New(cfg.IVR, ivr.Deps{
 		Chains:       chains{chain.TraceCode: chain},

@@ -186,7 +186,7 @@ func collect(t *testing.T, d *daemon, body string) []line {
 
 func TestDemoCallEndToEnd(t *testing.T) {
 	d := startDaemon(t, t.TempDir())
-	chain := trace.NewGenerator(1).Chain(0)
+	chain := trace.NewGenerator(trace.DemoSeed).Chain(trace.DemoPorkIndex)
 
 	if code := d.api("GET", "/api/trace/"+chain.TraceCode, nil, nil); code != 200 {
 		t.Fatalf("GET /api/trace/<demo code> = %d", code)
@@ -201,7 +201,7 @@ func TestDemoCallEndToEnd(t *testing.T) {
 	}
 
 	start := time.Now()
-	ls := collect(t, d, fmt.Sprintf(`{"ani":"13800138000","dnis":"ivr","dtmf":"1%s#","timeout":"40s","record":true}`, chain.TraceCode))
+	ls := collect(t, d, fmt.Sprintf(`{"ani":"13800138000","dnis":"ivr","dtmf":"1%s#","timeout":"60s","record":true}`, chain.TraceCode))
 	elapsed := time.Since(start)
 	var callID string
 	var texts []string

@@ -11,9 +11,6 @@ import (
 	"tracecall/trace"
 )
 
-// demoSeed fixes the demo data, so the codes in the README always exist.
-const demoSeed = 1
-
 // loadDemo fills an empty store with n generated chains; a store with chains is
 // left alone.
 func loadDemo(db *store.DB, n int, log *slog.Logger) error {
@@ -25,7 +22,7 @@ func loadDemo(db *store.DB, n int, log *slog.Logger) error {
 		return nil
 	}
 	start := time.Now()
-	g := trace.NewGenerator(demoSeed)
+	g := trace.NewGenerator(trace.DemoSeed) // the codes in the README always exist
 	var seq iter.Seq[trace.Chain] = func(yield func(trace.Chain) bool) {
 		for i := range n {
 			if !yield(g.Chain(i)) {
