@@ -1,0 +1,29 @@
+package store
+
+import "errors"
+
+// Errors callers branch on, with errors.Is: the store returns them wrapped
+// in context ("store: put chain: invalid record: empty trace code"). Other
+// failures (I/O, a damaged value) are not meant to be compared.
+var (
+	// ErrSchema is returned by Open when the file records a schema version newer
+	// than this build understands: it was written by a newer tracecall, and
+	// opening it could damage data that build relies on. Upgrade, or restore a
+	// backup made by this version.
+	ErrSchema = errors.New("file schema is newer than this build")
+
+	// ErrLocked is returned by Open when another process (usually another
+	// tracecalld) holds the file lock for longer than Options.Timeout.
+	ErrLocked = errors.New("file is locked by another process")
+
+	// ErrNotFound is returned by Tx.DeleteChain when there is no chain under the
+	// code. Lookups report absence with a bool instead.
+	ErrNotFound = errors.New("not found")
+
+	// ErrInvalid is returned when a record cannot be stored as given: an empty,
+	// over-long or NUL-containing trace code, reference or certificate number; a
+	// call without an ID or with a start outside 1970–2261; a call whose start
+	// differs from the one already stored; a write to a reserved meta key.
+	// Nothing is written when it is returned.
+	ErrInvalid = errors.New("invalid record")
+)
