@@ -78,7 +78,7 @@ func (v *IVR) Warm(ctx context.Context) {
 				texts = append(texts, t)
 			}
 		}
-		go w.Warm(ctx, voiceLang(lang), texts)
+		go w.Warm(ctx, lang, texts)
 	}
 }
 
@@ -90,9 +90,6 @@ func containsPlaceholder(s string) bool {
 	}
 	return false
 }
-
-// voiceLang maps a prompt language to the speaker's language key.
-func voiceLang(lang string) string { return lang }
 
 // ServeLeg answers a leg whose dialled number has a route and runs its flow. A
 // number with no route is refused without answering.
@@ -255,9 +252,9 @@ func (r *run) prompt(ctx context.Context, name string, vars map[string]string, b
 	var clip *tts.Clip
 	var err error
 	if len(vars) == 0 {
-		clip, err = r.v.deps.Speaker.Prompt(ctx, voiceLang(r.lang), name, text)
+		clip, err = r.v.deps.Speaker.Prompt(ctx, r.lang, name, text)
 	} else {
-		clip, err = r.v.deps.Speaker.Say(ctx, voiceLang(r.lang), text)
+		clip, err = r.v.deps.Speaker.Say(ctx, r.lang, text)
 	}
 	if err != nil {
 		return r.renderFailed(ctx, err)

@@ -142,9 +142,7 @@ func (r *run) lookup(ctx context.Context, digits string) (lookupResult, error) {
 		case trace.ReasonBadCheckDigit:
 			name = "bad_check_digit"
 		}
-		if r.lang != "zh" {
-			vars["got"], vars["want"] = spellNumber(vars["got"]), spellNumber(vars["want"])
-		} else {
+		if r.lang == "zh" {
 			vars["got"], vars["want"] = zhCount(vars["got"]), zhCount(vars["want"])
 		}
 		return lookupRetry, r.prompt(ctx, name, vars, true)
@@ -160,8 +158,6 @@ func (r *run) lookup(ctx context.Context, digits string) (lookupResult, error) {
 		return lookupBroken, r.prompt(ctx, "lookup_failed", nil, false)
 	}
 }
-
-func spellNumber(s string) string { return s }
 
 func zhCount(s string) string {
 	n, err := strconv.Atoi(s)
@@ -198,9 +194,9 @@ func (r *run) sayAll(ctx context.Context, phrases []phrase) error {
 			var c *tts.Clip
 			var err error
 			if len(p.vars) == 0 {
-				c, err = r.v.deps.Speaker.Prompt(renderCtx, voiceLang(r.lang), p.name, texts[i])
+				c, err = r.v.deps.Speaker.Prompt(renderCtx, r.lang, p.name, texts[i])
 			} else {
-				c, err = r.v.deps.Speaker.Say(renderCtx, voiceLang(r.lang), texts[i])
+				c, err = r.v.deps.Speaker.Say(renderCtx, r.lang, texts[i])
 			}
 			results[i] <- rendered{c, err}
 			if renderCtx.Err() != nil {

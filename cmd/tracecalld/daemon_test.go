@@ -169,6 +169,25 @@ func (d *daemon) simCall(body string, out chan<- line) error {
 	return sc.Err()
 }
 
+// callInProgress places a call that stays up and returns its id once the IVR
+// has started talking.
+func (d *daemon) callInProgress(ani string) string {
+	d.t.Helper()
+	ch := make(chan line, 1000)
+	go func() { _ = d.simCall(`{"ani":"`+ani+`","dnis":"ivr","timeout":"60s"}`, ch) }()
+	var callID string
+	for l := range ch {
+		if l.Type == "call" {
+			callID = l.CallID
+		}
+		if l.Type == "said" {
+			return callID
+		}
+	}
+	d.t.Fatal("call ended before the IVR spoke")
+	return ""
+}
+
 func collect(t *testing.T, d *daemon, body string) []line {
 	t.Helper()
 	ch := make(chan line, 1000)
@@ -263,17 +282,7 @@ func TestDemoCallEndToEnd(t *testing.T) {
 func TestKilledDaemonMarksCallInterrupted(t *testing.T) {
 	data := t.TempDir()
 	d := startDaemon(t, data)
-	ch := make(chan line, 1000)
-	go func() { _ = d.simCall(`{"ani":"13900139000","dnis":"ivr","dtmf":"","timeout":"60s"}`, ch) }()
-	var callID string
-	for l := range ch {
-		if l.Type == "call" {
-			callID = l.CallID
-		}
-		if l.Type == "said" {
-			break
-		}
-	}
+	callID := d.callInProgress("13900139000")
 	time.Sleep(2500 * time.Millisecond) // past the alive mark
 	if err := d.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -329,17 +338,7 @@ func TestImportWithOneBadRowImportsNothing(t *testing.T) {
 func TestSIGTERMClosesCallsCleanly(t *testing.T) {
 	data := t.TempDir()
 	d := startDaemon(t, data)
-	ch := make(chan line, 1000)
-	go func() { _ = d.simCall(`{"ani":"13700137000","dnis":"ivr","timeout":"60s"}`, ch) }()
-	var callID string
-	for l := range ch {
-		if l.Type == "call" {
-			callID = l.CallID
-		}
-		if l.Type == "said" {
-			break
-		}
-	}
+	callID := d.callInProgress("13700137000")
 	_ = d.cmd.Process.Signal(syscall.SIGTERM)
 	if err := d.cmd.Wait(); err != nil {
 		t.Fatalf("daemon exit after SIGTERM: %v\n%s", err, d.log.String())
