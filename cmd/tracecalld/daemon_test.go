@@ -219,6 +219,13 @@ func TestDemoCallEndToEnd(t *testing.T) {
 		t.Errorf("GET /api/calls without token: %v %v, want 401", resp.StatusCode, err)
 	}
 
+	for _, body := range []string{`{"ani":"1","dnis":"ivr","dtmf":"12x#"}`, `{"dnis":"ivr"}`, `{"ani":"1","dnis":"ivr","timeout":"forever"}`, `not json`} {
+		ch := make(chan line, 10)
+		if err := d.simCall(body, ch); err == nil || !strings.Contains(err.Error(), "400") {
+			t.Errorf("sim call %s: %v, want 400 with the reason", body, err)
+		}
+	}
+
 	start := time.Now()
 	ls := collect(t, d, fmt.Sprintf(`{"ani":"13800138000","dnis":"ivr","dtmf":"1%s#","timeout":"60s","record":true}`, chain.TraceCode))
 	elapsed := time.Since(start)
