@@ -407,42 +407,9 @@ func (r *csvReader) parseRow(row csvRow) (csvRow, *RowError, error) {
 	bad := func(col int, format string, args ...any) {
 		problems = append(problems, csvColumns[col].name+": "+fmt.Sprintf(format, args...))
 	}
-	timeField := func(col int) time.Time {
-		s := r.get(col)
-		if s == "" {
-			return time.Time{}
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			bad(col, "not an RFC 3339 time: %q", cut(s))
-		}
-		return t
-	}
-	intField := func(col int) int {
-		s := r.get(col)
-		if s == "" {
-			return 0
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			bad(col, "not a whole number: %q", cut(s))
-		}
-		return n
-	}
-	floatField := func(col int) float64 {
-		s := r.get(col)
-		if s == "" {
-			return 0
-		}
-		f, err := strconv.ParseFloat(s, 64)
-		switch {
-		case err != nil:
-			bad(col, "not a number: %q", cut(s))
-		case math.IsNaN(f) || math.IsInf(f, 0):
-			bad(col, "not a finite number: %q", cut(s))
-		}
-		return f
-	}
+	timeField := func(col int) time.Time { return parseCell(r, col, bad, parseTimeCell) }
+	intField := func(col int) int { return parseCell(r, col, bad, parseIntCell) }
+	floatField := func(col int) float64 { return parseCell(r, col, bad, parseFloatCell) }
 	listField := func(col int) []string {
 		if s := r.get(col); s != "" {
 			return strings.Split(s, "|")
@@ -514,11 +481,10 @@ func (r *csvReader) parseRow(row csvRow) (csvRow, *RowError, error) {
 			c.Result = Result(results[i])
 		}
 		if i < len(issued) && issued[i] != "" {
-			t, err := time.Parse(time.RFC3339Nano, issued[i])
-			if err != nil {
-				bad(colCertIssuedAt, "item %d: not an RFC 3339 time: %q", i+1, cut(issued[i]))
+			var problem string
+			if c.IssuedAt, problem = parseTimeCell(issued[i]); problem != "" {
+				bad(colCertIssuedAt, "item %d: %s: %q", i+1, problem, cut(issued[i]))
 			}
-			c.IssuedAt = t
 		}
 		e.Certificates = append(e.Certificates, c)
 	}
@@ -533,6 +499,52 @@ func (r *csvReader) parseRow(row csvRow) (csvRow, *RowError, error) {
 		return row, &RowError{Line: row.line, Reason: strings.Join(problems, "; ")}, nil
 	}
 	return row, nil, nil
+}
+
+// parseCell parses column col of r's record with parse; an empty cell is the
+// zero value. What parse finds wrong with a cell is reported through bad, and
+// parse's value is returned all the same.
+func parseCell[T any](r *csvReader, col int, bad func(col int, format string, args ...any), parse func(string) (T, string)) T {
+	s := r.get(col)
+	if s == "" {
+		var zero T
+		return zero
+	}
+	v, problem := parse(s)
+	if problem != "" {
+		bad(col, "%s: %q", problem, cut(s))
+	}
+	return v
+}
+
+// parseTimeCell is a cell parser for parseCell: the RFC 3339 time in s, and
+// what is wrong with s ("" if nothing). parseIntCell and parseFloatCell are its
+// like for numbers.
+func parseTimeCell(s string) (time.Time, string) {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return t, "not an RFC 3339 time"
+	}
+	return t, ""
+}
+
+func parseIntCell(s string) (int, string) {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return n, "not a whole number"
+	}
+	return n, ""
+}
+
+func parseFloatCell(s string) (float64, string) {
+	f, err := strconv.ParseFloat(s, 64)
+	switch {
+	case err != nil:
+		return f, "not a number"
+	case math.IsNaN(f) || math.IsInf(f, 0):
+		return f, "not a finite number"
+	}
+	return f, ""
 }
 
 func anySet(r *csvReader, cols ...int) bool {
@@ -798,19 +810,5 @@ func (d *CSVDecoder) flush() {
 // All yields every chain and row error in order; it stops after a read error,
 // which it yields last.
 func (d *CSVDecoder) All() iter.Seq2[Chain, error] {
-	return func(yield func(Chain, error) bool) {
-		for {
-			c, err := d.Next()
-			if err == io.EOF {
-				return
-			}
-			if !yield(c, err) {
-				return
-			}
-			var re *RowError
-			if err != nil && !errors.As(err, &re) {
-				return
-			}
-		}
-	}
+	return decodeAll(d.Next)
 }

@@ -14,9 +14,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files in testdata")
 
-func jsonOf(t testing.TB, c trace.Chain) string {
+// jsonOf is v as JSON, for comparing values that hold times and pointers.
+func jsonOf(t testing.TB, v any) string {
 	t.Helper()
-	b, err := json.Marshal(c)
+	b, err := json.Marshal(v)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,19 +112,10 @@ func TestDemoPorkChain(t *testing.T) {
 		{"wholesale links slaughter", e[3].InputRefs[0], e[2].OutputRef},
 	}
 	for _, ch := range checks {
-		if toJSON(t, ch.got) != toJSON(t, ch.want) {
+		if jsonOf(t, ch.got) != jsonOf(t, ch.want) {
 			t.Errorf("%s = %v, want %v", ch.name, ch.got, ch.want)
 		}
 	}
-}
-
-func toJSON(t testing.TB, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 func TestDemoVegChain(t *testing.T) {

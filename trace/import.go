@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"iter"
@@ -54,4 +55,25 @@ func ValidateAll(r io.Reader, f Format, o Options) (valid int, rows []RowError, 
 		return len(chains), rows, err
 	}
 	return 0, nil, fmt.Errorf("trace: unknown format %q, want jsonl or csv", string(f))
+}
+
+// decodeAll is the All of both decoders: it yields what next returns, chains and
+// row errors, until io.EOF, which it does not yield, or a read error, which it
+// yields last.
+func decodeAll(next func() (Chain, error)) iter.Seq2[Chain, error] {
+	return func(yield func(Chain, error) bool) {
+		for {
+			c, err := next()
+			if err == io.EOF {
+				return
+			}
+			if !yield(c, err) {
+				return
+			}
+			var re *RowError
+			if err != nil && !errors.As(err, &re) {
+				return
+			}
+		}
+	}
 }

@@ -113,21 +113,7 @@ func (d *Decoder) Next() (Chain, error) {
 // All yields every chain and row error in order; it stops after a read error,
 // which it yields last. End of input is not yielded.
 func (d *Decoder) All() iter.Seq2[Chain, error] {
-	return func(yield func(Chain, error) bool) {
-		for {
-			c, err := d.Next()
-			if err == io.EOF {
-				return
-			}
-			if !yield(c, err) {
-				return
-			}
-			var re *RowError
-			if err != nil && !errors.As(err, &re) {
-				return
-			}
-		}
-	}
+	return decodeAll(d.Next)
 }
 
 // readLine returns the next line without its '\n'. A line over MaxLineBytes is

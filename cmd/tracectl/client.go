@@ -91,16 +91,21 @@ func (c *client) get(ctx context.Context, path string, query url.Values) ([]byte
 	return b, nil
 }
 
-// getJSON fetches path, decodes it into v and returns the raw body for --json.
-func (c *client) getJSON(ctx context.Context, path string, query url.Values, v any) ([]byte, error) {
-	b, err := c.get(ctx, path, query)
+// getJSON GETs path for verb and decodes the answer into v. With asJSON it also
+// prints the answer as the API gave it, indented, and returns done: the verb has
+// nothing left to print. A failed request or decode is returned as "verb: …".
+func (c *cli) getJSON(ctx context.Context, verb, path string, query url.Values, v any, asJSON bool) (done bool, err error) {
+	b, err := c.client().get(ctx, path, query)
 	if err != nil {
-		return nil, err
+		return false, fmt.Errorf("%s: %w", verb, err)
 	}
 	if err := json.Unmarshal(b, v); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", path, err)
+		return false, fmt.Errorf("%s: decode %s: %w", verb, path, err)
 	}
-	return b, nil
+	if asJSON {
+		return true, writeJSON(c.stdout, b)
+	}
+	return false, nil
 }
 
 // apiError is a non-2xx answer: {"error": "text", "reason": "machine_reason"}.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -48,14 +47,10 @@ func runCalls(ctx context.Context, c *cli, args []string) error {
 	caller := fs.String("caller", "", "calls whose caller number contains `NUMBER`")
 	typ := fs.String("type", "", "calls of this `TYPE` or direction (ivr, trace, inbound, ...)")
 	limit := fs.Int("limit", 0, "at most `N` calls (default: the daemon's)")
-	asJSON := fs.Bool("json", false, "print the API's JSON")
+	asJSON := fs.jsonFlag()
 	fs.socketFlag()
-	pos, err := fs.parse(args)
-	if err != nil {
+	if err := fs.parseNone(args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("calls", "unexpected argument %q", pos[0])
 	}
 	if *limit < 0 {
 		return usagef("calls", "--limit must not be negative")
@@ -71,29 +66,18 @@ func runCalls(ctx context.Context, c *cli, args []string) error {
 		q.Set("limit", strconv.Itoa(*limit))
 	}
 	var calls []callRecord
-	raw, err := c.client().getJSON(ctx, "/api/calls", q, &calls)
-	if err != nil {
-		return fmt.Errorf("calls: %w", err)
-	}
-	if *asJSON {
-		return writeJSON(c.stdout, raw)
-	}
-	if len(calls) == 0 {
-		_, err := fmt.Fprintln(c.stdout, "no calls")
+	if done, err := c.getJSON(ctx, "calls", "/api/calls", q, &calls, *asJSON); done || err != nil {
 		return err
 	}
-	tw := newTable(c.stdout)
-	fmt.Fprintln(tw, "START\tCALL\tLINE\tCALLER\tCALLED\tTYPE\tDURATION\tDISPOSITION\tCODES")
-	for _, r := range calls {
+	header := []string{"START", "CALL", "LINE", "CALLER", "CALLED", "TYPE", "DURATION", "DISPOSITION", "CODES"}
+	return printList(c.stdout, "no calls", header, calls, func(r *callRecord) []string {
 		disp := r.Disposition
 		if r.InProgress {
 			disp = "in progress"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			c.fmtTime(r.Start), r.ID, dash(r.Line), dash(r.Caller), dash(r.Called),
-			dash(r.Type), fmtSeconds(r.Duration), dash(disp), fmtCodes(r.Codes))
-	}
-	return tw.Flush()
+		return []string{c.fmtTime(r.Start), r.ID, dash(r.Line), dash(r.Caller), dash(r.Called),
+			dash(r.Type), fmtSeconds(r.Duration), dash(disp), fmtCodes(r.Codes)}
+	})
 }
 
 // fmtSeconds shows a duration in seconds as 1m5s.

@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 
 	"tracecall/store"
@@ -21,19 +20,11 @@ const callsJSON = `[{"id":"c-2","line":"sim/1","caller":"13800138000","called":"
 	"start":"2025-03-01T01:00:00Z","duration":0,"disposition":"","inProgress":true,"updated":"2025-03-01T01:00:00Z"}]`
 
 func TestCallsFilters(t *testing.T) {
-	var (
-		mu   sync.Mutex
-		got  url.Values
-		hits int
-	)
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/calls", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		got, hits = r.URL.Query(), hits+1
-		mu.Unlock()
+	var rec recorder
+	sock := startRoute(t, "GET /api/calls", func(w http.ResponseWriter, r *http.Request) {
+		rec.record(r)
 		serveJSON(http.StatusOK, callsJSON)(w, r)
 	})
-	sock := startDaemon(t, mux)
 
 	tests := []struct {
 		name      string
@@ -47,24 +38,14 @@ func TestCallsFilters(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stdout, stderr, code := tracectl(t, append([]string{"-s", sock, "calls"}, tt.args...)...)
-			if code != exitOK {
-				t.Fatalf("exit %d, stderr %q", code, stderr)
-			}
-			mu.Lock()
-			q := got
-			mu.Unlock()
-			if !reflect.DeepEqual(q, tt.wantQuery) {
+			stdout := tracectlOK(t, append([]string{"-s", sock, "calls"}, tt.args...)...)
+			if q, _ := url.ParseQuery(rec.request().query); !reflect.DeepEqual(q, tt.wantQuery) {
 				t.Errorf("query = %v, want %v", q, tt.wantQuery)
 			}
-			for _, w := range []string{
+			wantContains(t, stdout,
 				"2025-03-01 10:00:00  c-2   sim/1  13800138000  ivr     trace  1m5s      answered     31011500124031500429:found,123:invalid\n",
 				"2025-03-01 09:00:00  c-1   sim/2  13900139000  ivr     ivr    0s        in progress  -\n",
-			} {
-				if !strings.Contains(stdout, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, stdout)
-				}
-			}
+			)
 		})
 	}
 }

@@ -1,9 +1,6 @@
 package main
 
-import (
-	"context"
-	"fmt"
-)
+import "context"
 
 // lineReply is one element of GET /api/lines.
 type lineReply struct {
@@ -19,34 +16,19 @@ type lineReply struct {
 
 func runLines(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlagSet("lines", "[--json]", "Show every line: its state (idle, ringing, in-call), since when, the caller\nand called numbers, the call id and what the line is doing.")
-	asJSON := fs.Bool("json", false, "print the API's JSON")
+	asJSON := fs.jsonFlag()
 	fs.socketFlag()
-	pos, err := fs.parse(args)
-	if err != nil {
+	if err := fs.parseNone(args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("lines", "unexpected argument %q", pos[0])
 	}
 
 	var lines []lineReply
-	raw, err := c.client().getJSON(ctx, "/api/lines", nil, &lines)
-	if err != nil {
-		return fmt.Errorf("lines: %w", err)
-	}
-	if *asJSON {
-		return writeJSON(c.stdout, raw)
-	}
-	if len(lines) == 0 {
-		_, err := fmt.Fprintln(c.stdout, "no lines configured")
+	if done, err := c.getJSON(ctx, "lines", "/api/lines", nil, &lines, *asJSON); done || err != nil {
 		return err
 	}
-	tw := newTable(c.stdout)
-	fmt.Fprintln(tw, "LINE\tNUMBER\tSTATE\tSINCE\tCALLER\tCALLED\tCALL\tDOING")
-	for _, l := range lines {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n",
-			l.Line, dash(l.Number), dash(l.State), c.fmtTimeString(l.Since),
-			dash(l.Caller), dash(l.Called), dash(l.CallID), dash(l.Doing))
-	}
-	return tw.Flush()
+	header := []string{"LINE", "NUMBER", "STATE", "SINCE", "CALLER", "CALLED", "CALL", "DOING"}
+	return printList(c.stdout, "no lines configured", header, lines, func(l *lineReply) []string {
+		return []string{l.Line, dash(l.Number), dash(l.State), c.fmtTimeString(l.Since),
+			dash(l.Caller), dash(l.Called), dash(l.CallID), dash(l.Doing)}
+	})
 }

@@ -7,7 +7,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,25 +24,7 @@ func simVerbs() []command {
 }
 
 func runSim(ctx context.Context, c *cli, args []string) error {
-	if len(args) == 0 {
-		return usagef("sim", "missing subcommand (call)")
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-		fmt.Fprintf(c.stdout, "Usage: tracectl sim SUBCOMMAND [flags]\n\nSubcommands:\n")
-		tw := newTable(c.stdout)
-		for _, v := range simVerbs() {
-			fmt.Fprintf(tw, "  %s\t%s\n", v.name, v.summary)
-		}
-		tw.Flush()
-		fmt.Fprintf(c.stdout, "\nRun 'tracectl sim SUBCOMMAND -h' for its flags.\n")
-		return flag.ErrHelp
-	}
-	for _, v := range simVerbs() {
-		if v.name == args[0] {
-			return v.run(ctx, c, args[1:])
-		}
-	}
-	return usagef("sim", "unknown subcommand %q (call)", args[0])
+	return c.runSubverb(ctx, "sim", "[flags]", simVerbs(), args)
 }
 
 // simCallRequest is the body of POST /api/sim/call.
@@ -95,12 +76,8 @@ func runSimCall(ctx context.Context, c *cli, args []string) error {
 	timeout := fs.Duration("timeout", 60*time.Second, "hang up after `D`")
 	oob := fs.Bool("oob", false, "send digits out of band (RFC 4733 style) instead of as tones")
 	fs.socketFlag()
-	pos, err := fs.parse(args)
-	if err != nil {
+	if err := fs.parseNone(args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("sim call", "unexpected argument %q", pos[0])
 	}
 	if *ani == "" || *dnis == "" {
 		return usagef("sim call", "--ani and --dnis are required")

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -20,31 +21,23 @@ type statusReply struct {
 
 func runStatus(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlagSet("status", "[--json]", "Show the daemon's version, uptime, lines, active calls and trace data.")
-	asJSON := fs.Bool("json", false, "print the API's JSON")
+	asJSON := fs.jsonFlag()
 	fs.socketFlag()
-	pos, err := fs.parse(args)
-	if err != nil {
+	if err := fs.parseNone(args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("status", "unexpected argument %q", pos[0])
 	}
 
 	var st statusReply
-	raw, err := c.client().getJSON(ctx, "/api/status", nil, &st)
-	if err != nil {
-		return fmt.Errorf("status: %w", err)
-	}
-	if *asJSON {
-		return writeJSON(c.stdout, raw)
+	if done, err := c.getJSON(ctx, "status", "/api/status", nil, &st, *asJSON); done || err != nil {
+		return err
 	}
 	up := (time.Duration(st.UptimeSeconds) * time.Second).String()
-	tw := newTable(c.stdout)
-	fmt.Fprintf(tw, "version\t%s\n", dash(st.Version))
-	fmt.Fprintf(tw, "started\t%s (up %s)\n", c.fmtTimeString(st.Started), up)
-	fmt.Fprintf(tw, "lines\t%d (%d busy)\n", st.Lines, st.LinesBusy)
-	fmt.Fprintf(tw, "active calls\t%d\n", st.CallsActive)
-	fmt.Fprintf(tw, "trace chains\t%d\n", st.Chains)
-	fmt.Fprintf(tw, "data dir\t%s\n", dash(st.DataDir))
-	return tw.Flush()
+	return printTable(c.stdout, nil, [][]string{
+		{"version", dash(st.Version)},
+		{"started", c.fmtTimeString(st.Started) + " (up " + up + ")"},
+		{"lines", fmt.Sprintf("%d (%d busy)", st.Lines, st.LinesBusy)},
+		{"active calls", strconv.Itoa(st.CallsActive)},
+		{"trace chains", strconv.FormatInt(st.Chains, 10)},
+		{"data dir", dash(st.DataDir)},
+	})
 }

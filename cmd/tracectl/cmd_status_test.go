@@ -2,7 +2,6 @@ package main
 
 import (
 	"net/http"
-	"strings"
 	"testing"
 )
 
@@ -10,9 +9,7 @@ const statusJSON = `{"version":"0.1.0","started":"2025-03-01T00:00:00Z","uptime_
 	`"lines":8,"lines_busy":2,"calls_active":1,"chains":3000,"data_dir":"/var/lib/tracecall"}`
 
 func TestStatus(t *testing.T) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/status", serveJSON(http.StatusOK, statusJSON))
-	sock := startDaemon(t, mux)
+	sock := startRoute(t, "GET /api/status", serveJSON(http.StatusOK, statusJSON))
 
 	tests := []struct {
 		name string
@@ -31,15 +28,8 @@ func TestStatus(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			stdout, stderr, code := tracectl(t, append([]string{"-s", sock, "status"}, tt.args...)...)
-			if code != exitOK {
-				t.Fatalf("exit %d, stderr %q", code, stderr)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(stdout, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, stdout)
-				}
-			}
+			stdout := tracectlOK(t, append([]string{"-s", sock, "status"}, tt.args...)...)
+			wantContains(t, stdout, tt.want...)
 		})
 	}
 }
@@ -53,16 +43,11 @@ func TestStatusAPIError(t *testing.T) {
 }
 
 func TestLines(t *testing.T) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/lines", serveJSON(http.StatusOK, `[
+	sock := startRoute(t, "GET /api/lines", serveJSON(http.StatusOK, `[
 		{"line":"sim/1","number":"80000001","state":"in-call","caller":"13800138000","called":"ivr",
 		 "since":"2025-03-01T02:03:04Z","call_id":"c-1","doing":"trace query"},
 		{"line":"sim/2","number":"80000002","state":"idle"}]`))
-	sock := startDaemon(t, mux)
-	stdout, stderr, code := tracectl(t, "-s", sock, "lines")
-	if code != exitOK {
-		t.Fatalf("exit %d, stderr %q", code, stderr)
-	}
+	stdout := tracectlOK(t, "-s", sock, "lines")
 	want := "" +
 		"LINE   NUMBER    STATE    SINCE                CALLER       CALLED  CALL  DOING\n" +
 		"sim/1  80000001  in-call  2025-03-01 10:03:04  13800138000  ivr     c-1   trace query\n" +

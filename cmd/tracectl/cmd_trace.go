@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -30,85 +29,63 @@ func traceVerbs() []command {
 }
 
 func runTrace(ctx context.Context, c *cli, args []string) error {
-	if len(args) == 0 {
-		return usagef("trace", "missing subcommand (show, list, import, export, gen)")
-	}
-	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
-		fmt.Fprintf(c.stdout, "Usage: tracectl trace SUBCOMMAND [flags] [args]\n\nSubcommands:\n")
-		tw := newTable(c.stdout)
-		for _, v := range traceVerbs() {
-			fmt.Fprintf(tw, "  %s\t%s\n", v.name, v.summary)
-		}
-		tw.Flush()
-		fmt.Fprintf(c.stdout, "\nRun 'tracectl trace SUBCOMMAND -h' for its flags.\n")
-		return flag.ErrHelp
-	}
-	for _, v := range traceVerbs() {
-		if v.name == args[0] {
-			return v.run(ctx, c, args[1:])
-		}
-	}
-	return usagef("trace", "unknown subcommand %q (show, list, import, export, gen)", args[0])
+	return c.runSubverb(ctx, "trace", "[flags] [args]", traceVerbs(), args)
 }
 
 func runTraceShow(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlagSet("trace show", "[--json] CODE", "Show the chain of one trace code: every hop from origin to retail sale and\nits certificates. A malformed code is answered with the reason.")
-	asJSON := fs.Bool("json", false, "print the API's JSON")
+	asJSON := fs.jsonFlag()
 	fs.socketFlag()
-	pos, err := fs.parse(args)
+	code, err := fs.parseOne(args, "trace code")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("trace show", "want one trace code, got %d arguments", len(pos))
-	}
-	code := pos[0]
 
 	var ch trace.Chain
-	raw, err := c.client().getJSON(ctx, "/api/trace/"+url.PathEscape(code), nil, &ch)
-	if err != nil {
-		var ae *apiError
-		if errors.As(err, &ae) {
-			switch ae.Status {
-			case http.StatusBadRequest:
-				return fmt.Errorf("trace show %s: malformed code: %w", code, err)
-			case http.StatusNotFound:
-				return fmt.Errorf("trace show %s: unknown code: %w", code, err)
-			}
+	done, err := c.getJSON(ctx, "trace show "+code, "/api/trace/"+url.PathEscape(code), nil, &ch, *asJSON)
+	var ae *apiError
+	if errors.As(err, &ae) {
+		// A refused code: say what the refusal means, in place of getJSON's
+		// plain "trace show CODE:" prefix.
+		switch ae.Status {
+		case http.StatusBadRequest:
+			return fmt.Errorf("trace show %s: malformed code: %w", code, ae)
+		case http.StatusNotFound:
+			return fmt.Errorf("trace show %s: unknown code: %w", code, ae)
 		}
-		return fmt.Errorf("trace show %s: %w", code, err)
 	}
-	if *asJSON {
-		return writeJSON(c.stdout, raw)
+	if done || err != nil {
+		return err
 	}
 	return c.printChain(&ch)
 }
 
 // printChain shows a chain for a person: a summary, the hops, the certificates.
 func (c *cli) printChain(ch *trace.Chain) error {
-	tw := newTable(c.stdout)
-	fmt.Fprintf(tw, "trace code\t%s (%v)\n", ch.TraceCode, ch.CodeKind)
-	fmt.Fprintf(tw, "product\t%s\n", dash(productName(ch)))
+	summary := [][]string{
+		{"trace code", fmt.Sprintf("%s (%v)", ch.TraceCode, ch.CodeKind)},
+		{"product", dash(productName(ch))},
+	}
 	if ch.Complete {
-		fmt.Fprintf(tw, "complete\tyes\n")
+		summary = append(summary, []string{"complete", "yes"})
 	} else {
 		missing := make([]string, len(ch.MissingHops))
 		for i, h := range ch.MissingHops {
 			missing[i] = string(h)
 		}
-		fmt.Fprintf(tw, "complete\tno, missing: %s\n", dash(strings.Join(missing, ", ")))
+		summary = append(summary, []string{"complete", "no, missing: " + dash(strings.Join(missing, ", "))})
 	}
 	if ch.SourcePlatform != "" || !ch.SyncedAt.IsZero() {
-		fmt.Fprintf(tw, "source\t%s, synced %s\n", dash(ch.SourcePlatform), c.fmtTime(ch.SyncedAt))
+		summary = append(summary, []string{"source", dash(ch.SourcePlatform) + ", synced " + c.fmtTime(ch.SyncedAt)})
 	}
-	if err := tw.Flush(); err != nil {
+	if err := printTable(c.stdout, nil, summary); err != nil {
 		return err
 	}
 
 	fmt.Fprintln(c.stdout)
-	tw = newTable(c.stdout)
-	fmt.Fprintln(tw, "WHEN\tHOP\tNODE\tOPERATOR\tDETAILS")
-	for _, ev := range ch.Events {
+	hops := make([][]string, len(ch.Events))
+	for i := range ch.Events {
+		ev := &ch.Events[i]
 		op := "-"
 		if ev.Operator != nil {
 			op = ev.Operator.Name
@@ -116,15 +93,15 @@ func (c *cli) printChain(ch *trace.Chain) error {
 				op += " (stall " + ev.Operator.StallNo + ")"
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", c.fmtTime(ev.At), ev.Type, dash(ev.Node.Name), op, dash(eventDetails(&ev)))
+		hops[i] = []string{c.fmtTime(ev.At), string(ev.Type), dash(ev.Node.Name), op, dash(eventDetails(ev))}
 	}
-	if err := tw.Flush(); err != nil {
+	if err := printTable(c.stdout, []string{"WHEN", "HOP", "NODE", "OPERATOR", "DETAILS"}, hops); err != nil {
 		return err
 	}
 
 	// A certificate travels with the goods; list it once, at the hop that
 	// first shows it.
-	var certs [][5]string
+	var certs [][]string
 	seen := map[[2]string]bool{}
 	for _, ev := range ch.Events {
 		for _, ct := range ev.Certificates {
@@ -133,19 +110,14 @@ func (c *cli) printChain(ch *trace.Chain) error {
 				continue
 			}
 			seen[key] = true
-			certs = append(certs, [5]string{string(ct.Kind), ct.Number, dash(ct.Issuer), string(ct.Result), string(ev.Type)})
+			certs = append(certs, []string{string(ct.Kind), ct.Number, dash(ct.Issuer), string(ct.Result), string(ev.Type)})
 		}
 	}
 	if len(certs) == 0 {
 		return nil
 	}
 	fmt.Fprintln(c.stdout)
-	tw = newTable(c.stdout)
-	fmt.Fprintln(tw, "CERTIFICATE\tNUMBER\tISSUER\tRESULT\tHOP")
-	for _, r := range certs {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r[0], r[1], r[2], r[3], r[4])
-	}
-	return tw.Flush()
+	return printTable(c.stdout, []string{"CERTIFICATE", "NUMBER", "ISSUER", "RESULT", "HOP"}, certs)
 }
 
 // productName is what the consumer bought, with the part: 猪肉 (前腿肉).
@@ -218,14 +190,10 @@ func runTraceList(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlagSet("trace list", "[-n N] [--after CODE] [--json]", "List chains in code order.")
 	n := fs.Int("n", 20, "list at most `N` chains")
 	after := fs.String("after", "", "start after this `CODE`")
-	asJSON := fs.Bool("json", false, "print the API's JSON")
+	asJSON := fs.jsonFlag()
 	fs.socketFlag()
-	pos, err := fs.parse(args)
-	if err != nil {
+	if err := fs.parseNone(args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("trace list", "unexpected argument %q", pos[0])
 	}
 	if *n <= 0 {
 		return usagef("trace list", "-n must be positive")
@@ -236,28 +204,18 @@ func runTraceList(ctx context.Context, c *cli, args []string) error {
 		q.Set("after", *after)
 	}
 	var chains []trace.Chain
-	raw, err := c.client().getJSON(ctx, "/api/trace", q, &chains)
-	if err != nil {
-		return fmt.Errorf("trace list: %w", err)
-	}
-	if *asJSON {
-		return writeJSON(c.stdout, raw)
-	}
-	if len(chains) == 0 {
-		_, err := fmt.Fprintln(c.stdout, "no chains")
+	if done, err := c.getJSON(ctx, "trace list", "/api/trace", q, &chains, *asJSON); done || err != nil {
 		return err
 	}
-	tw := newTable(c.stdout)
-	fmt.Fprintln(tw, "CODE\tKIND\tPRODUCT\tRETAILER\tHOPS\tCOMPLETE")
-	for i := range chains {
-		ch := &chains[i]
+	header := []string{"CODE", "KIND", "PRODUCT", "RETAILER", "HOPS", "COMPLETE"}
+	return printList(c.stdout, "no chains", header, chains, func(ch *trace.Chain) []string {
 		complete := "yes"
 		if !ch.Complete {
 			complete = "no"
 		}
-		fmt.Fprintf(tw, "%s\t%v\t%s\t%s\t%d\t%s\n", ch.TraceCode, ch.CodeKind, dash(productName(ch)), dash(retailer(ch)), len(ch.Events), complete)
-	}
-	return tw.Flush()
+		return []string{ch.TraceCode, fmt.Sprint(ch.CodeKind), dash(productName(ch)), dash(retailer(ch)),
+			strconv.Itoa(len(ch.Events)), complete}
+	})
 }
 
 // formatOf infers a file format from its name: .jsonl, .ndjson and .json are
@@ -279,6 +237,20 @@ func checkFormat(verb, f string) error {
 	return nil
 }
 
+// outputFormat is the format a verb writes FILE (out) in: format if given, else
+// what the extension of out says, else JSON Lines.
+func outputFormat(verb, format, out string) (trace.Format, error) {
+	if format == "" {
+		if format = formatOf(out); format == "" {
+			format = string(trace.FormatJSONL)
+		}
+	}
+	if err := checkFormat(verb, format); err != nil {
+		return "", err
+	}
+	return trace.Format(format), nil
+}
+
 // importReply is the answer to POST /api/trace/import, both 200 and 422.
 type importReply struct {
 	Error    string           `json:"error"`
@@ -293,14 +265,10 @@ func runTraceImport(ctx context.Context, c *cli, args []string) error {
 	format := fs.String("format", "", "file `FORMAT`: jsonl or csv (default: from the extension)")
 	partial := fs.Bool("partial", false, "import the good rows even if some are bad")
 	fs.socketFlag()
-	pos, err := fs.parse(args)
+	name, err := fs.parseOne(args, "FILE")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usagef("trace import", "want one FILE, got %d arguments", len(pos))
-	}
-	name := pos[0]
 	if *format == "" {
 		if *format = formatOf(name); *format == "" {
 			return usagef("trace import", "cannot tell the format of %q from its extension; give --format jsonl or csv", name)
@@ -367,23 +335,15 @@ func runTraceExport(ctx context.Context, c *cli, args []string) error {
 	format := fs.String("format", "", "`FORMAT`: jsonl or csv")
 	out := fs.String("o", "", "write to `FILE` instead of stdout")
 	fs.socketFlag()
-	pos, err := fs.parse(args)
+	if err := fs.parseNone(args); err != nil {
+		return err
+	}
+	f, err := outputFormat("trace export", *format, *out)
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 {
-		return usagef("trace export", "unexpected argument %q", pos[0])
-	}
-	if *format == "" {
-		if *format = formatOf(*out); *format == "" {
-			*format = string(trace.FormatJSONL)
-		}
-	}
-	if err := checkFormat("trace export", *format); err != nil {
-		return err
-	}
 
-	resp, err := c.client().do(ctx, http.MethodGet, "/api/trace/export", url.Values{"format": {*format}}, nil, "")
+	resp, err := c.client().do(ctx, http.MethodGet, "/api/trace/export", url.Values{"format": {string(f)}}, nil, "")
 	if err != nil {
 		return fmt.Errorf("trace export: %w", err)
 	}
@@ -451,28 +411,20 @@ func runTraceGen(_ context.Context, c *cli, args []string) error {
 	seed := fs.Int64("seed", trace.DemoSeed, "generator `SEED`")
 	format := fs.String("format", "", "`FORMAT`: jsonl or csv")
 	out := fs.String("o", "", "write to `FILE` instead of stdout")
-	pos, err := fs.parse(args)
-	if err != nil {
+	if err := fs.parseNone(args); err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("trace gen", "unexpected argument %q", pos[0])
 	}
 	if *n <= 0 || *n > trace.DemoMaxChains {
 		return usagef("trace gen", "-n must be between 1 and %d", trace.DemoMaxChains)
 	}
-	if *format == "" {
-		if *format = formatOf(*out); *format == "" {
-			*format = string(trace.FormatJSONL)
-		}
-	}
-	if err := checkFormat("trace gen", *format); err != nil {
+	f, err := outputFormat("trace gen", *format, *out)
+	if err != nil {
 		return err
 	}
 	chains := trace.NewGenerator(*seed).Chains(*n)
 	return writeOutput(c.stdout, *out, func(w io.Writer) error {
 		bw := bufio.NewWriterSize(w, 64<<10)
-		if err := trace.WriteAll(bw, trace.Format(*format), chains); err != nil {
+		if err := trace.WriteAll(bw, f, chains); err != nil {
 			return fmt.Errorf("trace gen: %w", err)
 		}
 		if err := bw.Flush(); err != nil {

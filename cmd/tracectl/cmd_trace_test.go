@@ -2,13 +2,11 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"io"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -43,29 +41,17 @@ func demoChain() trace.Chain {
 	}
 }
 
-func mustJSON(t *testing.T, v any) string {
-	t.Helper()
-	b, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
-}
-
 func TestTraceShow(t *testing.T) {
-	chain := mustJSON(t, demoChain())
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/trace/{code}", func(w http.ResponseWriter, r *http.Request) {
+	sock := startRoute(t, "GET /api/trace/{code}", func(w http.ResponseWriter, r *http.Request) {
 		switch code := r.PathValue("code"); code {
 		case demoCode:
-			serveJSON(http.StatusOK, chain)(w, r)
+			serveValue(demoChain())(w, r)
 		case "123":
 			serveJSON(http.StatusBadRequest, `{"error":"code too short","reason":"too_short"}`)(w, r)
 		default:
 			serveJSON(http.StatusNotFound, `{"error":"no chain for code `+code+`","reason":"not_found"}`)(w, r)
 		}
 	})
-	sock := startDaemon(t, mux)
 
 	tests := []struct {
 		name     string
@@ -95,11 +81,7 @@ func TestTraceShow(t *testing.T) {
 			if code != tt.wantCode {
 				t.Errorf("exit = %d, want %d (stderr %q)", code, tt.wantCode, stderr)
 			}
-			for _, w := range tt.wantOut {
-				if !strings.Contains(stdout, w) {
-					t.Errorf("stdout lacks %q:\n%s", w, stdout)
-				}
-			}
+			wantContains(t, stdout, tt.wantOut...)
 			if !strings.Contains(stderr, tt.wantErr) {
 				t.Errorf("stderr = %q, want %q", stderr, tt.wantErr)
 			}
@@ -108,49 +90,25 @@ func TestTraceShow(t *testing.T) {
 }
 
 func TestTraceList(t *testing.T) {
-	var gotQuery string
-	var mu sync.Mutex
-	mux := http.NewServeMux()
-	chains := "[" + mustJSON(t, demoChain()) + "]"
-	mux.HandleFunc("GET /api/trace", func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		gotQuery = r.URL.RawQuery
-		mu.Unlock()
-		serveJSON(http.StatusOK, chains)(w, r)
+	var rec recorder
+	sock := startRoute(t, "GET /api/trace", func(w http.ResponseWriter, r *http.Request) {
+		rec.record(r)
+		serveValue([]trace.Chain{demoChain()})(w, r)
 	})
-	sock := startDaemon(t, mux)
-	stdout, stderr, code := tracectl(t, "-s", sock, "trace", "list", "-n", "5", "--after", "3")
-	if code != exitOK {
-		t.Fatalf("exit %d, stderr %q", code, stderr)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if gotQuery != "after=3&limit=5" {
-		t.Errorf("query = %q", gotQuery)
+	stdout := tracectlOK(t, "-s", sock, "trace", "list", "-n", "5", "--after", "3")
+	if q := rec.request().query; q != "after=3&limit=5" {
+		t.Errorf("query = %q", q)
 	}
 	if !strings.Contains(stdout, demoCode) || !strings.Contains(stdout, "猪肉 (前腿肉)  浦东新区东方菜市场  2     no") {
 		t.Errorf("stdout:\n%s", stdout)
 	}
 }
 
-// importCall is what the fake daemon saw of one import.
-type importCall struct {
-	query, ctype, body string
-}
-
 func TestTraceImport(t *testing.T) {
-	var (
-		mu   sync.Mutex
-		last importCall
-	)
-	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/trace/import", func(w http.ResponseWriter, r *http.Request) {
-		b, _ := io.ReadAll(r.Body)
-		mu.Lock()
-		last = importCall{r.URL.RawQuery, r.Header.Get("Content-Type"), string(b)}
-		mu.Unlock()
-		switch {
-		case strings.Contains(string(b), "bad"):
+	var rec recorder
+	sock := startRoute(t, "POST /api/trace/import", func(w http.ResponseWriter, r *http.Request) {
+		switch req := rec.record(r); {
+		case strings.Contains(req.body, "bad"):
 			serveJSON(http.StatusUnprocessableEntity, `{"error":"2 bad rows","imported":0,"rows":[`+
 				`{"line":3,"reason":"traceCode: too short"},{"line":7,"reason":"at: cannot parse \"x\""}]}`)(w, r)
 		case r.URL.Query().Get("partial") == "1":
@@ -159,7 +117,6 @@ func TestTraceImport(t *testing.T) {
 			serveJSON(http.StatusOK, `{"imported":3,"rejected":0}`)(w, r)
 		}
 	})
-	sock := startDaemon(t, mux)
 	dir := t.TempDir()
 	write := func(name, body string) string {
 		p := filepath.Join(dir, name)
@@ -178,18 +135,18 @@ func TestTraceImport(t *testing.T) {
 		wantCode int
 		wantOut  string
 		wantErr  string
-		want     importCall
+		want     request
 	}{
 		{"csv from extension", []string{good}, exitOK, "imported 3 chains\n", "",
-			importCall{"format=csv&partial=0", "text/csv", "traceCode,...\n1,2\n"}},
+			request{"format=csv&partial=0", "text/csv", "traceCode,...\n1,2\n"}},
 		{"bad rows", []string{bad}, exitFail, "",
 			"line 3: traceCode: too short\nline 7: at: cannot parse \"x\"\n" +
 				"tracectl: trace import " + bad + ": 2 bad rows; nothing imported (--partial imports the good rows)\n",
-			importCall{"format=jsonl&partial=0", "application/x-ndjson", "{}\nbad\n"}},
+			request{"format=jsonl&partial=0", "application/x-ndjson", "{}\nbad\n"}},
 		{"partial after the file", []string{good, "--partial"}, exitOK, "imported 4 chains, rejected 1 bad row\n", "line 2: weightKg: negative\n",
-			importCall{"format=csv&partial=1", "text/csv", "traceCode,...\n1,2\n"}},
+			request{"format=csv&partial=1", "text/csv", "traceCode,...\n1,2\n"}},
 		{"format given", []string{"--format", "jsonl", noExt}, exitOK, "imported 3 chains\n", "",
-			importCall{"format=jsonl&partial=0", "application/x-ndjson", "{}\n"}},
+			request{"format=jsonl&partial=0", "application/x-ndjson", "{}\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -197,10 +154,8 @@ func TestTraceImport(t *testing.T) {
 			if code != tt.wantCode || stdout != tt.wantOut || stderr != tt.wantErr {
 				t.Errorf("exit %d, stdout %q, stderr %q\nwant %d, %q, %q", code, stdout, stderr, tt.wantCode, tt.wantOut, tt.wantErr)
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			if last != tt.want {
-				t.Errorf("daemon saw %+v, want %+v", last, tt.want)
+			if got := rec.request(); got != tt.want {
+				t.Errorf("daemon saw %+v, want %+v", got, tt.want)
 			}
 		})
 	}
@@ -213,21 +168,17 @@ func TestTraceImport(t *testing.T) {
 
 func TestTraceExport(t *testing.T) {
 	const body = "{\"traceCode\":\"1\"}\n{\"traceCode\":\"2\"}\n"
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/trace/export", func(w http.ResponseWriter, r *http.Request) {
+	sock := startRoute(t, "GET /api/trace/export", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		io.WriteString(w, r.URL.Query().Get("format")+"\n"+body)
 	})
-	sock := startDaemon(t, mux)
 
 	stdout, stderr, code := tracectl(t, "-s", sock, "trace", "export")
 	if code != exitOK || stdout != "jsonl\n"+body {
 		t.Errorf("stdout: exit %d, %q, stderr %q", code, stdout, stderr)
 	}
 	out := filepath.Join(t.TempDir(), "all.csv")
-	if _, stderr, code := tracectl(t, "-s", sock, "trace", "export", "-o", out); code != exitOK {
-		t.Fatalf("-o: exit %d, stderr %q", code, stderr)
-	}
+	tracectlOK(t, "-s", sock, "trace", "export", "-o", out)
 	if b, err := os.ReadFile(out); err != nil || string(b) != "csv\n"+body {
 		t.Errorf("%s = %q, %v", out, b, err)
 	}
@@ -237,11 +188,7 @@ func TestTraceGen(t *testing.T) {
 	gen := func(args ...string) string {
 		t.Helper()
 		// No -s: gen must not need a daemon.
-		stdout, stderr, code := tracectl(t, append([]string{"trace", "gen"}, args...)...)
-		if code != exitOK {
-			t.Fatalf("exit %d, stderr %q", code, stderr)
-		}
-		return stdout
+		return tracectlOK(t, append([]string{"trace", "gen"}, args...)...)
 	}
 	a, b := gen("-n", "5", "--seed", "7"), gen("-n", "5", "--seed", "7")
 	if a != b {

@@ -135,14 +135,45 @@ func (c *cli) help(ctx context.Context, args []string, global *flag.FlagSet) int
 func (c *cli) usage(w io.Writer, global *flag.FlagSet) {
 	fmt.Fprintf(w, "Usage: tracectl [-s PATH] VERB [flags] [args]\n\n")
 	fmt.Fprintf(w, "tracectl talks to tracecalld over its unix socket.\n\nVerbs:\n")
-	tw := newTable(w)
-	for _, cmd := range commands() {
-		fmt.Fprintf(tw, "  %s\t%s\n", cmd.name, cmd.summary)
-	}
-	tw.Flush()
+	printVerbs(w, commands())
 	fmt.Fprintf(w, "\nGlobal flags:\n")
 	printDefaults(w, global)
 	fmt.Fprintf(w, "\nRun 'tracectl VERB -h' for a verb's flags.\n")
+}
+
+// runSubverb runs the one of verbs that args name, for a verb such as trace
+// that has subverbs; -h lists them. synopsis follows "tracectl VERB SUBCOMMAND"
+// in that list's usage line.
+func (c *cli) runSubverb(ctx context.Context, verb, synopsis string, verbs []command, args []string) error {
+	names := make([]string, len(verbs))
+	for i, v := range verbs {
+		names[i] = v.name
+	}
+	list := strings.Join(names, ", ")
+	if len(args) == 0 {
+		return usagef(verb, "missing subcommand (%s)", list)
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "-help" {
+		fmt.Fprintf(c.stdout, "Usage: tracectl %s SUBCOMMAND %s\n\nSubcommands:\n", verb, synopsis)
+		printVerbs(c.stdout, verbs)
+		fmt.Fprintf(c.stdout, "\nRun 'tracectl %s SUBCOMMAND -h' for its flags.\n", verb)
+		return flag.ErrHelp
+	}
+	for _, v := range verbs {
+		if v.name == args[0] {
+			return v.run(ctx, c, args[1:])
+		}
+	}
+	return usagef(verb, "unknown subcommand %q (%s)", args[0], list)
+}
+
+// printVerbs lists verbs with their summaries, indented, for help.
+func printVerbs(w io.Writer, verbs []command) {
+	rows := make([][]string, len(verbs))
+	for i, v := range verbs {
+		rows[i] = []string{"  " + v.name, v.summary}
+	}
+	printTable(w, nil, rows)
 }
 
 // report turns a verb's error into output and an exit status.
@@ -225,6 +256,12 @@ func (fs *flagSet) socketFlag() {
 	fs.StringVar(&fs.c.socket, "s", fs.c.socket, "daemon socket `PATH`")
 }
 
+// jsonFlag adds --json to a verb that prints one GET: the API's answer instead
+// of a table.
+func (fs *flagSet) jsonFlag() *bool {
+	return fs.Bool("json", false, "print the API's JSON")
+}
+
 func (fs *flagSet) usage() {
 	w := fs.c.stdout
 	fmt.Fprintf(w, "Usage: tracectl %s %s\n\n%s\n", fs.verb, fs.synopsis, fs.summary)
@@ -257,6 +294,31 @@ func (fs *flagSet) parse(args []string) ([]string, error) {
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// parseNone is parse for a verb that takes no positional arguments.
+func (fs *flagSet) parseNone(args []string) error {
+	pos, err := fs.parse(args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef(fs.verb, "unexpected argument %q", pos[0])
+	}
+	return nil
+}
+
+// parseOne is parse for a verb that takes exactly one positional argument, a
+// what: it returns that argument.
+func (fs *flagSet) parseOne(args []string, what string) (string, error) {
+	pos, err := fs.parse(args)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		return "", usagef(fs.verb, "want one %s, got %d arguments", what, len(pos))
+	}
+	return pos[0], nil
 }
 
 func hasFlags(fs *flag.FlagSet) bool {
@@ -331,6 +393,33 @@ func dash(s string) string {
 // tabs, lines by newlines, columns two spaces apart; Flush prints.
 func newTable(w io.Writer) *table {
 	return &table{tw: tabwriter.NewWriter(dropPad{w}, 0, 0, 2, ' ', 0)}
+}
+
+// printTable prints rows as aligned columns under header; a nil header prints
+// none, for a table of names and values.
+func printTable(w io.Writer, header []string, rows [][]string) error {
+	tw := newTable(w)
+	if header != nil {
+		fmt.Fprintln(tw, strings.Join(header, "\t"))
+	}
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	return tw.Flush()
+}
+
+// printList prints items as a table under header, one row each, or the line
+// empty when there are none.
+func printList[T any](w io.Writer, empty string, header []string, items []T, row func(*T) []string) error {
+	if len(items) == 0 {
+		_, err := fmt.Fprintln(w, empty)
+		return err
+	}
+	rows := make([][]string, len(items))
+	for i := range items {
+		rows[i] = row(&items[i])
+	}
+	return printTable(w, header, rows)
 }
 
 // table is a text/tabwriter that also aligns Chinese text. tabwriter counts

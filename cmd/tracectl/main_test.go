@@ -5,56 +5,10 @@ import (
 	"context"
 	"io"
 	"net"
-	"net/http"
-	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 )
-
-// startDaemon serves h like tracecalld does: HTTP on a unix socket. It returns
-// the socket's path.
-func startDaemon(t *testing.T, h http.Handler) string {
-	t.Helper()
-	dir := t.TempDir()
-	if len(dir) > 80 { // sun_path holds 108 bytes
-		var err error
-		if dir, err = os.MkdirTemp("", "tracectl"); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { os.RemoveAll(dir) })
-	}
-	sock := filepath.Join(dir, socketName)
-	ln, err := net.Listen("unix", sock)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewUnstartedServer(h)
-	ts.Listener.Close()
-	ts.Listener = ln
-	ts.Start()
-	t.Cleanup(ts.Close)
-	return sock
-}
-
-// tracectl runs the CLI with an empty environment and returns what it printed
-// and its exit status.
-func tracectl(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code = runEnv(context.Background(), args, &out, &errOut, func(string) string { return "" })
-	return out.String(), errOut.String(), code
-}
-
-// serveJSON answers every request with status and body.
-func serveJSON(status int, body string) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(status)
-		io.WriteString(w, body)
-	}
-}
 
 func TestUnreachableDaemon(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "nothing-here.sock")
