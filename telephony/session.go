@@ -142,6 +142,13 @@ func (s *Session) Play(ctx context.Context, src Source, bargeIn bool) (PlayResul
 	}
 	select {
 	case r := <-p.result:
+		if r == PlayStopped {
+			select {
+			case <-s.done: // stopped because the leg ended
+				return r, s.hungUp()
+			default:
+			}
+		}
 		return r, nil
 	case <-s.done:
 		return PlayStopped, s.hungUp()
@@ -159,7 +166,6 @@ func (s *Session) hungUp() error {
 }
 
 func (s *Session) loop() {
-	defer close(s.done)
 	var in, out media.Frame
 	var cur *playback
 	for {
@@ -222,6 +228,7 @@ func (s *Session) loop() {
 			break
 		}
 	}
+	close(s.done) // before finishing the playback, so Play sees why it stopped
 	if cur != nil {
 		cur.finish(PlayStopped)
 	}
