@@ -34,6 +34,7 @@ func BenchmarkSayRender(b *testing.B) {
 	for _, bb := range []struct{ name, lang, text string }{
 		{"zh", "zh", zhSentence},
 		{"en", "en", enSentence},
+		{"zh with english", "zh", "您好，欢迎致电追溯热线。查询追溯码请按1。For English, press 9."},
 	} {
 		b.Run(bb.name, func(b *testing.B) {
 			e := newEngine(b, tts.Config{CacheEntries: 1})

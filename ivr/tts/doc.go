@@ -14,6 +14,19 @@
 // of the 20 ms frames within 30 dB of the loudest; a 5 ms look-ahead limiter
 // holds peaks under -0.5 dBFS) so all spoken prompts sound equally loud.
 //
+// Mandarin text (language "zh", or any voice whose name starts with "cmn") that
+// holds Latin letters, such as "查询追溯码请按1。For English, press 9." or the
+// stall number "摊位号B幺二", is spoken in runs: the Latin-script words, with the
+// spaces, digits and punctuation between them, by the English voice (language
+// "en", at Config.Speeds["en"] or Speed), so "B" is the letter name and not
+// pinyin; the rest by the Mandarin voice, with digits written against Han
+// characters kept there. Each run is one espeak-ng render (counted in
+// Stats.Renders), trimmed and turned down to the level of the quietest; the runs
+// are joined by 60 ms of silence, or 150 or 300 ms where a comma or a full stop
+// separates them, and the whole is trimmed and levelled once. The result is one
+// clip, cached under (language, text) like any other. Text without Latin letters
+// is one render, as in any other language.
+//
 // Prompt serves fixed prompts by name. An installer may record any of them and
 // drop it in as Config.PromptDir/<lang>/<name>.wav (8-, 16-, 24- or 32-bit PCM or
 // 32-bit float, any rate, mono or more channels, which are averaged). The file is

@@ -17,12 +17,17 @@ const (
 	limiterReach = 5 * media.SampleRate / 1000  // the limiter starts turning down 5 ms ahead of a peak
 	maxGain      = 10                           // +20 dB at most, so noise is never blown up
 	gateFrames   = 1000                         // frames quieter than the loudest by 30 dB are pauses
+	maxLevelCut  = 0.25                         // matchLevels turns a clip down by 12 dB at most
 )
 
 // trimSilence returns a copy of s without its leading and trailing silence, but
 // for a short margin. Silence is anything 40 dB under the peak (or under trimFloor).
 // All-silent input gives nil.
-func trimSilence(s []int16) []int16 {
+func trimSilence(s []int16) []int16 { return trimMargins(s, trimLead, trimTail) }
+
+// trimMargins is trimSilence keeping lead samples of silence before the speech
+// and tail samples after it.
+func trimMargins(s []int16, lead, tail int) []int16 {
 	peak := peakOf(s)
 	thr := max(peak/100, trimFloor)
 	first, last := -1, -1
@@ -37,7 +42,31 @@ func trimSilence(s []int16) []int16 {
 	if first < 0 {
 		return nil
 	}
-	return slices.Clone(s[max(0, first-trimLead):min(len(s), last+1+trimTail)])
+	return slices.Clone(s[max(0, first-lead):min(len(s), last+1+tail)])
+}
+
+// matchLevels turns down, in place, each clip louder in speech level than the
+// quietest one to that level, but by maxLevelCut at most, so that clips from
+// different voices sound alike once joined and normalized. Nothing is turned
+// up, so nothing clips.
+func matchLevels(clips [][]int16) {
+	levels := make([]float64, len(clips))
+	quietest := math.Inf(1)
+	for i, c := range clips {
+		levels[i] = speechRMS(c)
+		if levels[i] > 0 {
+			quietest = min(quietest, levels[i])
+		}
+	}
+	for i, c := range clips {
+		if levels[i] <= quietest {
+			continue
+		}
+		gain := max(quietest/levels[i], maxLevelCut)
+		for j, v := range c {
+			c[j] = int16(math.Round(float64(v) * gain))
+		}
+	}
 }
 
 // speechRMS is the RMS of s over its 20 ms frames that are within 30 dB of the

@@ -84,3 +84,21 @@ func TestNormalize(t *testing.T) {
 		}
 	})
 }
+
+func TestMatchLevels(t *testing.T) {
+	loud, quiet, louder := sine(800, 8000), sine(800, 4000), sine(800, 32000)
+	silent := make([]int16, 800)
+	clips := [][]int16{loud, quiet, louder, silent}
+	matchLevels(clips)
+	want := speechRMS(quiet)
+	if got := speechRMS(loud); math.Abs(got-want) > 1 {
+		t.Errorf("loud clip at RMS %.1f, want %.1f", got, want)
+	}
+	if got, floor := speechRMS(louder), want*32000/4000*maxLevelCut; math.Abs(got-floor) > 1 {
+		t.Errorf("louder clip at RMS %.1f, want %.1f: cut by no more than maxLevelCut", got, floor)
+	}
+	if peakOf(silent) != 0 || speechRMS(quiet) != want {
+		t.Error("silent or quietest clip changed")
+	}
+	matchLevels(nil) // no clips: nothing to do
+}

@@ -42,6 +42,18 @@ const (
 	englishMarker    = "(en)" // in espeak-ng -x output, where it switched to English
 )
 
+// Mandarin text with English words in it is spoken in runs (see splitLatin),
+// the words with the voice and speed of englishLang, and joined by pauses.
+const (
+	englishLang   = "en"
+	runMargin     = 10 * media.SampleRate / 1000  // of silence kept at each end of a run
+	runGap        = 60 * media.SampleRate / 1000  // between runs, as between words
+	clausePause   = 150 * media.SampleRate / 1000 // between runs split by clauseMarks
+	sentencePause = 300 * media.SampleRate / 1000 // between runs split by sentenceMarks
+	sentenceMarks = ".!?;。！？；…"
+	clauseMarks   = ",:，、：—"
+)
+
 // Engine renders text with espeak-ng and loads installers' prompt files, caching
 // both. Its methods are safe for concurrent use.
 type Engine struct {
@@ -427,12 +439,38 @@ func (e *Engine) Stats() Stats {
 	}
 }
 
-// render speaks text with espeak-ng and prepares the clip.
+// render speaks text with espeak-ng and prepares the clip. Mandarin text with
+// Latin-script words in it is spoken in runs, the words by the English voice
+// (see splitLatin); any other text is one espeak-ng run.
 func (e *Engine) render(ctx context.Context, lang, text string) (*Clip, error) {
 	voice, err := e.Voice(ctx, lang)
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
+	var pcm []int16
+	runs := 1
+	if e.splitsLatin(lang, voice) && strings.ContainsFunc(text, isLatinLetter) {
+		parts := splitLatin(text)
+		runs = len(parts)
+		pcm, err = e.speakRuns(ctx, lang, voice, parts)
+	} else {
+		pcm, err = e.speak(ctx, lang, voice, text)
+	}
+	if err != nil {
+		return nil, err
+	}
+	pcm = trimSilence(pcm)
+	normalize(pcm)
+	clip := &Clip{Samples: pcm, Text: text, Lang: lang, Source: "tts"}
+	e.log.Debug("rendered", "lang", lang, "voice", voice, "chars", utf8.RuneCountInString(text),
+		"runs", runs, "duration", clip.Duration(), "took", time.Since(start))
+	return clip, nil
+}
+
+// speak runs espeak-ng once, holding a render token, and returns its speech at
+// 8 kHz, untrimmed.
+func (e *Engine) speak(ctx context.Context, lang, voice, text string) ([]int16, error) {
 	select {
 	case e.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -441,7 +479,6 @@ func (e *Engine) render(ctx context.Context, lang, text string) (*Clip, error) {
 	defer func() { <-e.sem }()
 
 	e.renders.Add(1)
-	start := time.Now()
 	speed := e.cfg.Speed
 	if sp, ok := e.cfg.Speeds[lang]; ok {
 		speed = sp
@@ -459,12 +496,75 @@ func (e *Engine) render(ctx context.Context, lang, text string) (*Clip, error) {
 		e.renderFails.Add(1)
 		return nil, fmt.Errorf("tts: say %s with voice %s: espeak-ng output: %w", quote(text), voice, err)
 	}
-	pcm := trimSilence(media.Resample(nil, samples, rate, media.SampleRate))
-	normalize(pcm)
-	clip := &Clip{Samples: pcm, Text: text, Lang: lang, Source: "tts"}
-	e.log.Debug("rendered", "lang", lang, "voice", voice, "chars", utf8.RuneCountInString(text),
-		"duration", clip.Duration(), "took", time.Since(start))
-	return clip, nil
+	return media.Resample(nil, samples, rate, media.SampleRate), nil
+}
+
+// splitsLatin reports whether text in lang, spoken by voice, is Mandarin, whose
+// Latin-script words go to the English voice.
+func (e *Engine) splitsLatin(lang, voice string) bool {
+	if lang == englishLang {
+		return false
+	}
+	primary, _, _ := strings.Cut(strings.ReplaceAll(lang, "_", "-"), "-")
+	return primary == "zh" || len(voice) >= len(cmnVoice) && strings.EqualFold(voice[:len(cmnVoice)], cmnVoice)
+}
+
+// speakRuns speaks runs of splitLatin one after the other, the Latin ones in
+// English at English speed, each trimmed, brought to a common level and joined
+// by a short pause (longer where punctuation ends a clause or sentence there).
+func (e *Engine) speakRuns(ctx context.Context, lang, voice string, runs []string) ([]int16, error) {
+	enVoice, err := e.Voice(ctx, englishLang)
+	if err != nil {
+		return nil, fmt.Errorf("tts: say English words in %q text: %w", lang, err)
+	}
+	parts := make([][]int16, 0, len(runs))
+	said := make([]string, 0, len(runs))
+	for _, run := range runs {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("tts: say %s: %w", quote(run), err)
+		}
+		l, v := lang, voice
+		if isLatinRun(run) {
+			l, v = englishLang, enVoice
+		}
+		pcm, err := e.speak(ctx, l, v, run)
+		if err != nil {
+			return nil, err
+		}
+		if pcm = trimMargins(pcm, runMargin, runMargin); len(pcm) > 0 {
+			parts = append(parts, pcm)
+			said = append(said, run)
+		}
+	}
+	matchLevels(parts)
+	var out []int16
+	for i, p := range parts {
+		if i > 0 {
+			out = append(out, make([]int16, pauseBetween(said[i-1], said[i]))...)
+		}
+		out = append(out, p...)
+	}
+	return out, nil
+}
+
+// pauseBetween is the silence, in samples, put between runs a and b: a sentence
+// or clause pause where a ends or b starts with the punctuation for one, else a
+// short gap, as between words.
+func pauseBetween(a, b string) int {
+	marks := ""
+	if r, _ := utf8.DecodeLastRuneInString(strings.TrimRightFunc(a, unicode.IsSpace)); r != utf8.RuneError {
+		marks += string(r)
+	}
+	if r, _ := utf8.DecodeRuneInString(strings.TrimLeftFunc(b, unicode.IsSpace)); r != utf8.RuneError {
+		marks += string(r)
+	}
+	switch {
+	case strings.ContainsAny(marks, sentenceMarks):
+		return sentencePause
+	case strings.ContainsAny(marks, clauseMarks):
+		return clausePause
+	}
+	return runGap
 }
 
 // espeak runs the binary with args (never through a shell) and returns its stdout.

@@ -366,3 +366,79 @@ func TestWarm(t *testing.T) {
 		t.Errorf("renders = %d after Warm on a closed engine, want %d", s.Renders, len(texts))
 	}
 }
+
+// TestSayMixed checks that Mandarin text with Latin letters in it is spoken in
+// runs, one espeak-ng render each, into one clip, and other text in one render.
+func TestSayMixed(t *testing.T) {
+	needEspeak(t)
+	tests := []struct {
+		name     string
+		lang     string
+		text     string
+		renders  int64
+		min, max time.Duration
+	}{
+		{"welcome with english", "zh", "您好，欢迎致电肉菜流通追溯查询热线。查询追溯码请按1。For English, press 9.",
+			2, 4 * time.Second, 12 * time.Second},
+		{"stall letter", "zh", "摊位号B幺二", 3, 800 * time.Millisecond, 4 * time.Second},
+		{"region tag", "zh-CN", "请说Yes或No。", 4, 800 * time.Millisecond, 4 * time.Second},
+		{"english only", "zh", "For English, press 9.", 1, 800 * time.Millisecond, 4 * time.Second},
+		{"no latin letters", "zh", "猪肉前腿肉，幺二三。", 1, 800 * time.Millisecond, 4 * time.Second},
+		{"english text in english", "en", "Stall B12, press 9.", 1, 800 * time.Millisecond, 4 * time.Second},
+		{"cmn voice under another name", "mandarin", "摊位号B幺二", 3, 800 * time.Millisecond, 4 * time.Second},
+	}
+	e := newEngine(t, tts.Config{Voices: map[string]string{"mandarin": "cmn"}})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := e.Stats().Renders
+			c, err := e.Say(t.Context(), tt.lang, tt.text)
+			if err != nil {
+				t.Fatalf("Say: %v", err)
+			}
+			if got := e.Stats().Renders - before; got != tt.renders {
+				t.Errorf("renders = %d, want %d", got, tt.renders)
+			}
+			if d := c.Duration(); d < tt.min || d > tt.max {
+				t.Errorf("duration = %v, want %v..%v", d, tt.min, tt.max)
+			}
+			if c.Text != tt.text || c.Source != "tts" {
+				t.Errorf("text, source = %q, %q; want %q, tts", c.Text, c.Source, tt.text)
+			}
+			if level := speechLevel(c.Samples); level < -17.5 || level > -14.5 {
+				t.Errorf("speech level = %.1f dBFS, want about -16", level)
+			}
+			if p := peak(c.Samples); p > 31000 {
+				t.Errorf("peak = %d, want under 31000", p)
+			}
+			again, err := e.Say(t.Context(), tt.lang, tt.text)
+			if err != nil || again != c {
+				t.Errorf("Say again = %p, %v; want the cached clip %p", again, err, c)
+			}
+			t.Logf("%v, speech level %.1f dBFS", c.Duration(), speechLevel(c.Samples))
+		})
+	}
+}
+
+// TestSayMixedSpeeds checks that English words in Mandarin text are spoken at
+// the English speed and the rest at the Mandarin one.
+func TestSayMixedSpeeds(t *testing.T) {
+	needEspeak(t)
+	const mixed = "请按1。For English, please press nine on your telephone keypad now."
+	say := func(t *testing.T, speeds map[string]int, text string) time.Duration {
+		t.Helper()
+		c, err := newEngine(t, tts.Config{Speeds: speeds}).Say(t.Context(), "zh", text)
+		if err != nil {
+			t.Fatalf("Say: %v", err)
+		}
+		return c.Duration()
+	}
+	slow, fast := say(t, map[string]int{"en": 90}, mixed), say(t, map[string]int{"en": 300}, mixed)
+	if slow < fast*3/2 {
+		t.Errorf("English at 90 wpm took %v, at 300 wpm %v; want the slow one much longer", slow, fast)
+	}
+	zhSlow, zhFast := say(t, map[string]int{"zh": 100}, mixed), say(t, map[string]int{"zh": 400}, mixed)
+	if zhSlow <= zhFast {
+		t.Errorf("Mandarin at 100 wpm took %v, at 400 wpm %v; want the slow one longer", zhSlow, zhFast)
+	}
+	t.Logf("en 90: %v, en 300: %v, zh 100: %v, zh 400: %v", slow, fast, zhSlow, zhFast)
+}
