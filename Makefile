@@ -18,7 +18,7 @@ CONFIG      ?= rootfs/etc/tracecall/tracecall.toml
 
 # System packages the tests and the demo need (Debian names). .ci/run installs
 # the same list.
-APT_PACKAGES := espeak-ng sox
+APT_PACKAGES := espeak-ng sox sip-tester python3
 # What `go test -race` needs on top: it builds with cgo.
 RACE_APT_PACKAGES := gcc libc6-dev
 

@@ -3,8 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +20,7 @@ type Config struct {
 	Daemon Daemon     `toml:"daemon"`
 	Trace  Trace      `toml:"trace"`
 	Sim    Sim        `toml:"sim"`
+	SIP    SIP        `toml:"sip"`
 	TTS    TTS        `toml:"tts"`
 	IVR    ivr.Config `toml:"ivr"`
 }
@@ -44,6 +47,16 @@ type Sim struct {
 	RingTimeout time.Duration `toml:"ring_timeout"`
 }
 
+// SIP is the [sip] section: the SIP trunk listener. An empty Listen leaves
+// SIP off (tracecalld -sip or -demo can still turn it on).
+type SIP struct {
+	Listen     string `toml:"listen"`       // host:port, UDP and TCP
+	MediaIP    string `toml:"media_ip"`     // address in SDP; default: the listen host or the route to the caller
+	RTPPortMin int    `toml:"rtp_port_min"` // even RTP ports from here...
+	RTPPortMax int    `toml:"rtp_port_max"` // ...to here
+	Prefer     string `toml:"prefer"`       // PCMA, PCMU or offer
+}
+
 // TTS is the [tts] section.
 type TTS struct {
 	Binary       string            `toml:"binary"`
@@ -59,6 +72,7 @@ func Default() Config {
 		Daemon: Daemon{Timezone: "Asia/Shanghai", Language: "zh"},
 		Trace:  Trace{CheckDigit: true, RetailMinDigits: 20, RetailMaxDigits: 20, DemoChains: 3000},
 		Sim:    Sim{Lines: 30, FirstNumber: "80000001", RingTimeout: 30 * time.Second},
+		SIP:    SIP{RTPPortMin: 10000, RTPPortMax: 20000, Prefer: "PCMA"},
 		TTS:    TTS{Binary: "espeak-ng", Speed: 150, CacheEntries: 4096},
 	}
 }
@@ -112,10 +126,33 @@ func (c Config) Validate() error {
 	if c.Sim.Lines < 0 || c.Sim.Lines > 10000 {
 		errs = append(errs, fmt.Errorf("sim.lines: %d: want 0..10000", c.Sim.Lines))
 	}
+	errs = append(errs, c.SIP.validate()...)
 	if err := c.IVR.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
+}
+
+func (s SIP) validate() []error {
+	var errs []error
+	if s.Listen != "" {
+		host, port, err := net.SplitHostPort(s.Listen)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("sip.listen: %q: want host:port", s.Listen))
+		} else if _, perr := strconv.Atoi(port); perr != nil || (host != "" && net.ParseIP(host) == nil) {
+			errs = append(errs, fmt.Errorf("sip.listen: %q: want an IP address and a port", s.Listen))
+		}
+	}
+	if s.MediaIP != "" && net.ParseIP(s.MediaIP) == nil {
+		errs = append(errs, fmt.Errorf("sip.media_ip: %q: not an IP address", s.MediaIP))
+	}
+	if s.RTPPortMin < 1024 || s.RTPPortMax > 65534 || s.RTPPortMax-s.RTPPortMin < 2 {
+		errs = append(errs, fmt.Errorf("sip.rtp_port_min/rtp_port_max: %d..%d: want 1024 ≤ min < max ≤ 65534", s.RTPPortMin, s.RTPPortMax))
+	}
+	if !slices.Contains([]string{"PCMA", "PCMU", "offer"}, s.Prefer) {
+		errs = append(errs, fmt.Errorf("sip.prefer: %q: want PCMA, PCMU or offer", s.Prefer))
+	}
+	return errs
 }
 
 // Location is the configured time zone.

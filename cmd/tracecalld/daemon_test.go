@@ -47,6 +47,7 @@ type daemon struct {
 	cmd   *exec.Cmd
 	data  string
 	addr  string
+	sip   string // SIP listen address, UDP and TCP
 	token string
 	sock  *http.Client
 	log   *bytes.Buffer
@@ -67,9 +68,9 @@ func startDaemon(t *testing.T, data string) *daemon {
 	if _, err := exec.LookPath("espeak-ng"); err != nil {
 		t.Skip("espeak-ng not installed (make test installs it): apt-get install espeak-ng")
 	}
-	d := &daemon{t: t, data: data, addr: freeAddr(t), log: &bytes.Buffer{}}
+	d := &daemon{t: t, data: data, addr: freeAddr(t), sip: freeSIPAddr(t), log: &bytes.Buffer{}}
 	d.cmd = exec.Command(daemonBin, "-config", "../../rootfs/etc/tracecall/tracecall.toml",
-		"-data", data, "-http", d.addr, "-demo")
+		"-data", data, "-http", d.addr, "-sip", d.sip, "-demo")
 	d.cmd.Stderr = d.log
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)

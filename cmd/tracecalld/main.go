@@ -17,6 +17,7 @@ type args struct {
 	config   string
 	data     string
 	http     string
+	sip      string
 	demo     bool
 	logLevel string
 }
@@ -27,6 +28,7 @@ func parseArgs(argv []string) (args, error) {
 	fs.StringVar(&a.config, "config", "/etc/tracecall/tracecall.toml", "configuration `file` (TOML)")
 	fs.StringVar(&a.data, "data", "/var/lib/tracecall", "data `directory`: store, api-token, socket, prompts")
 	fs.StringVar(&a.http, "http", "127.0.0.1:8080", "HTTP API listen `address` (empty to disable)")
+	fs.StringVar(&a.sip, "sip", "", "SIP listen `address`, UDP and TCP (default: [sip] listen, or 127.0.0.1:5060 with -demo; \"off\" disables)")
 	fs.BoolVar(&a.demo, "demo", false, "simulated lines, and demo trace data when the store is empty")
 	fs.StringVar(&a.logLevel, "log-level", "info", "log `level`: debug, info, warn, error")
 	if err := fs.Parse(argv); err != nil {

@@ -21,6 +21,7 @@ import (
 	"tracecall/cdr"
 	"tracecall/config"
 	"tracecall/drivers/sim"
+	sipdriver "tracecall/drivers/sip"
 	"tracecall/ivr"
 	"tracecall/ivr/tts"
 	"tracecall/store"
@@ -117,8 +118,20 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		lines = append(lines, d)
 		simulator = simAdapter{d}
 	}
+	if addr := sipListen(a, cfg.SIP); addr != "" {
+		d, err := sipdriver.New(sipdriver.Config{
+			Listen: addr, MediaIP: cfg.SIP.MediaIP, RTPPortMin: cfg.SIP.RTPPortMin, RTPPortMax: cfg.SIP.RTPPortMax,
+			Prefer: cfg.SIP.Prefer,
+		}, bus.Client("sip"), log)
+		if err != nil {
+			return fmt.Errorf("%w (choose another with -sip ADDR, or -sip off)", err)
+		}
+		defer d.Close()
+		drivers = append(drivers, d)
+		lines = append(lines, d)
+	}
 	if len(drivers) == 0 {
-		log.Warn("no lines configured: enable [sim] or run with -demo")
+		log.Warn("no lines configured: enable [sim] or [sip], or run with -demo")
 	}
 
 	api := web.New(web.Deps{
@@ -212,6 +225,25 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	_ = os.Remove(sock)
 	log.Info("tracecalld stopped cleanly")
 	return nil
+}
+
+// demoSIP is where -demo takes SIP calls when nothing else says.
+const demoSIP = "127.0.0.1:5060"
+
+// sipListen is the SIP listen address: -sip, else [sip] listen, else the demo
+// default with -demo; "" (or -sip off) leaves SIP off.
+func sipListen(a args, c config.SIP) string {
+	switch {
+	case a.sip == "off":
+		return ""
+	case a.sip != "":
+		return a.sip
+	case c.Listen != "":
+		return c.Listen
+	case a.demo:
+		return demoSIP
+	}
+	return ""
 }
 
 // watchdog pings systemd's watchdog at half its interval when WatchdogSec is set.

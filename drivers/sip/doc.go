@@ -1,0 +1,63 @@
+// Package sip is the telephony driver for SIP trunks: callers reach the
+// appliance over IP, signalled with SIP (github.com/emiago/sipgo) and carried
+// as RTP (github.com/pion/rtp). G.711 becomes the core's 16-bit PCM here, at
+// the edge, and nowhere else.
+//
+// # Concepts
+//
+// A Driver listens on one address over UDP and TCP. Each INVITE with an SDP
+// offer of PCMA or PCMU becomes an inbound telephony.Leg on a line named
+// "sip/<n>" (the lowest free n), handed to the Handler: its Info().From is the
+// caller's user part and Info().To the Request-URI's, which the IVR routes on.
+// The driver sends 100 Trying at once, 180 Ringing if the handler has not
+// answered within 50 ms, and 200 OK with its SDP answer when the handler
+// calls Answer. A handler that hangs up first gets a final response matching
+// its cause (404 for no route, 486 busy, 503 at shutdown...); CANCEL before
+// the answer ends the leg and gets 487. BYE works both ways. A re-INVITE or
+// UPDATE within a call is answered 200: a session refresh gets the same SDP,
+// a sendonly or inactive offer puts the call on hold (our audio stops, the
+// call stays), sendrecv resumes it. OPTIONS is answered 200; REGISTER and
+// other methods we do not serve get 405 or 501.
+//
+// SDP offer/answer takes the first audio stream with G.711: PCMA when
+// Config.Prefer says so (the default, as on China's networks) and it is
+// offered, PCMU likewise, else the offer's first. telephone-event/8000 keeps
+// the payload type the offer gave it. An offer without G.711 gets 488.
+//
+// # Media
+//
+// Each call has a UDP socket pair from the RTP port range (RTCP on the odd
+// port above). A reader goroutine per call decodes packets into a jitter
+// buffer that reorders by RTP timestamp and plays out 40 ms behind; missing
+// frames are played as silence. One clock goroutine for all calls ticks every
+// 20 ms and, per answered call, hands one received frame to the leg and sends
+// one frame of what the app wrote (silence when it wrote nothing), never
+// blocking on either. Media is symmetric: we send to the SDP address until
+// the far end's first packet arrives, then to where its packets come from,
+// and ignore other sources. Every 5 s a sender report goes to the RTCP port.
+// Per-call packet counts (sent, received, lost) are logged when a call ends.
+//
+// # DTMF
+//
+// With telephone-event negotiated, RFC 4733 events become keys on the leg's
+// Digits channel: one key per event timestamp, so missing marker bits,
+// repeated end packets and long presses each count once. SIP INFO with
+// application/dtmf-relay or application/dtmf is a key too. Without
+// telephone-event, Digits returns nil and the core detects keys in band.
+//
+// # Robustness
+//
+// Datagrams that cannot be SIP (no start line, no header end, over 32 KiB)
+// are dropped before parsing and counted, with at most one log line per 10 s;
+// requests sipgo cannot make a transaction of get 400, as do INVITEs without
+// From, To, Call-ID, CSeq or Contact, or with a broken SDP. None of it touches
+// calls in progress.
+//
+// # Testing
+//
+// The unit tests cover SDP, RFC 4733 decoding, INFO bodies and the jitter
+// buffer. The integration tests drive the driver with SIPp (Debian package
+// sip-tester) playing RTP from pcaps made by ../shared/sipp/gen_dtmf_pcap.py;
+// they skip when sipp is missing or when not root (pcap play needs a raw
+// socket).
+package sip

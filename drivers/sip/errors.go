@@ -1,0 +1,22 @@
+package sip
+
+import "errors"
+
+// Errors. None is exported: callers of the driver see telephony's errors, and
+// these name the SIP answer a request gets.
+var (
+	// errSDP is returned by parseSDP for a body that is not SDP (answered 400).
+	errSDP = errors.New("sip: malformed sdp")
+	// errNoAudio is returned by negotiate when the offer has no usable RTP/AVP
+	// audio stream (answered 488).
+	errNoAudio = errors.New("sip: no rtp audio offered")
+	// errNoG711 is returned by negotiate when the audio stream offers neither
+	// PCMA nor PCMU (answered 488).
+	errNoG711 = errors.New("sip: neither pcma nor pcmu offered")
+	// errNoPorts is returned when every RTP port pair of the range is taken
+	// (answered 503).
+	errNoPorts = errors.New("sip: no free rtp port")
+	// errBadInfo is returned by parseInfoDigit for a DTMF INFO body without a
+	// key (answered 400).
+	errBadInfo = errors.New("sip: dtmf info without a key")
+)

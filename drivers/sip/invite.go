@@ -1,0 +1,413 @@
+package sip
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/emiago/sipgo"
+	siplib "github.com/emiago/sipgo/sip"
+
+	"tracecall/telephony"
+	"tracecall/telephony/event"
+)
+
+// ringingDelay is how long a handler may take to answer before the caller is
+// sent 180 Ringing; an IVR answers well within it.
+const ringingDelay = 50 * time.Millisecond
+
+// allowed lists the methods we serve, for Allow headers.
+const allowed = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE"
+
+// onInvite serves an INVITE: a re-INVITE within a call, or a new call that
+// becomes a leg. For a new call it owns the INVITE transaction until the
+// final response: 100 at once, 180 if the handler does not answer at once,
+// then 200 with our SDP when the handler answers, or a failure code.
+func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req *siplib.Request, tx siplib.ServerTransaction) {
+	if req.From() == nil || req.To() == nil || req.CallID() == nil || req.CSeq() == nil {
+		d.respond(req, tx, 400, "Bad Request")
+		return
+	}
+	if _, ok := req.To().Params.Get("tag"); ok {
+		d.onReinvite(req, tx)
+		return
+	}
+	if req.Contact() == nil {
+		d.respond(req, tx, 400, "Missing Contact")
+		return
+	}
+	if !hasSDP(req) {
+		d.respondWarn(req, tx, 488, "Not Acceptable Here", "an SDP offer is required")
+		return
+	}
+	offer, err := parseSDP(req.Body())
+	if err != nil {
+		d.log.Debug("bad sdp in invite", "source", req.Source(), "err", err)
+		d.respond(req, tx, 400, "Bad SDP")
+		return
+	}
+	oa, err := negotiate(offer, d.cfg.Prefer)
+	if err != nil {
+		d.log.Info("invite refused", "source", req.Source(), "from", userOf(req.From().Address), "reason", err)
+		d.respondWarn(req, tx, 488, "Not Acceptable Here", err.Error())
+		return
+	}
+	host := d.contactHost(sourceAddr(req))
+	client, err := newClient(host)
+	if err != nil {
+		d.respond(req, tx, 500, "Server Internal Error")
+		return
+	}
+	contact := siplib.ContactHeader{Address: siplib.Uri{Scheme: "sip", Host: uriHost(host), Port: d.port}}
+	if strings.EqualFold(req.Transport(), "tcp") {
+		contact.Address.UriParams = siplib.NewParams()
+		contact.Address.UriParams.Add("transport", "tcp")
+	}
+	ua := &sipgo.DialogUA{Client: client, ContactHDR: contact, RewriteContact: true}
+	ds, err := ua.ReadInvite(req, tx)
+	if err != nil {
+		d.log.Debug("invite refused", "source", req.Source(), "err", err)
+		d.respond(req, tx, 400, "Bad Request")
+		return
+	}
+
+	now := time.Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	l := &leg{
+		d: d, ctx: ctx, cancel: cancel, ds: ds, dialogID: ds.ID, contact: contact, offer: offer, oa: oa,
+		answerc: make(chan chan error), acks: make(chan uint32, 8), since: now, sipCallID: req.CallID().Value(),
+		info: telephony.LegInfo{
+			CallID:    telephony.NewCallID(now),
+			Driver:    d.cfg.Name,
+			From:      userOf(req.From().Address),
+			To:        req.Recipient.User,
+			Direction: telephony.Inbound,
+			Created:   now,
+		},
+	}
+	conn, rtcp, port, err := d.ports.open()
+	if err != nil {
+		cancel()
+		d.log.Warn("invite refused", "source", req.Source(), "err", err)
+		finalResponse(ds, tx, 503, "Service Unavailable")
+		return
+	}
+	l.stream = newStream(conn, rtcp, port, oa)
+	go l.stream.read()
+	var sess [4]byte
+	_, _ = rand.Read(sess[:])
+	l.local = localMedia{ip: d.mediaIP(oa.remote.Addr()), port: port, session: uint64(binary.BigEndian.Uint32(sess[:])), version: 1}
+	l.answer = writeAnswer(offer, oa, l.local)
+	h, hctx, ok := d.seize(l, now)
+	if !ok {
+		cancel()
+		l.stream.close()
+		d.ports.release(port)
+		d.log.Warn("invite refused: no free line", "source", req.Source(), "max_calls", d.cfg.MaxCalls)
+		finalResponse(ds, tx, 503, "Service Unavailable")
+		return
+	}
+	_ = ds.Respond(100, "Trying", nil)
+	l.log.Debug("invite", "from", l.info.From, "to", l.info.To, "source", req.Source(), "transport", req.Transport(),
+		"codec", oa.law, "telephone_event", oa.eventPT, "rtp_port", port)
+	if !d.goTracked(func() {
+		h.ServeLeg(hctx, l)
+		l.end("ivr", telephony.CauseNormal)
+	}) {
+		l.end("system", telephony.CauseShutdown)
+	}
+	l.ring(tx)
+}
+
+// ring waits for the handler to answer or give up, for the caller to cancel,
+// or for the ring timeout, and sends the INVITE's final response.
+func (l *leg) ring(tx siplib.ServerTransaction) {
+	// Serve waits for this goroutine at shutdown: it owes a final response
+	// or, once answered, maybe a BYE.
+	done := l.d.track()
+	defer done()
+	ringing := time.NewTimer(ringingDelay)
+	defer ringing.Stop()
+	timeout := time.NewTimer(l.d.cfg.RingTimeout)
+	defer timeout.Stop()
+	for {
+		select {
+		case reply := <-l.answerc:
+			if l.answerCall(reply) {
+				return
+			}
+		case <-ringing.C:
+			_ = l.ds.Respond(180, "Ringing", nil)
+		case <-timeout.C:
+			l.end("system", telephony.CauseNoAnswer)
+		case <-l.ds.Context().Done():
+			// CANCEL (sipgo has answered it and sent 487) or a dead transaction.
+			l.end("caller", telephony.CauseNormal)
+			l.finishInvite()
+			return
+		case <-l.ctx.Done():
+			l.mu.Lock()
+			cause := l.hangup.Cause
+			l.mu.Unlock()
+			code, reason := failureResponse(cause)
+			finalResponse(l.ds, tx, code, reason)
+			l.finishInvite()
+			l.d.forgetDialog(l.dialogID)
+			return
+		}
+	}
+}
+
+// finalResponse refuses an INVITE without waiting for the ACK: the
+// transaction retransmits the response and absorbs the ACK on its own.
+func finalResponse(ds *sipgo.DialogServerSession, tx siplib.ServerTransaction, code int, reason string) {
+	_ = tx.Respond(siplib.NewResponseFromRequest(ds.InviteRequest, code, reason, nil))
+}
+
+func (l *leg) finishInvite() {
+	l.mu.Lock()
+	l.inviteDone = true
+	l.mu.Unlock()
+	l.ds.Close()
+}
+
+// answerCall sends the 200 OK for Answer and waits for its ACK; it reports
+// false when the leg ended first.
+func (l *leg) answerCall(reply chan error) bool {
+	now := time.Now()
+	l.mu.Lock()
+	if l.ended {
+		l.mu.Unlock()
+		reply <- telephony.ErrHungUp
+		return false
+	}
+	l.answered, l.since = true, now
+	body := l.answer
+	l.d.clock.add(l.stream)
+	l.d.publishLine(l, telephony.LineInCall, now)
+	if l.d.pub != nil {
+		l.d.pub.Publish(event.CallAnswered{Base: event.Base{CallID: l.info.CallID, At: now}})
+	}
+	l.mu.Unlock()
+	res := siplib.NewSDPResponseFromRequest(l.ds.InviteRequest, body)
+	l.d.okHeaders(l.ds.InviteRequest, res)
+	reply <- nil
+
+	err := l.ds.WriteResponse(res) // retransmits until the ACK
+	l.mu.Lock()
+	l.inviteDone = true
+	ended, by := l.ended, l.hangup.By
+	l.mu.Unlock()
+	switch {
+	case ended && by != "caller":
+		l.bye()
+	case err != nil && !ended:
+		l.log.Warn("no ack for 200 ok", "err", err)
+		l.end("system", telephony.CauseTimeout)
+	}
+	return true
+}
+
+// onReinvite serves an INVITE within a call: hold, resume, a moved far end,
+// or a session refresh. It answers 200 with our SDP (unchanged for a
+// refresh) and retransmits it until the ACK, as RFC 3261 asks of the UAS core.
+func (d *Driver) onReinvite(req *siplib.Request, tx siplib.ServerTransaction) {
+	l := d.dialog(req)
+	if l == nil {
+		d.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	l.mu.Lock()
+	ready := l.answered && l.inviteDone && !l.ended
+	l.mu.Unlock()
+	if !ready {
+		d.respond(req, tx, 491, "Request Pending")
+		return
+	}
+	if err := l.ds.ReadRequest(req, tx); err != nil {
+		d.respond(req, tx, 500, "Server Internal Error")
+		return
+	}
+	body, code, reason := l.reoffer(req)
+	if code != 200 {
+		d.respondWarn(req, tx, code, reason, "offer refused; the call goes on as it was")
+		return
+	}
+	res := siplib.NewSDPResponseFromRequest(req, body)
+	d.okHeaders(req, res)
+	res.AppendHeader(l.contact.Clone())
+	if err := tx.Respond(res); err != nil {
+		return
+	}
+	if !siplib.IsReliable(req.Transport()) {
+		l.retransmit2xx(tx, res, req.CSeq().SeqNo)
+	}
+}
+
+// reoffer answers an offer within the dialog; a request without a body gets
+// our current SDP.
+func (l *leg) reoffer(req *siplib.Request) ([]byte, int, string) {
+	if len(req.Body()) == 0 {
+		return l.currentAnswer(), 200, "OK"
+	}
+	offer, err := parseSDP(req.Body())
+	if err != nil {
+		return nil, 400, "Bad SDP"
+	}
+	oa, err := negotiate(offer, l.d.cfg.Prefer)
+	if err != nil {
+		return nil, 488, "Not Acceptable Here"
+	}
+	return l.renegotiate(offer, oa), 200, "OK"
+}
+
+// retransmit2xx resends a re-INVITE's 200 at T1, doubling up to T2, until its
+// ACK arrives, 64*T1 pass, or the call ends.
+func (l *leg) retransmit2xx(tx siplib.ServerTransaction, res *siplib.Response, cseq uint32) {
+	wait := siplib.T1
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	giveUp := time.NewTimer(64 * siplib.T1)
+	defer giveUp.Stop()
+	for {
+		select {
+		case seq := <-l.acks:
+			if seq == cseq {
+				return
+			}
+		case <-t.C:
+			if tx.Respond(res) != nil {
+				return
+			}
+			wait = min(2*wait, siplib.T2)
+			t.Reset(wait)
+		case <-giveUp.C:
+			l.log.Debug("no ack for re-invite 200", "cseq", cseq)
+			return
+		case <-l.ctx.Done():
+			return
+		}
+	}
+}
+
+// onUpdate serves UPDATE within a call: a session refresh, or an offer.
+func (d *Driver) onUpdate(req *siplib.Request, tx siplib.ServerTransaction) {
+	l := d.dialog(req)
+	if l == nil {
+		d.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+		return
+	}
+	if err := l.ds.ReadRequest(req, tx); err != nil {
+		d.respond(req, tx, 500, "Server Internal Error")
+		return
+	}
+	res := siplib.NewResponseFromRequest(req, 200, "OK", nil)
+	if len(req.Body()) > 0 {
+		body, code, reason := l.reoffer(req)
+		if code != 200 {
+			d.respondWarn(req, tx, code, reason, "offer refused; the call goes on as it was")
+			return
+		}
+		res = siplib.NewSDPResponseFromRequest(req, body)
+	}
+	d.okHeaders(req, res)
+	res.AppendHeader(l.contact.Clone())
+	_ = tx.Respond(res)
+}
+
+// okHeaders adds what our 2xx answers carry: Allow, Supported, Server, and
+// the session timer of RFC 4028 when the request asked for one. We let the
+// caller refresh (refresher=uac) and answer its refreshes.
+func (d *Driver) okHeaders(req *siplib.Request, res *siplib.Response) {
+	res.AppendHeader(siplib.NewHeader("Allow", allowed))
+	res.AppendHeader(siplib.NewHeader("Server", d.cfg.UserAgent))
+	h := req.GetHeader("Session-Expires")
+	if h == nil {
+		return
+	}
+	delta, _, _ := strings.Cut(h.Value(), ";")
+	n, err := strconv.Atoi(strings.TrimSpace(delta))
+	if err != nil || n <= 0 {
+		return
+	}
+	res.AppendHeader(siplib.NewHeader("Session-Expires", strconv.Itoa(n)+";refresher=uac"))
+	if supports(req, "timer") {
+		res.AppendHeader(siplib.NewHeader("Require", "timer"))
+	}
+}
+
+// failureResponse is the final response for a call that ended before it was
+// answered.
+func failureResponse(c telephony.Cause) (int, string) {
+	switch c {
+	case telephony.CauseNoRoute:
+		return 404, "Not Found"
+	case telephony.CauseBusy:
+		return 486, "Busy Here"
+	case telephony.CauseRejected:
+		return 603, "Decline"
+	case telephony.CauseUnavailable, telephony.CauseNoAnswer, telephony.CauseTimeout, telephony.CauseNormal:
+		return 480, "Temporarily Unavailable"
+	case telephony.CauseShutdown:
+		return 503, "Service Unavailable"
+	case telephony.CauseMediaError:
+		return 488, "Not Acceptable Here"
+	}
+	return 500, "Server Internal Error"
+}
+
+// hasSDP reports whether a request carries an SDP body.
+func hasSDP(req *siplib.Request) bool {
+	if len(req.Body()) == 0 {
+		return false
+	}
+	ct := req.ContentType()
+	if ct == nil {
+		return false
+	}
+	mt, _, _ := strings.Cut(ct.Value(), ";")
+	return strings.EqualFold(strings.TrimSpace(mt), "application/sdp")
+}
+
+// supports reports whether a request lists option in Supported or Require.
+func supports(req *siplib.Request, option string) bool {
+	for _, name := range []string{"Supported", "Require"} {
+		for _, h := range req.GetHeaders(name) {
+			for _, o := range strings.Split(h.Value(), ",") {
+				if strings.EqualFold(strings.TrimSpace(o), option) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// userOf is a URI's user part, "anonymous" when it has none.
+func userOf(u siplib.Uri) string {
+	if u.User != "" {
+		return u.User
+	}
+	return "anonymous"
+}
+
+// sourceAddr is the IP a request came from.
+func sourceAddr(req *siplib.Request) netip.Addr {
+	ap, err := netip.ParseAddrPort(req.Source())
+	if err != nil {
+		return netip.Addr{}
+	}
+	return ap.Addr().Unmap()
+}
+
+// uriHost writes an address as a SIP URI host (IPv6 in brackets).
+func uriHost(a netip.Addr) string {
+	if a.Is6() {
+		return "[" + a.String() + "]"
+	}
+	return a.String()
+}

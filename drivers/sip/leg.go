@@ -1,0 +1,229 @@
+package sip
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	siplib "github.com/emiago/sipgo/sip"
+
+	"tracecall/telephony"
+	"tracecall/telephony/event"
+	"tracecall/telephony/media"
+)
+
+// byeTimeout bounds how long a BYE is retransmitted to a silent far end.
+const byeTimeout = 5 * time.Second
+
+// leg is one inbound SIP call: what the Handler serves.
+type leg struct {
+	d      *Driver
+	n      int // line number, set by seize
+	info   telephony.LegInfo
+	log    *slog.Logger
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	ds        *sipgo.DialogServerSession
+	dialogID  string
+	sipCallID string
+	contact   siplib.ContactHeader
+	offer     *sdpSession
+	stream    *stream
+
+	answerc chan chan error // Answer asks the INVITE goroutine to send the 200
+	acks    chan uint32     // CSeq of each ACK, for 2xx retransmission of re-INVITEs
+
+	// mu guards the fields below it.
+	mu         sync.Mutex
+	since      time.Time // when the line last changed state
+	answered   bool
+	ended      bool
+	inviteDone bool // the INVITE goroutine is done with ds: a BYE may go
+	hangup     telephony.HangupInfo
+	local      localMedia
+	oa         offerAnswer
+	answer     []byte // our current SDP
+}
+
+func (l *leg) ID() telephony.LegID      { return l.info.ID }
+func (l *leg) Info() telephony.LegInfo  { return l.info }
+func (l *leg) Context() context.Context { return l.ctx }
+
+// Digits returns RFC 4733 and SIP INFO keys, or nil when the call negotiated
+// no telephone-event, so that the core detects keys in band.
+func (l *leg) Digits() <-chan telephony.Digit {
+	if l.stream.digits == nil {
+		return nil
+	}
+	return l.stream.digits
+}
+
+func (l *leg) Media() (media.FrameReader, media.FrameWriter, error) { return l, l, nil }
+
+// Stats reports the call's RTP counts.
+func (l *leg) Stats() Stats { return l.stream.stats() }
+
+// Answer sends 200 OK with our SDP. It returns once the answer is on its way
+// and media runs; the far end's ACK is awaited in the background (no ACK
+// within 32 s ends the call).
+func (l *leg) Answer(ctx context.Context) error {
+	l.mu.Lock()
+	ended, answered := l.ended, l.answered
+	l.mu.Unlock()
+	if ended {
+		return telephony.ErrHungUp
+	}
+	if answered {
+		return nil
+	}
+	reply := make(chan error, 1)
+	select {
+	case l.answerc <- reply:
+	case <-l.ctx.Done():
+		return telephony.ErrHungUp
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	select {
+	case err := <-reply:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Hangup ends the call from our side: BYE when answered, a final response
+// matching c when still ringing.
+func (l *leg) Hangup(ctx context.Context, c telephony.Cause) error {
+	l.end("ivr", c)
+	return nil
+}
+
+// Ended reports how the leg ended.
+func (l *leg) Ended() (telephony.HangupInfo, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.hangup, l.ended
+}
+
+// ReadFrame returns the far end's next frame, waiting for its tick.
+func (l *leg) ReadFrame(f *media.Frame) error {
+	select {
+	case fr := <-l.stream.rx:
+		*f = fr
+		return nil
+	case <-l.ctx.Done():
+		return io.EOF
+	}
+}
+
+// WriteFrame queues a frame for the far end; it waits while the queue is full.
+func (l *leg) WriteFrame(f *media.Frame) error {
+	select {
+	case l.stream.tx <- *f:
+		return nil
+	case <-l.ctx.Done():
+		return io.EOF
+	}
+}
+
+// end ends the leg once, from whichever side: by is "caller", "ivr" or
+// "system". Media stops at once; the signalling that goes with it (BYE, or
+// the INVITE's final response) follows from the goroutine that owns it.
+func (l *leg) end(by string, cause telephony.Cause) {
+	now := time.Now()
+	l.mu.Lock()
+	if l.ended {
+		l.mu.Unlock()
+		return
+	}
+	l.ended = true
+	l.hangup = telephony.HangupInfo{By: by, Cause: cause, At: now}
+	bye := l.answered && l.inviteDone && by != "caller"
+	l.mu.Unlock()
+	l.d.clock.remove(l.stream)
+	l.stream.close()
+	l.d.ports.release(l.stream.port)
+	l.d.release(l)
+	l.d.publishLine(l, telephony.LineIdle, now)
+	if l.d.pub != nil {
+		l.d.pub.Publish(event.CallEnded{Base: event.Base{CallID: l.info.CallID, At: now}, By: by, Cause: string(cause)})
+	}
+	l.cancel() // last: whoever watches Context sees the line free and the call ended
+	st := l.stream.stats()
+	l.log.Info("call ended", "by", by, "cause", cause, "duration", now.Sub(l.info.Created).Round(time.Millisecond),
+		"rtp_sent", st.PacketsSent, "rtp_received", st.PacketsReceived, "rtp_lost", st.PacketsLost,
+		"rtp_late", st.Late, "rtp_dropped", st.Dropped)
+	if bye {
+		l.sendBye()
+	} else if by == "caller" {
+		l.d.forgetDialog(l.dialogID)
+	}
+}
+
+// sendBye sends BYE in the background.
+func (l *leg) sendBye() {
+	if !l.d.goTracked(l.bye) {
+		l.d.forgetDialog(l.dialogID)
+	}
+}
+
+// bye sends BYE, waits for its answer (or byeTimeout) and forgets the dialog.
+func (l *leg) bye() {
+	ctx, cancel := context.WithTimeout(context.Background(), byeTimeout)
+	defer cancel()
+	if err := l.ds.Bye(ctx); err != nil {
+		l.log.Debug("bye", "err", err)
+	}
+	l.ds.Close()
+	l.d.forgetDialog(l.dialogID)
+}
+
+// currentAnswer returns our SDP as last negotiated.
+func (l *leg) currentAnswer() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.answer
+}
+
+// renegotiate applies a new offer within the dialog (re-INVITE or UPDATE):
+// hold, resume, a moved far end or a session refresh. Our SDP keeps its
+// version when nothing changed and bumps it otherwise.
+func (l *leg) renegotiate(offer *sdpSession, oa offerAnswer) []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.ended {
+		return l.answer
+	}
+	body := writeAnswer(offer, oa, l.local)
+	if string(body) != string(l.answer) {
+		l.local.version++
+		body = writeAnswer(offer, oa, l.local)
+	}
+	if l.oa.hold() != oa.hold() {
+		l.log.Info("call hold changed", "hold", oa.hold(), "direction", oa.dir)
+	}
+	l.oa, l.answer = oa, body
+	l.stream.update(oa)
+	return body
+}
+
+// ack notes an ACK's CSeq for whoever waits on a 2xx.
+func (l *leg) ack(req *siplib.Request) {
+	if cseq := req.CSeq(); cseq != nil {
+		select {
+		case l.acks <- cseq.SeqNo:
+		default:
+		}
+	}
+}
+
+var (
+	_ telephony.Leg         = (*leg)(nil)
+	_ telephony.DigitSource = (*leg)(nil)
+	_ telephony.Ender       = (*leg)(nil)
+)

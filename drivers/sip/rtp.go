@@ -1,0 +1,365 @@
+package sip
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+
+	"tracecall/telephony"
+	"tracecall/telephony/media"
+)
+
+// Queue depths. rxQueue holds received frames the app has not read yet (320
+// ms); txQueue is how far the app may write ahead of the send clock (60 ms),
+// so what it played has been sent by the time its Play returns; digitQueue
+// holds out-of-band keys.
+const (
+	rxQueue    = 16
+	txQueue    = 3
+	digitQueue = 32
+	// rtcpEvery is the sender report interval in ticks (5 s).
+	rtcpEvery = 250
+	// maxPacket bounds what the reader takes from the socket.
+	maxPacket = 1500
+)
+
+// Stats count one call's RTP.
+type Stats struct {
+	PacketsSent     uint64 // audio packets sent
+	PacketsReceived uint64 // packets received from the far end, audio and events
+	PacketsLost     uint64 // packets the far end's sequence numbers say never came
+	Late            uint64 // audio that came after its playout time
+	Concealed       uint64 // ticks played as silence for a missing frame
+	Dropped         uint64 // packets ignored: malformed, or not from the far end
+}
+
+// stream is one call's RTP: a socket pair from the port range, a reader
+// goroutine that fills the jitter buffer, and the send state the shared clock
+// moves one frame each way with every 20 ms.
+type stream struct {
+	conn *net.UDPConn // RTP
+	rtcp *net.UDPConn // RTCP, port+1; sender reports only
+	port int
+
+	rx     chan media.Frame     // far end → app, filled by the clock
+	tx     chan media.Frame     // app → far end, drained by the clock
+	digits chan telephony.Digit // RFC 4733 and INFO keys; nil without telephone-event
+	done   chan struct{}        // closed when the reader returns
+
+	// mu guards the fields below it: the reader, the clock and the signalling
+	// all touch them, each for a moment.
+	mu        sync.Mutex
+	jb        jitterBuffer
+	sdpRemote netip.AddrPort // where the SDP says to send
+	remote    netip.AddrPort // where we send: the far end's source once latched
+	rtcpTo    netip.AddrPort
+	rtcpPort  int // a=rtcp from the SDP, 0 for RTP port + 1
+	latched   bool
+	law       media.Law
+	audioPT   uint8
+	eventPT   int
+	sending   bool
+
+	// Owned by the clock goroutine.
+	ssrc     uint32
+	seq      uint16
+	ts       uint32
+	paused   bool // nothing sent since start or hold: the next packet gets the marker
+	ticks    uint64
+	fseq     uint32
+	heardApp bool
+	octets   uint32
+	buf      [12 + media.FrameSamples]byte
+
+	// Owned by the reader goroutine.
+	dec       eventDecoder
+	rxStarted bool
+	rxBase    uint32
+	rxMax     uint16
+	rxCycles  uint32
+
+	sent, received, expected, dropped atomic.Uint64
+}
+
+// newStream wraps a socket pair for a call negotiated as oa.
+func newStream(conn, rtcp *net.UDPConn, port int, oa offerAnswer) *stream {
+	var seed [10]byte
+	_, _ = rand.Read(seed[:])
+	s := &stream{
+		conn:   conn,
+		rtcp:   rtcp,
+		port:   port,
+		rx:     make(chan media.Frame, rxQueue),
+		tx:     make(chan media.Frame, txQueue),
+		done:   make(chan struct{}),
+		ssrc:   binary.BigEndian.Uint32(seed[0:]),
+		seq:    binary.BigEndian.Uint16(seed[4:]),
+		ts:     binary.BigEndian.Uint32(seed[6:]),
+		paused: true,
+	}
+	if oa.eventPT >= 0 {
+		s.digits = make(chan telephony.Digit, digitQueue)
+	}
+	s.update(oa)
+	return s
+}
+
+// update applies a (re-)negotiation: codec, event type, far address, hold.
+func (s *stream) update(oa offerAnswer) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.law, s.audioPT, s.eventPT = oa.law, oa.audioPT, oa.eventPT
+	s.sending = !oa.hold()
+	s.rtcpPort = oa.rtcpPort
+	if oa.remote != s.sdpRemote {
+		s.sdpRemote, s.remote, s.latched = oa.remote, oa.remote, false
+		s.rtcpTo = rtcpAddr(oa.remote, oa.rtcpPort)
+	}
+}
+
+func rtcpAddr(rtpTo netip.AddrPort, port int) netip.AddrPort {
+	if !rtpTo.IsValid() {
+		return netip.AddrPort{}
+	}
+	if port == 0 {
+		port = int(rtpTo.Port()) + 1
+	}
+	return netip.AddrPortFrom(rtpTo.Addr(), uint16(port))
+}
+
+// read takes packets until the socket closes: audio into the jitter buffer,
+// telephone-events into keys. The first packet of ours from the far end
+// latches where we send (symmetric RTP); after that other sources are ignored.
+func (s *stream) read() {
+	defer close(s.done)
+	buf := make([]byte, maxPacket)
+	var p rtp.Packet
+	var f media.Frame
+	for {
+		n, src, err := s.conn.ReadFromUDPAddrPort(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			continue
+		}
+		if p.Unmarshal(buf[:n]) != nil || p.Version != 2 {
+			s.dropped.Add(1)
+			continue
+		}
+		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+		s.mu.Lock()
+		audio := p.PayloadType == s.audioPT
+		event := s.eventPT >= 0 && int(p.PayloadType) == s.eventPT
+		if (s.latched && src != s.remote) || (!audio && !event) {
+			s.mu.Unlock()
+			s.dropped.Add(1)
+			continue
+		}
+		if audio && s.law.Decode(&f, p.Payload) != nil {
+			s.mu.Unlock()
+			s.dropped.Add(1)
+			continue
+		}
+		if !s.latched {
+			s.latched, s.remote = true, src
+			s.rtcpTo = rtcpAddr(src, s.rtcpPort)
+		}
+		if audio {
+			s.jb.push(p.SSRC, p.Timestamp, &f)
+		}
+		s.mu.Unlock()
+		s.countSeq(p.SequenceNumber)
+		if event && s.digits != nil {
+			if k, ok := s.dec.packet(p.Timestamp, p.Marker, p.Payload); ok {
+				s.digit(telephony.Digit{Key: k, Source: "rfc4733", At: time.Now()})
+			}
+		}
+	}
+}
+
+// digit queues a key for the app without blocking; a full queue drops it.
+func (s *stream) digit(d telephony.Digit) bool {
+	if s.digits == nil {
+		return false
+	}
+	select {
+	case s.digits <- d:
+		return true
+	default:
+		return false
+	}
+}
+
+// countSeq keeps the RFC 3550 appendix A.1 counts: the extended highest
+// sequence number seen against the first, and packets received.
+func (s *stream) countSeq(seq uint16) {
+	s.received.Add(1)
+	if !s.rxStarted {
+		s.rxStarted, s.rxBase, s.rxMax = true, uint32(seq), seq
+	} else if d := seq - s.rxMax; d != 0 && d < 0x8000 {
+		if seq < s.rxMax {
+			s.rxCycles += 1 << 16
+		}
+		s.rxMax = seq
+	}
+	s.expected.Store(uint64(s.rxCycles+uint32(s.rxMax)-s.rxBase) + 1)
+}
+
+// tick moves one frame each way without blocking: the next received frame (or
+// silence) to the app, and the app's frame (or silence) to the far end.
+func (s *stream) tick(now time.Time) (under, over bool) {
+	var in, out media.Frame
+	s.mu.Lock()
+	s.jb.pop(&in)
+	to, law, pt, send := s.remote, s.law, s.audioPT, s.sending
+	s.mu.Unlock()
+	in.Seq = s.fseq
+	s.fseq++
+	select {
+	case s.rx <- in:
+	default:
+		over = true
+	}
+	select {
+	case out = <-s.tx:
+		s.heardApp = true
+	default:
+		under = s.heardApp
+		out.Silence()
+	}
+	if send && to.IsValid() {
+		h := rtp.Header{Version: 2, Marker: s.paused, PayloadType: pt, SequenceNumber: s.seq, Timestamp: s.ts, SSRC: s.ssrc}
+		n, err := h.MarshalTo(s.buf[:])
+		if err == nil {
+			pkt := law.Encode(s.buf[:n], &out)
+			if _, err := s.conn.WriteToUDPAddrPort(pkt, to); err == nil {
+				s.sent.Add(1)
+				s.octets += media.FrameSamples
+			}
+			s.seq++
+			s.paused = false
+		}
+	} else {
+		s.paused = true
+	}
+	s.ts += media.FrameSamples
+	s.ticks++
+	if s.ticks%rtcpEvery == 0 {
+		s.senderReport(now)
+	}
+	return under, over
+}
+
+// ntpEpochOffset is the seconds from 1900 (NTP) to 1970 (Unix).
+const ntpEpochOffset = 2208988800
+
+// senderReport sends an RTCP compound packet: a sender report without report
+// blocks, and an SDES with our CNAME (RFC 3550 sections 6.4.1 and 6.5).
+func (s *stream) senderReport(now time.Time) {
+	s.mu.Lock()
+	to := s.rtcpTo
+	s.mu.Unlock()
+	if !to.IsValid() || s.rtcp == nil {
+		return
+	}
+	const cname = "tracecall"
+	// SDES: header, SSRC, the CNAME item, an end item, zero-padded to 32 bits.
+	const sdesLen = (4 + 4 + 2 + len(cname) + 1 + 3) / 4 * 4
+	var b [28 + sdesLen]byte
+	b[0], b[1] = 0x80, 200
+	binary.BigEndian.PutUint16(b[2:], 6)
+	binary.BigEndian.PutUint32(b[4:], s.ssrc)
+	secs := uint64(now.Unix()) + ntpEpochOffset
+	frac := uint64(now.Nanosecond()) << 32 / 1e9
+	binary.BigEndian.PutUint32(b[8:], uint32(secs))
+	binary.BigEndian.PutUint32(b[12:], uint32(frac))
+	binary.BigEndian.PutUint32(b[16:], s.ts)
+	binary.BigEndian.PutUint32(b[20:], uint32(s.sent.Load()))
+	binary.BigEndian.PutUint32(b[24:], s.octets)
+	sd := b[28:]
+	sd[0], sd[1] = 0x81, 202
+	binary.BigEndian.PutUint16(sd[2:], uint16(len(sd)/4-1))
+	binary.BigEndian.PutUint32(sd[4:], s.ssrc)
+	sd[8], sd[9] = 1, byte(len(cname))
+	copy(sd[10:], cname)
+	_, _ = s.rtcp.WriteToUDPAddrPort(b[:], to)
+}
+
+// stats reads the counters.
+func (s *stream) stats() Stats {
+	st := Stats{PacketsSent: s.sent.Load(), PacketsReceived: s.received.Load(), Dropped: s.dropped.Load()}
+	if exp := s.expected.Load(); exp > st.PacketsReceived {
+		st.PacketsLost = exp - st.PacketsReceived
+	}
+	s.mu.Lock()
+	st.Late, st.Concealed = s.jb.late, s.jb.concealed
+	s.mu.Unlock()
+	return st
+}
+
+// close closes the sockets and waits for the reader.
+func (s *stream) close() {
+	s.conn.Close()
+	s.rtcp.Close()
+	<-s.done
+}
+
+// portPool hands out RTP/RTCP socket pairs from the configured range.
+type portPool struct {
+	bind     netip.Addr
+	min, max int
+
+	// mu guards next and used.
+	mu   sync.Mutex
+	next int
+	used map[int]bool
+}
+
+func newPortPool(bind netip.Addr, min, max int) *portPool {
+	min += min % 2 // RTP takes even ports
+	return &portPool{bind: bind, min: min, max: max, next: min, used: make(map[int]bool)}
+}
+
+// open binds the next free even port and the odd one above it.
+func (p *portPool) open() (rtpConn, rtcpConn *net.UDPConn, port int, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	pairs := (p.max - p.min + 1) / 2
+	for range pairs {
+		port := p.next
+		p.next += 2
+		if p.next+1 > p.max {
+			p.next = p.min
+		}
+		if p.used[port] {
+			continue
+		}
+		a, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.bind, uint16(port))))
+		if err != nil {
+			continue
+		}
+		b, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.bind, uint16(port+1))))
+		if err != nil {
+			a.Close()
+			continue
+		}
+		p.used[port] = true
+		return a, b, port, nil
+	}
+	return nil, nil, 0, fmt.Errorf("%w in %d..%d", errNoPorts, p.min, p.max)
+}
+
+func (p *portPool) release(port int) {
+	p.mu.Lock()
+	delete(p.used, port)
+	p.mu.Unlock()
+}

@@ -1,0 +1,391 @@
+package sip
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/emiago/sipgo"
+	siplib "github.com/emiago/sipgo/sip"
+
+	"tracecall/telephony"
+	"tracecall/telephony/event"
+)
+
+// Driver is the SIP driver: a user agent server on one address, UDP and TCP,
+// that turns each INVITE into an inbound leg.
+type Driver struct {
+	cfg   Config
+	log   *slog.Logger
+	pub   *event.Client
+	clock *clock
+	ports *portPool
+	drops dropLog
+
+	udp  net.PacketConn
+	tcp  net.Listener
+	host netip.Addr // the listen host; unspecified when listening on all addresses
+	port int
+
+	// mu guards the fields below it.
+	mu       sync.Mutex
+	dialogs  map[string]*leg // by dialog id, while the dialog's signalling lasts
+	lines    []*leg          // index n-1 is line <name>/n; nil when free
+	calls    int             // legs not yet ended
+	handler  telephony.Handler
+	serving  context.Context
+	stopping bool // Serve is waiting for its goroutines: start no more
+	served   bool
+	wg       sync.WaitGroup // handler goroutines and BYE senders
+}
+
+// New checks cfg and binds its listen address over UDP and TCP, so a bad or
+// busy address fails here, before anything is served. pub publishes call and
+// line events (nil publishes none).
+func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	d := &Driver{
+		cfg:     cfg,
+		log:     log.With("driver", cfg.Name),
+		pub:     pub,
+		clock:   newClock(),
+		dialogs: make(map[string]*leg),
+	}
+	host, _, _ := net.SplitHostPort(cfg.Listen)
+	if host != "" {
+		d.host, _ = netip.ParseAddr(host)
+		d.host = d.host.Unmap()
+	} else {
+		d.host = netip.IPv4Unspecified()
+	}
+	if err := d.listen(); err != nil {
+		return nil, err
+	}
+	d.ports = newPortPool(d.host, cfg.RTPPortMin, cfg.RTPPortMax)
+	return d, nil
+}
+
+// listen binds UDP and TCP on the same port; with port 0 it retries until
+// both get the same free port.
+func (d *Driver) listen() error {
+	_, portText, _ := net.SplitHostPort(d.cfg.Listen)
+	want, _ := strconv.Atoi(portText)
+	var lastErr error
+	for range 20 {
+		udp, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(d.host, uint16(want))))
+		if err != nil {
+			return fmt.Errorf("sip: listen udp %s: %w", d.cfg.Listen, err)
+		}
+		port := udp.LocalAddr().(*net.UDPAddr).Port
+		tcp, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(d.host, uint16(port))))
+		if err != nil {
+			udp.Close()
+			lastErr = err
+			if want != 0 {
+				break
+			}
+			continue
+		}
+		d.udp, d.tcp, d.port = udp, tcp, port
+		return nil
+	}
+	return fmt.Errorf("sip: listen tcp %s: %w", d.cfg.Listen, lastErr)
+}
+
+// Name returns the driver's name.
+func (d *Driver) Name() string { return d.cfg.Name }
+
+// Addr returns the bound address, host:port, the same for UDP and TCP.
+func (d *Driver) Addr() string {
+	return netip.AddrPortFrom(d.host, uint16(d.port)).String()
+}
+
+// Close releases the listeners of a driver that was never served. Serve
+// closes them itself when it returns.
+func (d *Driver) Close() error {
+	d.mu.Lock()
+	served := d.served
+	d.served = true
+	d.mu.Unlock()
+	if served {
+		return nil
+	}
+	return errors.Join(d.udp.Close(), d.tcp.Close())
+}
+
+// Serve answers SIP until ctx ends and hands every INVITE's leg to h in its
+// own goroutine. Then it ends every call with CauseShutdown (BYE for answered
+// calls, 503 for ringing ones), waits for the handlers, and closes the
+// listeners.
+func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
+	d.mu.Lock()
+	if d.served {
+		d.mu.Unlock()
+		return errors.New("sip: already served or closed")
+	}
+	d.served, d.handler, d.serving = true, h, ctx
+	d.mu.Unlock()
+
+	quiet := slog.New(quietHandler{d.log.Handler()}).With("component", "sipgo")
+	ua, err := sipgo.NewUA(
+		sipgo.WithUserAgent(d.cfg.UserAgent),
+		sipgo.WithUserAgentHostname(d.contactHost(netip.Addr{}).String()),
+		sipgo.WithUserAgentTransportLayerOptions(
+			siplib.WithTransportLayerLogger(quiet),
+			siplib.WithTransportLayerReadFilter(d.filter),
+		),
+		sipgo.WithUserAgentTransactionLayerOptions(
+			siplib.WithTransactionLayerLogger(quiet),
+			siplib.WithTransactionLayerTerminateOnConnClose(),
+			// A response no transaction waits for is a retransmission or junk.
+			siplib.WithTransactionLayerUnhandledResponseHandler(func(r *siplib.Response) {
+				quiet.Debug("stray sip response", "status", r.StatusCode, "source", r.Source())
+			}),
+		),
+	)
+	if err != nil {
+		d.udp.Close()
+		d.tcp.Close()
+		return fmt.Errorf("sip: user agent: %w", err)
+	}
+	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(quiet))
+	if err != nil {
+		ua.Close()
+		return fmt.Errorf("sip: server: %w", err)
+	}
+	// Each call gets its own client (a small struct) for its in-dialog
+	// requests, so that their Via names the address the call came in on.
+	newClient := func(host netip.Addr) (*sipgo.Client, error) {
+		return sipgo.NewClient(ua, sipgo.WithClientLogger(quiet), sipgo.WithClientHostname(host.String()), sipgo.WithClientPort(d.port))
+	}
+	srv.OnInvite(func(req *siplib.Request, tx siplib.ServerTransaction) { d.onInvite(newClient, req, tx) })
+	srv.OnAck(d.onAck)
+	srv.OnBye(d.onBye)
+	srv.OnCancel(d.onCancel)
+	srv.OnOptions(d.onOptions)
+	srv.OnInfo(d.onInfo)
+	srv.OnUpdate(d.onUpdate)
+	srv.OnNoRoute(d.onNoRoute)
+
+	var serveWG sync.WaitGroup
+	serveWG.Add(3)
+	clockCtx, stopClock := context.WithCancel(context.Background())
+	go func() { defer serveWG.Done(); d.clock.run(clockCtx) }()
+	go func() { defer serveWG.Done(); _ = srv.ServeUDP(d.udp) }()
+	go func() { defer serveWG.Done(); _ = srv.ServeTCP(d.tcp) }()
+	d.log.Info("sip listening", "addr", d.Addr(), "transports", "udp,tcp",
+		"rtp_ports", fmt.Sprintf("%d-%d", d.cfg.RTPPortMin, d.cfg.RTPPortMax), "prefer", d.cfg.Prefer)
+
+	<-ctx.Done()
+
+	d.mu.Lock()
+	d.handler = nil
+	var legs []*leg
+	for _, l := range d.lines {
+		if l != nil {
+			legs = append(legs, l)
+		}
+	}
+	d.mu.Unlock()
+	for _, l := range legs {
+		l.end("system", telephony.CauseShutdown)
+	}
+	d.mu.Lock()
+	d.stopping = true
+	d.mu.Unlock()
+	d.wg.Wait()
+	stopClock()
+	d.udp.Close()
+	d.tcp.Close()
+	ua.Close()
+	serveWG.Wait()
+	return nil
+}
+
+// track makes Serve wait at shutdown until done is called, unless Serve has
+// stopped waiting already.
+func (d *Driver) track() (done func()) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopping {
+		return func() {}
+	}
+	d.wg.Add(1)
+	return d.wg.Done
+}
+
+// goTracked runs f in a goroutine Serve waits for, unless Serve has stopped
+// waiting; it reports whether f runs.
+func (d *Driver) goTracked(f func()) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopping {
+		return false
+	}
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		f()
+	}()
+	return true
+}
+
+// Dial places an outbound call. Outbound SIP calls come with registration
+// (agent phones) and trunk callbacks; until then there is nothing to dial.
+func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.DialOptions) (telephony.Leg, error) {
+	return nil, fmt.Errorf("sip: dial %s: %w", to, telephony.ErrUnavailable)
+}
+
+// Lines reports every call in progress as a line, "sip/<n>".
+func (d *Driver) Lines() []telephony.LineState {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var out []telephony.LineState
+	for _, l := range d.lines {
+		if l == nil {
+			continue
+		}
+		l.mu.Lock()
+		s := telephony.LineState{
+			Line: l.info.Line, Number: l.info.To, State: telephony.LineRinging, Since: l.since,
+			Caller: l.info.From, Called: l.info.To, CallID: l.info.CallID,
+		}
+		if l.answered {
+			s.State = telephony.LineInCall
+		}
+		l.mu.Unlock()
+		out = append(out, s)
+	}
+	return out
+}
+
+// ClockStats reports how the shared send clock kept time.
+func (d *Driver) ClockStats() ClockStats { return d.clock.stats() }
+
+// seize takes a line for a new call, names the leg after it, files its
+// dialog and publishes its start; ok is false past MaxCalls or when the
+// driver is not serving.
+func (d *Driver) seize(l *leg, now time.Time) (h telephony.Handler, ctx context.Context, ok bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.handler == nil || d.calls >= d.cfg.MaxCalls {
+		return nil, nil, false
+	}
+	n := 0
+	for n < len(d.lines) && d.lines[n] != nil {
+		n++
+	}
+	if n == len(d.lines) {
+		d.lines = append(d.lines, nil)
+	}
+	l.n = n + 1
+	l.info.Line = fmt.Sprintf("%s/%d", d.cfg.Name, l.n)
+	l.info.ID = telephony.LegID(l.info.Line + "/" + now.Format("150405.000000"))
+	l.log = d.log.With("call_id", l.info.CallID, "line", l.info.Line, "sip_call_id", l.sipCallID)
+	d.lines[n] = l
+	d.calls++
+	d.dialogs[l.dialogID] = l
+	d.publishLine(l, telephony.LineRinging, now)
+	if d.pub != nil {
+		d.pub.Publish(event.CallStarted{
+			Base: event.Base{CallID: l.info.CallID, At: now},
+			Line: l.info.Line, From: l.info.From, To: l.info.To, Direction: string(telephony.Inbound),
+		})
+	}
+	return d.handler, context.WithoutCancel(d.serving), true
+}
+
+// release frees a leg's line.
+func (d *Driver) release(l *leg) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if l.n > 0 && l.n <= len(d.lines) && d.lines[l.n-1] == l {
+		d.lines[l.n-1] = nil
+		d.calls--
+	}
+}
+
+func (d *Driver) forgetDialog(id string) {
+	d.mu.Lock()
+	delete(d.dialogs, id)
+	d.mu.Unlock()
+}
+
+// dialog finds the call an in-dialog request belongs to.
+func (d *Driver) dialog(req *siplib.Request) *leg {
+	id, err := siplib.DialogIDFromRequestUAS(req)
+	if err != nil {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.dialogs[id]
+}
+
+// publishLine publishes a line's state.
+func (d *Driver) publishLine(l *leg, state string, at time.Time) {
+	if d.pub == nil {
+		return
+	}
+	e := event.LineChanged{Base: event.Base{At: at}, Line: l.info.Line, State: state}
+	if state != telephony.LineIdle {
+		e.CallID, e.Caller, e.Called = l.info.CallID, l.info.From, l.info.To
+	}
+	d.pub.Publish(e)
+}
+
+// contactHost is the address we put in Contact and Via: the listen host, or
+// MediaIP, or the local address that routes to remote.
+func (d *Driver) contactHost(remote netip.Addr) netip.Addr {
+	if !d.host.IsUnspecified() {
+		return d.host
+	}
+	if d.cfg.MediaIP != "" {
+		a, _ := netip.ParseAddr(d.cfg.MediaIP)
+		return a
+	}
+	return localAddrFor(remote)
+}
+
+// mediaIP is the address we put in SDP for a call whose far media is remote.
+func (d *Driver) mediaIP(remote netip.Addr) netip.Addr {
+	if d.cfg.MediaIP != "" {
+		a, _ := netip.ParseAddr(d.cfg.MediaIP)
+		return a
+	}
+	if !d.host.IsUnspecified() {
+		return d.host
+	}
+	return localAddrFor(remote)
+}
+
+// localAddrFor asks the kernel which local address routes to remote (a UDP
+// connect sends nothing); loopback when it cannot tell.
+func localAddrFor(remote netip.Addr) netip.Addr {
+	if remote.IsValid() && !remote.IsUnspecified() {
+		if c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(remote, 9))); err == nil {
+			defer c.Close()
+			if a, ok := netip.AddrFromSlice(c.LocalAddr().(*net.UDPAddr).IP); ok {
+				return a.Unmap()
+			}
+		}
+	}
+	return netip.AddrFrom4([4]byte{127, 0, 0, 1})
+}
+
+var (
+	_ telephony.Driver     = (*Driver)(nil)
+	_ telephony.LineLister = (*Driver)(nil)
+)
