@@ -84,7 +84,11 @@ func NewSession(l Leg, pub *event.Client, log *slog.Logger) (*Session, error) {
 	if ds, ok := l.(DigitSource); ok {
 		s.oob = ds.Digits()
 	}
-	if s.oob == nil {
+	inband := s.oob == nil
+	if ib, ok := l.(InbandDTMF); ok {
+		inband = ib.InbandDTMF()
+	}
+	if inband {
 		s.det = media.NewDTMFDetector(media.DTMFConfig{})
 	}
 	go s.loop()

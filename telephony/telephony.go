@@ -122,6 +122,13 @@ type DigitSource interface {
 	Digits() <-chan Digit
 }
 
+// InbandDTMF is implemented by legs that deliver some keys out of band (SIP
+// INFO) while their audio may carry others as tones: when InbandDTMF returns
+// true the Session runs the in-band detector as well as reading Digits.
+type InbandDTMF interface {
+	InbandDTMF() bool
+}
+
 // Handler serves a leg. ServeLeg returns when the handler is done with the leg; the
 // driver hangs the leg up if it is still up.
 type Handler interface {

@@ -53,14 +53,12 @@ func (l *leg) ID() telephony.LegID      { return l.info.ID }
 func (l *leg) Info() telephony.LegInfo  { return l.info }
 func (l *leg) Context() context.Context { return l.ctx }
 
-// Digits returns RFC 4733 and SIP INFO keys, or nil when the call negotiated
-// no telephone-event, so that the core detects keys in band.
-func (l *leg) Digits() <-chan telephony.Digit {
-	if l.stream.digits == nil {
-		return nil
-	}
-	return l.stream.digits
-}
+// Digits returns RFC 4733 and SIP INFO keys.
+func (l *leg) Digits() <-chan telephony.Digit { return l.stream.digits }
+
+// InbandDTMF reports that the call negotiated no telephone-event, so the core
+// must detect keys in the audio too (SIP INFO keys still come by Digits).
+func (l *leg) InbandDTMF() bool { return l.stream.inband }
 
 func (l *leg) Media() (media.FrameReader, media.FrameWriter, error) { return l, l, nil }
 

@@ -51,7 +51,8 @@ type stream struct {
 
 	rx     chan media.Frame     // far end → app, filled by the clock
 	tx     chan media.Frame     // app → far end, drained by the clock
-	digits chan telephony.Digit // RFC 4733 and INFO keys; nil without telephone-event
+	digits chan telephony.Digit // RFC 4733 and INFO keys
+	inband bool                 // no telephone-event: keys come as tones in the audio
 	done   chan struct{}        // closed when the reader returns
 
 	// mu guards the fields below it: the reader, the clock and the signalling
@@ -104,9 +105,8 @@ func newStream(conn, rtcp *net.UDPConn, port int, oa offerAnswer) *stream {
 		seq:    binary.BigEndian.Uint16(seed[4:]),
 		ts:     binary.BigEndian.Uint32(seed[6:]),
 		paused: true,
-	}
-	if oa.eventPT >= 0 {
-		s.digits = make(chan telephony.Digit, digitQueue)
+		digits: make(chan telephony.Digit, digitQueue),
+		inband: oa.eventPT < 0,
 	}
 	s.update(oa)
 	return s
@@ -178,7 +178,7 @@ func (s *stream) read() {
 		}
 		s.mu.Unlock()
 		s.countSeq(p.SequenceNumber)
-		if event && s.digits != nil {
+		if event {
 			if k, ok := s.dec.packet(p.Timestamp, p.Marker, p.Payload); ok {
 				s.digit(telephony.Digit{Key: k, Source: "rfc4733", At: time.Now()})
 			}
@@ -188,9 +188,6 @@ func (s *stream) read() {
 
 // digit queues a key for the app without blocking; a full queue drops it.
 func (s *stream) digit(d telephony.Digit) bool {
-	if s.digits == nil {
-		return false
-	}
 	select {
 	case s.digits <- d:
 		return true
