@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"tracecall/drivers/sip/siptest"
 
 	"tracecall/trace"
 )
@@ -33,29 +34,6 @@ func freeSIPAddr(t *testing.T) string {
 	}
 	t.Fatal("no port free over udp and tcp")
 	return ""
-}
-
-// freeUDPPort returns an even UDP port on loopback with the port two above
-// it free as well (SIPp's media port pair).
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	for range 50 {
-		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := c.LocalAddr().(*net.UDPAddr).Port
-		c.Close()
-		if p%2 != 0 || p > 65000 {
-			continue
-		}
-		if c2, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p + 2}); err == nil {
-			c2.Close()
-			return p
-		}
-	}
-	t.Fatal("no free udp port")
-	return 0
 }
 
 // TestSIPCallerKeysDemoCode: a SIPp caller on the SIP trunk keys 1, the demo
@@ -98,7 +76,7 @@ func TestSIPCallerKeysDemoCode(t *testing.T) {
 		}
 		// The caller hangs up 12 s after the answer, well after its keys and
 		// the lookup, while the IVR reads the chain back.
-		sipPort, mediaPort := freeUDPPort(t), freeUDPPort(t)
+		sipPort, mediaPort := siptest.FreePort(t), siptest.FreePort(t)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"tracecall/drivers/sip/siptest"
 
 	"tracecall/drivers/sip"
 	"tracecall/telephony"
@@ -104,28 +105,6 @@ func serve(t *testing.T, h telephony.Handler, pub *event.Client) *sip.Driver {
 	return d
 }
 
-// freeUDPPort returns an even UDP port free on loopback, with the one above it.
-func freeUDPPort(t *testing.T) int {
-	t.Helper()
-	for range 50 {
-		c, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		p := c.LocalAddr().(*net.UDPAddr).Port
-		c.Close()
-		if p%2 != 0 || p > 65000 {
-			continue
-		}
-		if c2, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p + 2}); err == nil {
-			c2.Close()
-			return p
-		}
-	}
-	t.Fatal("no free udp port")
-	return 0
-}
-
 // sippCaller prepares a SIPp caller: it skips the test when sipp is missing
 // or we are not root, and writes the scenario and its pcap into a temporary
 // directory, where sipp must run.
@@ -168,7 +147,7 @@ func runSIPp(t *testing.T, dir, scenario, addr string, calls int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sipp", addr, "-sf", scenario, "-s", "ivr",
-		"-i", "127.0.0.1", "-p", fmt.Sprint(freeUDPPort(t)), "-mi", "127.0.0.1", "-mp", fmt.Sprint(freeUDPPort(t)),
+		"-i", "127.0.0.1", "-p", fmt.Sprint(siptest.FreePort(t)), "-mi", "127.0.0.1", "-mp", fmt.Sprint(siptest.FreePort(t)),
 		"-m", fmt.Sprint(calls), "-l", fmt.Sprint(calls), "-r", fmt.Sprint(calls), "-d", "30000", "-timeout", "45s",
 		"-nostdin", "-default_behaviors", "all,-abortunexp", "-trace_err", "-error_file", filepath.Join(dir, "err.log"))
 	cmd.Dir = dir
