@@ -27,12 +27,17 @@ var (
 	bucketCalls        = []byte("calls")
 	bucketCallsByStart = []byte("calls_by_start")
 	bucketCallsOpen    = []byte("calls_open")
+	bucketUsers        = []byte("users")
+	bucketSessions     = []byte("sessions")
 )
 
-// allBuckets is created on Open; the order is irrelevant.
+// allBuckets is created on Open; the order is irrelevant. Adding a bucket
+// does not change SchemaVersion: Open creates it in files written before it
+// existed, and an older build leaves buckets it does not know alone.
 var allBuckets = [][]byte{
 	bucketMeta, bucketChains, bucketIdxTran, bucketIdxCert,
 	bucketCalls, bucketCallsByStart, bucketCallsOpen,
+	bucketUsers, bucketSessions,
 }
 
 // Options configures Open. The zero value is the production default.

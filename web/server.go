@@ -2,18 +2,18 @@ package web
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"log/slog"
 	"net/http"
-	"strings"
 	"time"
 
 	"tracecall/store"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
 	"tracecall/trace"
+	"tracecall/web/auth"
 )
 
 // Deps are what the API serves from.
@@ -23,18 +23,26 @@ type Deps struct {
 	Lines        []telephony.LineLister
 	Simulator    Simulator // nil when no simulated lines run
 	TraceOptions trace.Options
-	Token        string // bearer token for the TCP listener
+	Token        string // bearer token for the TCP listener; acts as admin
 	Location     *time.Location
 	Version      string
 	DataDir      string
 	Log          *slog.Logger
+
+	// Auth sets sessions, timeouts and lockout for the TCP listener (zero:
+	// defaults). Its Token is taken from Token above when empty.
+	Auth auth.Config
 }
 
-// Server is the HTTP API.
+// Server is the HTTP API and the panel.
 type Server struct {
 	deps    Deps
 	started time.Time
-	mux     *http.ServeMux
+	mux     *http.ServeMux // the unix socket's: API only, no auth
+	tcp     http.Handler   // the TCP listener's: API and pages, with auth
+	table   []Route
+	auth    *auth.Auth
+	pages   map[string]*template.Template
 	live    *liveCalls
 }
 
@@ -46,7 +54,13 @@ func New(d Deps) *Server {
 	if d.Location == nil {
 		d.Location = time.FixedZone("CST", 8*3600)
 	}
-	s := &Server{deps: d, started: time.Now(), mux: http.NewServeMux(), live: newLiveCalls(d.Bus)}
+	if d.Auth.Token == "" {
+		d.Auth.Token = d.Token
+	}
+	s := &Server{
+		deps: d, started: time.Now(), mux: http.NewServeMux(), live: newLiveCalls(d.Bus),
+		auth: auth.New(d.Store, d.Auth, d.Log), pages: parsePages(),
+	}
 	s.routes()
 	return s
 }
@@ -54,44 +68,76 @@ func New(d Deps) *Server {
 // Run keeps the live view of calls until ctx ends.
 func (s *Server) Run(ctx context.Context) error { return s.live.run(ctx) }
 
-func (s *Server) routes() {
-	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
-	})
-	s.mux.HandleFunc("GET /api/status", s.handleStatus)
-	s.mux.HandleFunc("GET /api/lines", s.handleLines)
-	s.mux.HandleFunc("GET /api/calls", s.handleCalls)
-	s.mux.HandleFunc("GET /api/calls/{id}", s.handleCall)
-	s.mux.HandleFunc("GET /api/trace", s.handleTraceList)
-	s.mux.HandleFunc("GET /api/trace/export", s.handleTraceExport)
-	s.mux.HandleFunc("POST /api/trace/import", s.handleTraceImport)
-	s.mux.HandleFunc("GET /api/trace/{code}", s.handleTrace)
-	s.mux.HandleFunc("POST /api/sim/call", s.handleSimCall)
+// Route is one entry of the TCP listener's table.
+type Route struct {
+	Pattern string    // as for http.ServeMux: "GET /api/calls/{id}"
+	Role    auth.Role // the least role that may use it; "" for a public route
+	// Socket is set for the API routes the unix socket serves too, without
+	// auth; pages and the routes about users are for the TCP listener only.
+	Socket bool
 }
 
-// TCPHandler is the handler for the network listener: /api/ needs the token.
-func (s *Server) TCPHandler() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/api/") && !s.authorized(r) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="tracecall"`)
-			writeError(w, http.StatusUnauthorized, "unauthorized", "missing or wrong bearer token (see DATA/api-token)")
-			return
+// Routes returns the TCP listener's routes with the role each needs. Any
+// other path needs a login and then answers 404.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.table...) }
+
+// routes builds both handlers from one table, so that no route reaches the
+// network without a role.
+func (s *Server) routes() {
+	const (
+		public = auth.Role("")
+		agent  = auth.RoleAgent
+		leader = auth.RoleTeamLeader
+		admin  = auth.RoleAdmin
+	)
+	tcp := http.NewServeMux()
+	add := func(pattern string, role auth.Role, socket bool, h http.HandlerFunc) {
+		s.table = append(s.table, Route{Pattern: pattern, Role: role, Socket: socket})
+		if socket {
+			s.mux.Handle(pattern, h)
 		}
-		s.mux.ServeHTTP(w, r)
+		tcp.Handle(pattern, s.guard(role, h))
+	}
+	add("GET /healthz", public, true, func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
+	add("GET /api/status", agent, true, s.handleStatus)
+	add("GET /api/lines", leader, true, s.handleLines)
+	add("GET /api/calls", leader, true, s.handleCalls)
+	add("GET /api/calls/{id}", leader, true, s.handleCall)
+	add("GET /api/trace", agent, true, s.handleTraceList)
+	add("GET /api/trace/export", leader, true, s.handleTraceExport)
+	add("POST /api/trace/import", admin, true, s.handleTraceImport)
+	add("GET /api/trace/{code}", agent, true, s.handleTrace)
+	add("POST /api/sim/call", admin, true, s.handleSimCall)
+	add("GET /api/me", agent, false, s.handleMe)
+	add("GET /api/users", admin, false, s.handleAPIUsers)
+
+	add("GET /assets/", public, false, s.handleAssets)
+	add("GET /login", public, false, s.handleLoginPage)
+	add("POST /login", public, false, s.handleLogin)
+	add("POST /logout", agent, false, s.handleLogout)
+	add("GET /{$}", agent, false, s.handleHome)
+	add("POST /account/password", agent, false, s.handleChangePassword)
+	add("GET /admin/users", admin, false, s.handleUsers)
+	add("POST /admin/users", admin, false, s.handleCreateUser)
+	add("POST /admin/users/{name}/disable", admin, false, s.handleDisableUser)
+	add("POST /admin/users/{name}/enable", admin, false, s.handleEnableUser)
+	add("POST /admin/users/{name}/password", admin, false, s.handleResetPassword)
+	// Everything else: log in first, then 404, so that anonymous callers
+	// learn nothing about which paths exist.
+	tcp.Handle("/", s.guard(agent, http.HandlerFunc(s.handleNotFound)))
+
+	s.tcp = http.NewCrossOriginProtection().Handler(s.identify(tcp))
 }
+
+// TCPHandler is the handler for the network listener: pages and API, every
+// route but /healthz, /login and /assets/ behind a login or the bearer token,
+// and checked against the route's role.
+func (s *Server) TCPHandler() http.Handler { return s.tcp }
 
 // SocketHandler is the handler for the unix socket, trusted by its file mode.
 func (s *Server) SocketHandler() http.Handler { return s.mux }
-
-func (s *Server) authorized(r *http.Request) bool {
-	h := r.Header.Get("Authorization")
-	tok, ok := strings.CutPrefix(h, "Bearer ")
-	if !ok || s.deps.Token == "" {
-		return false
-	}
-	return subtle.ConstantTimeCompare([]byte(strings.TrimSpace(tok)), []byte(s.deps.Token)) == 1
-}
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

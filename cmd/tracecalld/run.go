@@ -29,6 +29,7 @@ import (
 	"tracecall/telephony/event"
 	"tracecall/trace"
 	"tracecall/web"
+	"tracecall/web/auth"
 )
 
 // run builds config → store → bus → drivers → apps → web, tells systemd it is
@@ -61,6 +62,10 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 	token, err := apiToken(a.data, log)
 	if err != nil {
+		return err
+	}
+	// The first start creates the panel's admin and prints its password once.
+	if _, err := auth.EnsureAdmin(db, log.With("component", "web.auth"), os.Stderr); err != nil {
 		return err
 	}
 	traceOpts := trace.Options{

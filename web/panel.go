@@ -1,0 +1,153 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"tracecall/web/auth"
+)
+
+// panelFiles are the panel's templates and static assets, built in.
+//
+//go:embed templates/*.html assets/*
+var panelFiles embed.FS
+
+// pageNames are the templates under templates/, each rendered inside layout.html.
+var pageNames = []string{"login", "home", "users", "error"}
+
+// parsePages parses every page with the layout. The templates are built in,
+// so an error is a bug that the tests catch.
+func parsePages() map[string]*template.Template {
+	out := make(map[string]*template.Template, len(pageNames))
+	for _, name := range pageNames {
+		t := template.New(name).Option("missingkey=error")
+		out[name] = template.Must(t.ParseFS(panelFiles, "templates/layout.html", "templates/"+name+".html"))
+	}
+	return out
+}
+
+// view is what every page template gets.
+type view struct {
+	Lang     string // zh or en
+	HTMLLang string // zh-CN or en
+	M        map[string]string
+	Title    string
+	User     *auth.Identity // nil when nobody is logged in
+	Name     string         // the user's display name, or username
+	RoleName string
+	IsAdmin  bool
+	CSRF     string // the session's token for every form
+	Flash    string
+	Error    string
+	LangZH   string // this page in Chinese
+	LangEN   string // and in English
+	Data     any    // the page's own
+}
+
+// view starts a page's data for r: language, messages, the user, and a flash
+// message named by ?done= if it is one the catalogue has.
+func (s *Server) view(w http.ResponseWriter, r *http.Request, title string) *view {
+	lang := s.lang(w, r)
+	m := messages[lang]
+	v := &view{Lang: lang, HTMLLang: htmlLang[lang], M: m, Title: m[title]}
+	if id, ok := auth.FromContext(r.Context()); ok {
+		v.User = &id
+		v.Name = id.DisplayName
+		if v.Name == "" {
+			v.Name = id.Username
+		}
+		v.RoleName = m["role_"+string(id.Role)]
+		v.IsAdmin = id.Role.AtLeast(auth.RoleAdmin)
+		v.CSRF = id.CSRFToken
+	}
+	if d := r.URL.Query().Get("done"); d != "" {
+		v.Flash = m["done_"+d]
+	}
+	v.LangZH, v.LangEN = withLang(r.URL, "zh"), withLang(r.URL, "en")
+	return v
+}
+
+// withLang is u's path and query with lang set.
+func withLang(u *url.URL, lang string) string {
+	q := u.Query()
+	q.Set("lang", lang)
+	q.Del("done")
+	return u.Path + "?" + q.Encode()
+}
+
+// render writes page with v. Pages are never cached: they carry CSRF tokens.
+func (s *Server) render(w http.ResponseWriter, code int, page string, v *view) {
+	var buf bytes.Buffer
+	if err := s.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.deps.Log.Error("render page", "page", page, "err", err)
+		http.Error(w, "internal error; see the daemon log", http.StatusInternalServerError)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(code)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// langCookie remembers the language chosen with ?lang=.
+const langCookie = "tracecall_lang"
+
+// lang picks the page language: ?lang= (remembered in a cookie), then the
+// cookie, then Accept-Language, then Chinese.
+func (s *Server) lang(w http.ResponseWriter, r *http.Request) string {
+	if l := r.URL.Query().Get("lang"); messages[l] != nil {
+		http.SetCookie(w, &http.Cookie{
+			Name: langCookie, Value: l, Path: "/", MaxAge: 365 * 24 * 3600,
+			HttpOnly: true, Secure: r.TLS != nil || s.auth.Config().SecureCookies, SameSite: http.SameSiteLaxMode,
+		})
+		return l
+	}
+	if c, err := r.Cookie(langCookie); err == nil && messages[c.Value] != nil {
+		return c.Value
+	}
+	return acceptLanguage(r.Header.Get("Accept-Language"))
+}
+
+// acceptLanguage returns the catalogue language the header prefers most:
+// "en" only if English ranks above Chinese, else "zh".
+func acceptLanguage(h string) string {
+	best, bestQ := "zh", -1.0
+	for part := range strings.SplitSeq(h, ",") {
+		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		tag = strings.ToLower(strings.TrimSpace(tag))
+		base, _, _ := strings.Cut(tag, "-")
+		if messages[base] == nil {
+			continue
+		}
+		q := 1.0
+		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil || f < 0 || f > 1 {
+				continue
+			}
+			q = f
+		}
+		if q > bestQ {
+			best, bestQ = base, q
+		}
+	}
+	if bestQ <= 0 {
+		return "zh"
+	}
+	return best
+}
+
+func (s *Server) handleAssets(w http.ResponseWriter, r *http.Request) {
+	sub, _ := fs.Sub(panelFiles, "assets")
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	http.StripPrefix("/assets/", http.FileServerFS(sub)).ServeHTTP(w, r)
+}
