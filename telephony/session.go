@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"time"
 
 	"tracecall/telephony/event"
@@ -47,10 +48,12 @@ type Session struct {
 	det *media.DTMFDetector
 	oob <-chan Digit
 
-	digits chan Digit
-	plays  chan *playback
-	done   chan struct{}
-	err    error // why the media loop ended; read after done closes
+	digits  chan Digit
+	plays   chan *playback
+	release chan struct{} // closed by Release
+	once    sync.Once     // closes release
+	done    chan struct{}
+	err     error // why the media loop ended; read after done closes
 }
 
 type playback struct {
@@ -71,15 +74,16 @@ func NewSession(l Leg, pub *event.Client, log *slog.Logger) (*Session, error) {
 		return nil, fmt.Errorf("telephony: session on %s: %w", l.ID(), err)
 	}
 	s := &Session{
-		leg:    l,
-		info:   l.Info(),
-		pub:    pub,
-		log:    log,
-		r:      r,
-		w:      w,
-		digits: make(chan Digit, digitQueue),
-		plays:  make(chan *playback, 1),
-		done:   make(chan struct{}),
+		leg:     l,
+		info:    l.Info(),
+		pub:     pub,
+		log:     log,
+		r:       r,
+		w:       w,
+		digits:  make(chan Digit, digitQueue),
+		plays:   make(chan *playback, 1),
+		release: make(chan struct{}),
+		done:    make(chan struct{}),
 	}
 	if ds, ok := l.(DigitSource); ok {
 		s.oob = ds.Digits()
@@ -162,6 +166,20 @@ func (s *Session) Play(ctx context.Context, src Source, bargeIn bool) (PlayResul
 	}
 }
 
+// Release stops the media loop between two frames without hanging up, so that
+// the leg's media can be handed to someone else (a bridge), and waits until the
+// loop has stopped or ctx ends. A playback in progress ends PlayStopped; Done
+// closes and Err returns ErrReleased. Releasing twice is harmless.
+func (s *Session) Release(ctx context.Context) error {
+	s.once.Do(func() { close(s.release) })
+	select {
+	case <-s.done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
 func (s *Session) hungUp() error {
 	if errors.Is(s.err, io.EOF) || s.err == nil {
 		return ErrHungUp
@@ -204,6 +222,11 @@ func (s *Session) loop() {
 				cur.finish(PlayStopped)
 			}
 			cur = p
+			// A key that came between Play's own check and now still barges in.
+			if cur.bargeIn && len(s.digits) > 0 {
+				cur.finish(PlayInterrupted)
+				cur = nil
+			}
 		default:
 		}
 		if cur != nil {
@@ -231,6 +254,13 @@ func (s *Session) loop() {
 			s.err = err
 			break
 		}
+		select {
+		case <-s.release:
+			s.err = ErrReleased
+		default:
+			continue
+		}
+		break
 	}
 	close(s.done) // before finishing the playback, so Play sees why it stopped
 	if cur != nil {
