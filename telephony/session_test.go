@@ -47,17 +47,13 @@ func TestPlayRunsToTheEnd(t *testing.T) {
 		r, _ := s.Play(context.Background(), tone(5), true)
 		done <- r
 	}()
-	loud := 0
-	for range 10 {
-		g, ok := l.Exchange(media.Frame{})
-		if !ok {
-			t.Fatal("leg ended")
-		}
+	var loud int
+	r := exchangeUntil(t, l, done, func(g media.Frame) {
 		if g.Samples[0] != 0 {
 			loud++
 		}
-	}
-	if r := <-done; r != telephony.PlayCompleted {
+	})
+	if r != telephony.PlayCompleted {
 		t.Errorf("Play = %v, want completed", r)
 	}
 	if loud != 5 {
@@ -77,16 +73,8 @@ func TestKeyBargesInAndStaysReadable(t *testing.T) {
 		l.Exchange(media.Frame{})
 	}
 	l.Key('7')
-	for range 3 {
-		l.Exchange(media.Frame{})
-	}
-	select {
-	case r := <-done:
-		if r != telephony.PlayInterrupted {
-			t.Errorf("Play = %v, want interrupted", r)
-		}
-	case <-time.After(time.Second):
-		t.Fatal("a key did not stop a bargeable prompt")
+	if r := exchangeUntil(t, l, done, nil); r != telephony.PlayInterrupted {
+		t.Errorf("Play = %v, want interrupted", r)
 	}
 	if d := <-s.Digits(); d.Key != '7' {
 		t.Errorf("digit %q, want 7", d.Key)
@@ -100,6 +88,29 @@ func TestKeyBargesInAndStaysReadable(t *testing.T) {
 	if r, _ := s.Play(context.Background(), tone(1000), true); r != telephony.PlayInterrupted {
 		t.Errorf("Play with a key waiting = %v, want interrupted at once", r)
 	}
+}
+
+// exchangeUntil plays the far end, a frame at a time, until Play reports on done
+// (its goroutine may start late, and the media loop only turns when frames come).
+func exchangeUntil(t *testing.T, l *telephonytest.Leg, done <-chan telephony.PlayResult, heard func(media.Frame)) telephony.PlayResult {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		g, ok := l.Exchange(media.Frame{})
+		if !ok {
+			t.Fatal("leg ended")
+		}
+		if heard != nil {
+			heard(g)
+		}
+		select {
+		case r := <-done:
+			return r
+		default:
+		}
+	}
+	t.Fatal("Play never returned")
+	return 0
 }
 
 func TestInBandKeysAreDetected(t *testing.T) {
