@@ -16,9 +16,10 @@ DATA        ?= ./var
 HTTP        ?= 127.0.0.1:8080
 CONFIG      ?= rootfs/etc/tracecall/tracecall.toml
 
-# System packages the tests and the demo need (Debian names). .ci/run installs
-# the same list.
-APT_PACKAGES := espeak-ng sox sip-tester python3
+# System packages (Debian names): what the demo needs, and what the tests need
+# on top (real SIP peers, the pcap generator, a browser). .ci/run installs all.
+APT_PACKAGES := espeak-ng sox
+TEST_APT_PACKAGES := sip-tester baresip python3 chromium
 # What `go test -race` needs on top: it builds with cgo.
 RACE_APT_PACKAGES := gcc libc6-dev
 
@@ -51,7 +52,7 @@ define apt_check
 	fi
 endef
 
-.PHONY: help build run test bench lint fmt fuzz rootfs clean deps loadtest-sim
+.PHONY: help build run test bench lint fmt fuzz rootfs clean deps loadtest-sim loadtest
 
 help: ## list the targets (default)
 	@echo "usage: make TARGET   (knobs: ENABLE_RACE TIMEOUT BENCHTIME FUZZTIME DATA HTTP)"
@@ -65,6 +66,7 @@ run: deps build ## run the demo appliance: simulated lines, demo trace data, API
 	bin/tracecalld -config $(CONFIG) -data $(DATA) -http $(HTTP) -demo
 
 test: deps lint ## check gofmt, go vet, then go test -race ./... (ENABLE_RACE=0, TIMEOUT)
+	@$(call apt_check,$(TEST_APT_PACKAGES))
 	@$(if $(RACE),$(call apt_check,$(RACE_APT_PACKAGES)))
 	$(GO) test $(RACE) -timeout $(TIMEOUT) ./...
 
@@ -109,3 +111,6 @@ deps: ## check the system packages (APT_PACKAGES); as root install them, else na
 
 loadtest-sim: ## hold CALLS simulated callers in the trace IVR (real TTS) and print clock lateness, CPU and memory
 	CALLS=$${CALLS:-1000}; TRACECALL_LOAD=$$CALLS $(GO) test -run '^TestSimLoad$$' -count=1 -v -timeout 10m ./ivr/ | grep -v '^=== '
+
+loadtest: ## as root: C SIPp callers (default 200; MODE=inband) in the daemon's IVR over SIP; calls, codes, CPU, RSS, RTP timing
+	C=$(or $(C),200) GO=$(GO) scripts/loadtest-sip.sh

@@ -150,6 +150,29 @@ func (w *Writer) apply(e event.Event, dirty map[event.CallID]*store.CallRecord) 
 		r.Codes = append(r.Codes, store.CodeLookup{Code: e.Code, Result: e.Result, Reason: e.Reason, At: e.At})
 		r.Type = "trace"
 		r.Updated = e.At
+	case event.CallQueued:
+		r.Queue, r.Updated = e.Queue, e.At
+	case event.CallOffered:
+		if !slices.Contains(r.AgentsTried, e.Agent) {
+			r.AgentsTried = append(r.AgentsTried, e.Agent)
+		}
+		r.Updated = e.At
+	case event.CallTaken:
+		r.Queue, r.Agent, r.QueueWait = e.Queue, e.Agent, e.Wait.Seconds()
+		r.Type = "agent"
+		r.Updated = e.At
+	case event.CallAbandonedQueue:
+		r.Queue, r.QueueWait = e.Queue, e.Wait.Seconds()
+		r.Updated = e.At
+	case event.CallOverflowed:
+		r.Updated = e.At
+	case event.CallOfferMissed:
+		r.Updated = e.At
+	case event.CallUnbridged:
+		r.Updated = e.At
+	case event.CallBridged:
+		r.Type = "agent"
+		r.Updated = e.At
 	case event.CallEnded:
 		r.End, r.Updated = e.At, e.At
 		r.Duration = e.At.Sub(r.Start).Seconds()

@@ -2,6 +2,7 @@ package cdr_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -99,5 +100,56 @@ func TestRecoverClosesInterruptedCalls(t *testing.T) {
 	}
 	if n, _ := cdr.Recover(db, nil); n != 0 {
 		t.Errorf("second Recover closed %d calls, want 0", n)
+	}
+}
+
+func TestRecordShowsQueueWaitAndAgents(t *testing.T) {
+	db := storetest.Open(t)
+	bus := event.New(nil)
+	w := cdr.New(db, bus, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	pub := bus.Client("test")
+	t0 := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+
+	pub.Publish(event.CallStarted{Base: base("q1", t0), From: "13800138000", To: "96315"})
+	pub.Publish(event.CallAnswered{Base: base("q1", t0)})
+	pub.Publish(event.CallQueued{Base: base("q1", t0.Add(5*time.Second)), Queue: "trace", Position: 1})
+	pub.Publish(event.CallOffered{Base: base("q1", t0.Add(5*time.Second)), Queue: "trace", Agent: "8002"})
+	pub.Publish(event.CallOfferMissed{Base: base("q1", t0.Add(25*time.Second)), Queue: "trace", Agent: "8002", Reason: "timeout"})
+	pub.Publish(event.CallOffered{Base: base("q1", t0.Add(25*time.Second)), Queue: "trace", Agent: "8001"})
+	pub.Publish(event.CallTaken{Base: base("q1", t0.Add(27*time.Second)), Queue: "trace", Agent: "8001", Wait: 22 * time.Second})
+	pub.Publish(event.CallBridged{Base: base("q1", t0.Add(27*time.Second)), A: "a", B: "b"})
+	pub.Publish(event.CallUnbridged{Base: base("q1", t0.Add(60*time.Second)), A: "a", B: "b", By: "b"})
+	pub.Publish(event.CallEnded{Base: base("q1", t0.Add(60*time.Second)), By: "ivr", Cause: "normal"})
+	// A caller who gave up waiting.
+	pub.Publish(event.CallStarted{Base: base("q2", t0), From: "1", To: "96315"})
+	pub.Publish(event.CallAnswered{Base: base("q2", t0)})
+	pub.Publish(event.CallQueued{Base: base("q2", t0.Add(time.Second)), Queue: "trace", Position: 2})
+	pub.Publish(event.CallAbandonedQueue{Base: base("q2", t0.Add(41*time.Second)), Queue: "trace", Wait: 40 * time.Second, Position: 1})
+	pub.Publish(event.CallEnded{Base: base("q2", t0.Add(41*time.Second)), By: "caller", Cause: "normal"})
+
+	tests := []struct {
+		id        string
+		wantAgent string
+		wantWait  float64
+		wantTried []string
+		wantType  string
+	}{
+		{"q1", "8001", 22, []string{"8002", "8001"}, "agent"},
+		{"q2", "", 40, nil, "ivr"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id, func(t *testing.T) {
+			r := waitFor(t, db, tt.id, func(r store.CallRecord) bool { return !r.InProgress })
+			if r.Queue != "trace" || r.Agent != tt.wantAgent || r.QueueWait != tt.wantWait || r.Type != tt.wantType {
+				t.Errorf("record = queue %q agent %q wait %v type %q; want trace %q %v %q", r.Queue, r.Agent, r.QueueWait, r.Type, tt.wantAgent, tt.wantWait, tt.wantType)
+			}
+			if !slices.Equal(r.AgentsTried, tt.wantTried) {
+				t.Errorf("agents tried = %v, want %v", r.AgentsTried, tt.wantTried)
+			}
+		})
 	}
 }

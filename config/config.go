@@ -12,6 +12,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"tracecall/acd"
 	"tracecall/ivr"
 )
 
@@ -23,6 +24,7 @@ type Config struct {
 	SIP    SIP        `toml:"sip"`
 	TTS    TTS        `toml:"tts"`
 	IVR    ivr.Config `toml:"ivr"`
+	ACD    acd.Config `toml:"acd"`
 }
 
 // Daemon is the [daemon] section.
@@ -45,6 +47,10 @@ type Sim struct {
 	Lines       int           `toml:"lines"`
 	FirstNumber string        `toml:"first_number"`
 	RingTimeout time.Duration `toml:"ring_timeout"`
+	// Phones are simulated agent phones' extensions; AnswerAfter is how long
+	// they ring before answering (negative: never).
+	Phones      []string      `toml:"phones"`
+	AnswerAfter time.Duration `toml:"answer_after"`
 }
 
 // SIP is the [sip] section: the SIP trunk listener. An empty Listen leaves
@@ -55,6 +61,24 @@ type SIP struct {
 	RTPPortMin int    `toml:"rtp_port_min"` // even RTP ports from here...
 	RTPPortMax int    `toml:"rtp_port_max"` // ...to here
 	Prefer     string `toml:"prefer"`       // PCMA, PCMU or offer
+	// Trunk is where calls to numbers that are not registered phones go
+	// (callbacks), host:port; empty sends them nowhere.
+	Trunk string `toml:"trunk"`
+	// Realm names the digest authentication realm; default "tracecall".
+	Realm string `toml:"realm"`
+	// MinExpires and MaxExpires clamp the registration interval phones ask
+	// for; defaults 60 s and 3600 s.
+	MinExpires time.Duration `toml:"min_expires"`
+	MaxExpires time.Duration `toml:"max_expires"`
+	// Phones are the agent and supervisor phones that may REGISTER.
+	Phones []Phone `toml:"phones"`
+}
+
+// Phone is one [[sip.phones]] entry: a SIP user and its digest password.
+// There is no default password: an entry without one is an error.
+type Phone struct {
+	User     string `toml:"user"`
+	Password string `toml:"password"`
 }
 
 // TTS is the [tts] section.
@@ -130,6 +154,18 @@ func (c Config) Validate() error {
 	if err := c.IVR.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	if err := c.ACD.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	queues := map[string]bool{}
+	for _, q := range c.ACD.Queues {
+		queues[q.Name] = true
+	}
+	for node, q := range c.IVR.QueueNodes() {
+		if !queues[q] {
+			errs = append(errs, fmt.Errorf("ivr.flows.%s.queue: no [[acd.queues]] named %q", node, q))
+		}
+	}
 	return errors.Join(errs...)
 }
 
@@ -151,6 +187,28 @@ func (s SIP) validate() []error {
 	}
 	if !slices.Contains([]string{"PCMA", "PCMU", "offer"}, s.Prefer) {
 		errs = append(errs, fmt.Errorf("sip.prefer: %q: want PCMA, PCMU or offer", s.Prefer))
+	}
+	if s.Trunk != "" {
+		if _, port, err := net.SplitHostPort(s.Trunk); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("sip.trunk: %q: want host:port", s.Trunk))
+		}
+	}
+	if s.MinExpires < 0 || s.MaxExpires < 0 || (s.MaxExpires > 0 && s.MinExpires > s.MaxExpires) {
+		errs = append(errs, fmt.Errorf("sip.min_expires/max_expires: %v..%v: want 0 ≤ min ≤ max", s.MinExpires, s.MaxExpires))
+	}
+	seen := map[string]bool{}
+	for i, p := range s.Phones {
+		key := fmt.Sprintf("sip.phones[%d]", i)
+		switch {
+		case p.User == "" || strings.ContainsAny(p.User, " \t\r\n@:;<>\""):
+			errs = append(errs, fmt.Errorf("%s.user: %q: want a SIP user name", key, p.User))
+		case seen[p.User]:
+			errs = append(errs, fmt.Errorf("%s.user: %q: listed twice", key, p.User))
+		}
+		seen[p.User] = true
+		if p.Password == "" {
+			errs = append(errs, fmt.Errorf("%s.password: missing for user %q (there is no default password)", key, p.User))
+		}
 	}
 	return errs
 }

@@ -60,7 +60,14 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{"dangling node link", strings.Replace(string(base), `found = "result"`, `found = "resutl"`, 1), `ivr.flows.trace.nodes.query.found: no node "resutl"`},
 		{"missing prompt", strings.Replace(string(base), "goodbye = \"Thank you for calling. Goodbye.\"\n", "", 1), `prompt "goodbye" missing from ivr.prompts.en`},
 		{"digits range", strings.Replace(string(base), "retail_min_digits = 20", "retail_min_digits = 40", 1), "retail_min_digits"},
-		{"bad menu key", strings.Replace(string(base), `options = { "1" = "query", "9" = "english" }`, `options = { "12" = "query" }`, 1), `key "12"`},
+		{"phone without password", "\n[[sip.phones]]\nuser = \"8001\"\n", `sip.phones[0].password: missing for user "8001"`},
+		{"phone twice", "\n[[sip.phones]]\nuser = \"8001\"\npassword = \"x\"\n[[sip.phones]]\nuser = \"8001\"\npassword = \"y\"\n", `sip.phones[1].user: "8001": listed twice`},
+		{"bad trunk", strings.Replace(string(base), `trunk = ""`, `trunk = "nohost"`, 1), "sip.trunk"},
+		{"expiry range", strings.Replace(string(base), `min_expires = "60s"`, `min_expires = "2h"`, 1), "sip.min_expires"},
+		{"bad menu key", strings.Replace(string(base), `options = { "1" = "query", "0" = "agent", "9" = "english" }`, `options = { "12" = "query" }`, 1), `key "12"`},
+		{"queue node names no queue", strings.Replace(string(base), `queue = "trace"`, `queue = "tracee"`, 1), `ivr.flows.trace.agent.queue: no [[acd.queues]] named "tracee"`},
+		{"bad strategy", strings.Replace(string(base), `strategy = "longest_idle"`, `strategy = "longest"`, 1), "acd.queues[0].strategy"},
+		{"bad hold music", strings.Replace(string(base), `music = "melody"`, `music = "jazz"`, 1), "ivr.flows.trace.nodes.agent.music"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

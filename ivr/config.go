@@ -11,14 +11,17 @@ import (
 // Config is the [ivr] section of the config file. The zero value has no routes and
 // no flows: the appliance answers nothing until it is configured.
 type Config struct {
-	MenuTimeout       time.Duration      `toml:"menu_timeout"`
-	FirstDigitTimeout time.Duration      `toml:"first_digit_timeout"`
-	InterDigitTimeout time.Duration      `toml:"inter_digit_timeout"`
-	MenuRepeats       int                `toml:"menu_repeats"`
-	CodeTries         int                `toml:"code_tries"`
-	Routes            []Route            `toml:"routes"`
-	Flows             map[string]Flow    `toml:"flows"`
-	Prompts           map[string]Prompts `toml:"prompts"`
+	MenuTimeout       time.Duration `toml:"menu_timeout"`
+	FirstDigitTimeout time.Duration `toml:"first_digit_timeout"`
+	InterDigitTimeout time.Duration `toml:"inter_digit_timeout"`
+	MenuRepeats       int           `toml:"menu_repeats"`
+	CodeTries         int           `toml:"code_tries"`
+	// AnnounceEvery is how often a queued caller hears their position (and
+	// the estimated wait); default 30 s.
+	AnnounceEvery time.Duration      `toml:"announce_every"`
+	Routes        []Route            `toml:"routes"`
+	Flows         map[string]Flow    `toml:"flows"`
+	Prompts       map[string]Prompts `toml:"prompts"`
 }
 
 // Route sends calls to the listed dialled numbers to a flow.
@@ -45,6 +48,13 @@ type Node struct {
 	Found    string            `toml:"found"`
 	Fail     string            `toml:"fail"`
 	Back     string            `toml:"back"`
+	// Queue nodes: the ACD queue, the hold music (melody or ringback) and the
+	// prompts announcing the position ({position}) and the estimated wait
+	// ({position}, {wait}). Next runs when the queue sends the call on.
+	Queue    string `toml:"queue"`
+	Music    string `toml:"music"`
+	Position string `toml:"position"`
+	Estimate string `toml:"estimate"`
 }
 
 // Prompts maps a prompt name to its text template for one language.
@@ -59,6 +69,7 @@ const (
 	NodeTraceRead    = "trace_read"
 	NodeCertificates = "trace_certificates"
 	NodeHangup       = "hangup"
+	NodeQueue        = "queue"
 )
 
 // requiredPrompts are used by the trace nodes whatever the flow says.
@@ -86,6 +97,9 @@ func (c Config) withDefaults() Config {
 	if c.CodeTries == 0 {
 		c.CodeTries = 3
 	}
+	if c.AnnounceEvery == 0 {
+		c.AnnounceEvery = 30 * time.Second
+	}
 	return c
 }
 
@@ -102,6 +116,9 @@ func (c Config) Validate() error {
 	}
 	if c.CodeTries < 0 {
 		bad("code_tries", "must not be negative")
+	}
+	if c.AnnounceEvery < 0 {
+		bad("announce_every", "must not be negative")
 	}
 	langs := make([]string, 0, len(c.Prompts))
 	for l := range c.Prompts {
@@ -183,6 +200,19 @@ func (c Config) Validate() error {
 			case NodeTraceRead, NodeCertificates:
 				usesTrace = true
 				link(nkey+".next", n.Next, true)
+			case NodeQueue:
+				if n.Queue == "" {
+					bad(nkey+".queue", "missing")
+				}
+				if n.Music != "" && n.Music != MusicMelody && n.Music != MusicRingback {
+					bad(nkey+".music", "%q: want %s or %s", n.Music, MusicMelody, MusicRingback)
+				}
+				for field, p := range map[string]string{"prompt": n.Prompt, "position": n.Position, "estimate": n.Estimate} {
+					if p != "" {
+						needPrompt(nkey+"."+field, p)
+					}
+				}
+				link(nkey+".next", n.Next, false)
 			case NodeHangup:
 				if n.Prompt != "" {
 					needPrompt(nkey+".prompt", n.Prompt)
@@ -198,6 +228,19 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// QueueNodes returns the queues the flows' queue nodes name, by "flow.node".
+func (c Config) QueueNodes() map[string]string {
+	out := map[string]string{}
+	for fname, f := range c.Flows {
+		for nname, n := range f.Nodes {
+			if n.Type == NodeQueue {
+				out[fname+"."+nname] = n.Queue
+			}
+		}
+	}
+	return out
 }
 
 // Languages returns the languages that have prompts, sorted.

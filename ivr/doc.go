@@ -7,9 +7,21 @@
 //
 // Menus and prompts come from the config file, not from code: a flow is a set of
 // named nodes (menu, language, say, trace_query, trace_read, trace_certificates,
-// hangup) and the dialled number picks the flow. Prompt texts are templates with
+// queue, hangup) and the dialled number picks the flow. Prompt texts are templates with
 // {name} placeholders; the chain readout is composed from the read_* prompts, so an
 // installer can reword every sentence the caller hears.
+//
+// # Queues
+//
+// A queue node hands the caller to the ACD (Deps.Queues) and keeps the leg: the
+// caller hears the node's prompt, then hold music (a soft melody, or China's
+// ringback tone) with their position announced every AnnounceEvery, and the
+// estimated wait too when the ACD has an honest one. Deps.Agents delivers the
+// leg of the agent who answers; the node then releases its Session and bridges
+// caller and agent (telephony.Bridge) until either hangs up, and the flow ends.
+// When the queue sends the call on (no agent logged in, max wait) the node's
+// next runs. The IVR never touches a driver: dialling the agent is the
+// Offerer's job (package acd/offer).
 //
 // # Events
 //

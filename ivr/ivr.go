@@ -22,6 +22,8 @@ type Deps struct {
 	Log          *slog.Logger
 	Location     *time.Location // for dates read back; default Asia/Shanghai
 	Language     string         // default language when a route names none
+	Queues       Queues         // the ACD, for queue nodes
+	Agents       Agents         // delivers the agent's leg to queue nodes
 }
 
 // IVR serves legs with the configured flows. It is a telephony.Handler.
@@ -188,6 +190,8 @@ func (r *run) node(ctx context.Context, name string, n Node) (string, error) {
 		return n.Next, r.readChain(ctx, *r.chain)
 	case NodeCertificates:
 		return n.Next, r.readCertificates(ctx)
+	case NodeQueue:
+		return r.queue(ctx, n)
 	case NodeHangup:
 		if n.Prompt != "" {
 			if err := r.prompt(ctx, n.Prompt, nil, false); err != nil {

@@ -33,7 +33,14 @@ type CallRecord struct {
 	Cause       string       `json:"cause,omitempty"`
 	IVRPath     []string     `json:"ivrPath,omitempty"`
 	Codes       []CodeLookup `json:"codes,omitempty"`
-	Updated     time.Time    `json:"updated"` // set by the writer; the store does not touch it
+	// The ACD's part: the last queue the call waited in, how long it waited
+	// there in seconds (to the agent's answer, or to leaving the queue), the
+	// agent who took it and every agent it was offered to, in order.
+	Queue       string    `json:"queue,omitempty"`
+	QueueWait   float64   `json:"queueWait,omitempty"`
+	Agent       string    `json:"agent,omitempty"`
+	AgentsTried []string  `json:"agentsTried,omitempty"`
+	Updated     time.Time `json:"updated"` // set by the writer; the store does not touch it
 }
 
 // CodeLookup is one trace code a caller keyed during a call.

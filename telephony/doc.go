@@ -1,7 +1,8 @@
 // Package telephony holds the core's vocabulary: legs (one party's connection), calls
 // (legs joined under one id from first ring to last hangup), drivers that turn lines
 // into legs, handlers that serve legs, and the per-leg Session that runs the 20 ms
-// media loop, detects in-band DTMF and plays audio for the apps.
+// media loop, detects in-band DTMF and plays audio for the apps. Bridge joins two
+// legs' audio both ways (a caller and an agent) until either hangs up.
 //
 // # Concepts
 //

@@ -187,6 +187,9 @@ var (
 	ErrNoMedia = errors.New("telephony: leg has no media")
 	// ErrHungUp is returned by operations on a leg that has ended.
 	ErrHungUp = errors.New("telephony: leg hung up")
+	// ErrReleased is returned by Session.Err once Release has stopped the media
+	// loop with the leg still up.
+	ErrReleased = errors.New("telephony: session released")
 	// ErrUnavailable is returned by Dial when the party cannot be reached.
 	ErrUnavailable = errors.New("telephony: unavailable")
 	// ErrNoLine is returned by Dial and by inbound attempts when every line is busy.

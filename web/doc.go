@@ -1,6 +1,6 @@
 // Package web serves the appliance's HTTP API and its web panel: JSON under
-// /api/, server-rendered pages (html/template, built in with embed, no
-// JavaScript) and a health check.
+// /api/, server-rendered pages (html/template, built in with embed, one small
+// script for the live views) and a health check.
 //
 // # Listeners
 //
@@ -28,6 +28,31 @@
 // Pages are in Chinese (zh-CN) unless ?lang=en (remembered in a cookie) or
 // the browser's Accept-Language prefers English. Every string is in the
 // catalogue in panel_i18n.go.
+//
+// # Pages
+//
+// The home page links to the pages the user's role may open (panelPages, which
+// a test keeps in step with the route table). Team leaders and above get the
+// line monitor (/lines), the wallboard (/wallboard) and the call records
+// (/calls, exported with the same filter as /calls.csv: UTF-8 with a byte
+// order mark so that Excel reads Chinese, cells that look like formulas
+// defused). The wallboard's queue and agent sections come from
+// Deps.Wallboard, which the ACD provides; without it the page says the ACD is
+// not configured.
+//
+// # Live views
+//
+// GET /api/events streams the event bus as server-sent events: "event:" is
+// the event's Kind, "data:" its JSON, and a comment every 15 s keeps the
+// stream open. Each client is its own bus subscriber ("web.sse") with a
+// bounded queue: one that falls behind is cut off and its browser reconnects.
+// Team leaders and above get every event. Agents get their own state and the
+// events of calls offered to them, from the offer until the call ends or they
+// miss it (eventView). Callers' numbers shown to a role that does not need
+// them go through callerFor, which masks them as 138****8000. assets/live.js
+// follows the stream: the line monitor updates its table in place; the
+// wallboard fetches itself again, at most once a second, when something
+// happens. The streams end when Run returns.
 //
 // # Streams
 //

@@ -19,7 +19,7 @@ import (
 var panelFiles embed.FS
 
 // pageNames are the templates under templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "home", "users", "error"}
+var pageNames = []string{"login", "home", "users", "error", "lines", "calls", "wallboard"}
 
 // parsePages parses every page with the layout. The templates are built in,
 // so an error is a bug that the tests catch.
@@ -45,9 +45,39 @@ type view struct {
 	CSRF     string // the session's token for every form
 	Flash    string
 	Error    string
-	LangZH   string // this page in Chinese
-	LangEN   string // and in English
-	Data     any    // the page's own
+	LangZH   string    // this page in Chinese
+	LangEN   string    // and in English
+	Nav      []navLink // the pages the user's role may open
+	Live     bool      // the page follows /api/events with assets/live.js
+	Data     any       // the page's own
+}
+
+// navLink is one page in the menu and on the home page.
+type navLink struct {
+	Href, Label, Hint string
+}
+
+// panelPages are the pages the menu offers, each to its least role; the
+// route table holds the same roles (a test checks).
+var panelPages = []struct {
+	Href, Key string
+	Role      auth.Role
+}{
+	{"/lines", "lines", auth.RoleTeamLeader},
+	{"/wallboard", "wallboard", auth.RoleTeamLeader},
+	{"/calls", "calls", auth.RoleTeamLeader},
+	{"/admin/users", "users", auth.RoleAdmin},
+}
+
+// navFor is the menu for role, in the language of m.
+func navFor(m map[string]string, role auth.Role) []navLink {
+	var out []navLink
+	for _, p := range panelPages {
+		if role.AtLeast(p.Role) {
+			out = append(out, navLink{Href: p.Href, Label: m["nav_"+p.Key], Hint: m["hint_"+p.Key]})
+		}
+	}
+	return out
 }
 
 // view starts a page's data for r: language, messages, the user, and a flash
@@ -65,6 +95,7 @@ func (s *Server) view(w http.ResponseWriter, r *http.Request, title string) *vie
 		v.RoleName = m["role_"+string(id.Role)]
 		v.IsAdmin = id.Role.AtLeast(auth.RoleAdmin)
 		v.CSRF = id.CSRFToken
+		v.Nav = navFor(m, id.Role)
 	}
 	if d := r.URL.Query().Get("done"); d != "" {
 		v.Flash = m["done_"+d]
@@ -92,7 +123,7 @@ func (s *Server) render(w http.ResponseWriter, code int, page string, v *view) {
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 	h.Set("Content-Length", strconv.Itoa(buf.Len()))
 	w.WriteHeader(code)
 	_, _ = w.Write(buf.Bytes())

@@ -35,6 +35,12 @@ func TestCatalogueComplete(t *testing.T) {
 		"home":  homeData{Username: "admin"},
 		"users": usersData{Users: []userRow{{Username: "admin", Self: true}, {Username: "li", Disabled: true}, {Username: "zhang", Locked: true}}},
 		"error": nil,
+		"lines": linesData{Rows: []lineRow{{Line: "sim1", State: "in-call", Caller: "13800138000"}}},
+		"calls": callsData{
+			Types: options(messages["zh"], "type_", callTypes, ""),
+			Rows:  []callRow{{ID: "c1", Codes: []codeCell{{Code: "1", Result: "found"}}}}, Full: true,
+		},
+		"wallboard": wallboardData{Configured: true, Queues: []queueRow{{Name: "q"}}, Agents: []agentRow{{Name: "a"}}},
 	}
 	for _, name := range pageNames {
 		for lang := range messages {

@@ -7,6 +7,7 @@ import (
 	"html/template"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"tracecall/store"
@@ -29,6 +30,10 @@ type Deps struct {
 	DataDir      string
 	Log          *slog.Logger
 
+	// Wallboard feeds the wallboard's queue and agent sections; nil until
+	// the ACD is wired, and the page says so.
+	Wallboard WallboardSource
+
 	// Auth sets sessions, timeouts and lockout for the TCP listener (zero:
 	// defaults). Its Token is taken from Token above when empty.
 	Auth auth.Config
@@ -44,6 +49,9 @@ type Server struct {
 	auth    *auth.Auth
 	pages   map[string]*template.Template
 	live    *liveCalls
+
+	stopOnce sync.Once
+	stopped  chan struct{} // closed when Run returns: event streams end
 }
 
 // New returns a server; Run must be called for the live call tracker.
@@ -59,14 +67,19 @@ func New(d Deps) *Server {
 	}
 	s := &Server{
 		deps: d, started: time.Now(), mux: http.NewServeMux(), live: newLiveCalls(d.Bus),
-		auth: auth.New(d.Store, d.Auth, d.Log), pages: parsePages(),
+		auth: auth.New(d.Store, d.Auth, d.Log), pages: parsePages(), stopped: make(chan struct{}),
 	}
 	s.routes()
 	return s
 }
 
-// Run keeps the live view of calls until ctx ends.
-func (s *Server) Run(ctx context.Context) error { return s.live.run(ctx) }
+// Run keeps the live view of calls until ctx ends. When it returns, the
+// event streams of /api/events end too, so that a graceful shutdown of the
+// HTTP server does not wait for them.
+func (s *Server) Run(ctx context.Context) error {
+	defer s.stopOnce.Do(func() { close(s.stopped) })
+	return s.live.run(ctx)
+}
 
 // Route is one entry of the TCP listener's table.
 type Route struct {
@@ -112,6 +125,8 @@ func (s *Server) routes() {
 	add("POST /api/sim/call", admin, true, s.handleSimCall)
 	add("GET /api/me", agent, false, s.handleMe)
 	add("GET /api/users", admin, false, s.handleAPIUsers)
+	add("GET /api/events", agent, true, s.handleEvents)
+	add("GET /api/wallboard", leader, true, s.handleAPIWallboard)
 
 	add("GET /assets/", public, false, s.handleAssets)
 	add("GET /login", public, false, s.handleLoginPage)
@@ -119,6 +134,10 @@ func (s *Server) routes() {
 	add("POST /logout", agent, false, s.handleLogout)
 	add("GET /{$}", agent, false, s.handleHome)
 	add("POST /account/password", agent, false, s.handleChangePassword)
+	add("GET /lines", leader, false, s.handleLinesPage)
+	add("GET /calls", leader, false, s.handleCallsPage)
+	add("GET /calls.csv", leader, false, s.handleCallsCSV)
+	add("GET /wallboard", leader, false, s.handleWallboardPage)
 	add("GET /admin/users", admin, false, s.handleUsers)
 	add("POST /admin/users", admin, false, s.handleCreateUser)
 	add("POST /admin/users/{name}/disable", admin, false, s.handleDisableUser)

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"iter"
 	"log/slog"
+	"strings"
 	"time"
 
+	"tracecall/acd"
 	"tracecall/store"
 	"tracecall/trace"
 )
@@ -36,4 +38,19 @@ func loadDemo(db *store.DB, n int, log *slog.Logger) error {
 	}
 	log.Info("loaded demo trace data", "chains", got, "took", time.Since(start).Round(time.Millisecond))
 	return nil
+}
+
+// demoAgents logs in, ready, every agent whose phone is a simulated one, so
+// that a demo caller who presses 0 reaches someone.
+func demoAgents(ctx context.Context, a *acd.ACD, cfg acd.Config, log *slog.Logger) {
+	for _, ag := range cfg.Agents {
+		if !strings.HasPrefix(ag.Extension, "sim:") {
+			continue
+		}
+		if err := a.Login(ctx, ag.ID); err != nil {
+			log.Warn("demo agent login", "agent", ag.ID, "err", err)
+			continue
+		}
+		log.Info("demo agent logged in", "agent", ag.ID, "extension", ag.Extension)
+	}
 }

@@ -18,6 +18,8 @@ import (
 
 	"github.com/coreos/go-systemd/v22/daemon"
 
+	"tracecall/acd"
+	"tracecall/acd/offer"
 	"tracecall/cdr"
 	"tracecall/config"
 	"tracecall/drivers/sim"
@@ -96,25 +98,13 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 	defer speaker.Close()
 
-	voice, err := ivr.New(cfg.IVR, ivr.Deps{
-		Chains:       db,
-		TraceOptions: traceOpts,
-		Speaker:      speaker,
-		Events:       bus.Client("ivr"),
-		Log:          log.With("component", "ivr"),
-		Location:     loc,
-		Language:     cfg.Daemon.Language,
-	})
-	if err != nil {
-		return err
-	}
-
 	var drivers []telephony.Driver
 	var lines []telephony.LineLister
 	var simulator web.Simulator
 	if a.demo || cfg.Sim.Enabled {
 		d, err := sim.New(sim.Config{
 			Lines: cfg.Sim.Lines, FirstNumber: cfg.Sim.FirstNumber, RingTimeout: cfg.Sim.RingTimeout,
+			Phones: cfg.Sim.Phones, AnswerAfter: cfg.Sim.AnswerAfter,
 		}, bus.Client("sim"), log)
 		if err != nil {
 			return err
@@ -124,9 +114,14 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		simulator = simAdapter{d}
 	}
 	if addr := sipListen(a, cfg.SIP); addr != "" {
+		phones := make([]sipdriver.Phone, len(cfg.SIP.Phones))
+		for i, p := range cfg.SIP.Phones {
+			phones[i] = sipdriver.Phone{User: p.User, Password: p.Password}
+		}
 		d, err := sipdriver.New(sipdriver.Config{
 			Listen: addr, MediaIP: cfg.SIP.MediaIP, RTPPortMin: cfg.SIP.RTPPortMin, RTPPortMax: cfg.SIP.RTPPortMax,
-			Prefer: cfg.SIP.Prefer,
+			Prefer: cfg.SIP.Prefer, Trunk: cfg.SIP.Trunk, Realm: cfg.SIP.Realm, Phones: phones,
+			MinExpires: cfg.SIP.MinExpires, MaxExpires: cfg.SIP.MaxExpires,
 		}, bus.Client("sip"), log)
 		if err != nil {
 			return fmt.Errorf("%w (choose another with -sip ADDR, or -sip off)", err)
@@ -137,6 +132,32 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 	if len(drivers) == 0 {
 		log.Warn("no lines configured: enable [sim] or [sip], or run with -demo")
+	}
+
+	// The ACD rings agents through the drivers; the IVR's queue nodes hand it
+	// callers and bridge them to the agent who answers.
+	offers := offer.New(drivers, log.With("component", "acd.offer"))
+	agents, err := acd.New(cfg.ACD, acd.Deps{
+		Offerer: offers, Events: bus.Client("acd"), Log: log.With("component", "acd"), Location: loc,
+	})
+	if err != nil {
+		return err
+	}
+	offers.Attach(agents)
+
+	voice, err := ivr.New(cfg.IVR, ivr.Deps{
+		Chains:       db,
+		TraceOptions: traceOpts,
+		Speaker:      speaker,
+		Events:       bus.Client("ivr"),
+		Log:          log.With("component", "ivr"),
+		Location:     loc,
+		Language:     cfg.Daemon.Language,
+		Queues:       agents,
+		Agents:       offers,
+	})
+	if err != nil {
+		return err
 	}
 
 	api := web.New(web.Deps{
@@ -193,6 +214,17 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 			return nil
 		})
 	}
+	acdCtx, stopACD := context.WithCancel(context.WithoutCancel(ctx))
+	acdDone := make(chan struct{})
+	go func() {
+		defer close(acdDone)
+		if err := agents.Run(acdCtx); err != nil {
+			log.Error("acd stopped", "err", err)
+		}
+	}()
+	if a.demo {
+		demoAgents(acdCtx, agents, cfg.ACD, log)
+	}
 	lineCtx, stopLines := context.WithCancel(context.WithoutCancel(ctx))
 	var lineWG sync.WaitGroup
 	for _, d := range drivers {
@@ -218,6 +250,8 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	stopWatchdog()
 	stopLines()
 	lineWG.Wait()
+	stopACD()
+	<-acdDone
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	for _, srv := range servers {

@@ -28,6 +28,10 @@ type callRecord struct {
 	Cause       string       `json:"cause,omitempty"`
 	IVRPath     []string     `json:"ivrPath,omitempty"`
 	Codes       []codeLookup `json:"codes,omitempty"`
+	Queue       string       `json:"queue,omitempty"`
+	QueueWait   float64      `json:"queueWait,omitempty"`
+	Agent       string       `json:"agent,omitempty"`
+	AgentsTried []string     `json:"agentsTried,omitempty"`
 	Updated     time.Time    `json:"updated"`
 }
 

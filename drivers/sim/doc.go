@@ -10,6 +10,17 @@
 // the core's detector is exercised, or as out-of-band events like RFC 4733 — records
 // what it hears, and hangs up when its time runs out or the far end hangs up.
 //
+// # Phones
+//
+// Simulated agent phones are extensions (Config.Phones, AddPhone, or any
+// extension Dial is asked for). Dial rings one and returns once it answers,
+// after its AnswerAfter, or by hand with Phone.Answer; a phone that never
+// answers lets the dial time out. The phone's leg joins the caller's call id,
+// speaks a steady tone, hears (and can record) what the appliance sends, and
+// ends from either side (Phone.Hangup is the agent hanging up). Phone legs
+// publish line changes for "sim/phone/EXT" but no call start or end: the call
+// is the caller's.
+//
 // # The clock
 //
 // One goroutine ticks every 20 ms and moves one frame each way on every active

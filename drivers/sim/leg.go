@@ -26,6 +26,7 @@ type leg struct {
 	line   *line
 	info   telephony.LegInfo
 	caller *Caller
+	phone  *Phone // set on a phone's leg (outbound), nil on a line's
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -76,13 +77,14 @@ func (l *leg) Digits() <-chan telephony.Digit { return l.oob }
 func (l *leg) Media() (media.FrameReader, media.FrameWriter, error) { return l, l, nil }
 
 // Answer takes the line off hook; the caller's script starts on the next tick.
+// A phone's leg is answered by the phone, so Answer only checks it is up.
 func (l *leg) Answer(ctx context.Context) error {
 	l.mu.Lock()
 	if l.ended {
 		l.mu.Unlock()
 		return telephony.ErrHungUp
 	}
-	if l.answered {
+	if l.answered || l.phone != nil {
 		l.mu.Unlock()
 		return nil
 	}
@@ -160,7 +162,11 @@ func (l *leg) end(by string, cause telephony.Cause) {
 	l.cancel()
 	l.d.clock.remove(l)
 	l.d.release(l, now)
-	if l.d.pub != nil {
+	if l.phone != nil {
+		// A phone's leg joins a call that its caller's leg starts and ends:
+		// the call's end is the caller's to publish.
+		l.phone.idle(l)
+	} else if l.d.pub != nil {
 		l.d.pub.Publish(event.CallEnded{Base: event.Base{CallID: l.info.CallID, At: now}, By: by, Cause: string(cause)})
 	}
 	l.caller.finish(l.hangup)

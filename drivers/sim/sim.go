@@ -24,8 +24,16 @@ type Config struct {
 	FirstNumber string
 	// Numbers lists each line's number explicitly.
 	Numbers []string
-	// RingTimeout is how long a caller lets a line ring before giving up; default 30 s.
+	// RingTimeout is how long a caller lets a line ring before giving up, and
+	// how long Dial rings a phone unless its DialOptions say; default 30 s.
 	RingTimeout time.Duration
+	// Phones are the extensions of simulated agent phones that exist from the
+	// start; Dial creates others on demand.
+	Phones []string
+	// AnswerAfter is how long a phone rings before it answers by itself, for
+	// phones from Phones or created on demand; zero answers at once, negative
+	// never. AddPhone sets it per phone.
+	AnswerAfter time.Duration
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -60,9 +68,10 @@ type Driver struct {
 	pub   *event.Client
 	clock *clock
 
-	// mu guards lines, handler and serving.
+	// mu guards lines, phones (and each phone's line), handler and serving.
 	mu      sync.Mutex
 	lines   []*line
+	phones  map[string]*Phone
 	handler telephony.Handler
 	serving context.Context
 	wg      sync.WaitGroup // handler goroutines
@@ -84,7 +93,10 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Driver{cfg: cfg, log: log.With("driver", cfg.Name), pub: pub, clock: newClock()}
+	d := &Driver{cfg: cfg, log: log.With("driver", cfg.Name), pub: pub, clock: newClock(), phones: make(map[string]*Phone)}
+	for _, ext := range cfg.Phones {
+		d.phoneLocked(ext)
+	}
 	now := time.Now()
 	for i, n := range cfg.Numbers {
 		d.lines = append(d.lines, &line{name: fmt.Sprintf("%s/%d", cfg.Name, i+1), number: n, since: now})
@@ -118,6 +130,11 @@ func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
 			legs = append(legs, ln.leg)
 		}
 	}
+	for _, p := range d.phones {
+		if p.line.leg != nil {
+			legs = append(legs, p.line.leg)
+		}
+	}
 	d.handler = nil
 	d.mu.Unlock()
 	for _, l := range legs {
@@ -126,12 +143,6 @@ func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
 	d.wg.Wait()
 	<-clockDone
 	return nil
-}
-
-// Dial places an outbound call. Simulated phones arrive with the ACD; until then
-// there is nothing to dial.
-func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.DialOptions) (telephony.Leg, error) {
-	return nil, fmt.Errorf("sim: dial %s: %w", to, telephony.ErrUnavailable)
 }
 
 // Lines reports every line's state.

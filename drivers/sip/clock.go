@@ -2,6 +2,7 @@ package sip
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,26 +28,41 @@ type ClockStats struct {
 
 // clock moves one frame each way on every answered call once per tick, from
 // one goroutine, never blocking.
+//
+// Streams are ticked in the order they were added, and that order holds from
+// tick to tick: a call's packet leaves at the same offset into every tick, so
+// however long the loop over all calls takes, each call's packets stay 20 ms
+// apart. (A map's random order moved each call around inside the loop and
+// showed up as send jitter as large as the loop.) All sends come first, then
+// all receives, so what arrived does not shift when a call's packet leaves.
 type clock struct {
-	// mu guards streams.
+	// mu guards streams; tickAll holds it for the whole loop, so a stream
+	// removed is never ticked again.
 	mu      sync.Mutex
-	streams map[*stream]struct{}
+	streams []*stream
 
 	ticks, under, over atomic.Uint64
 	lateMax            atomic.Int64
 }
 
-func newClock() *clock { return &clock{streams: make(map[*stream]struct{})} }
+func newClock() *clock { return &clock{} }
 
+// add starts ticking s, after the streams already there; adding it twice
+// changes nothing.
 func (c *clock) add(s *stream) {
 	c.mu.Lock()
-	c.streams[s] = struct{}{}
+	if !slices.Contains(c.streams, s) {
+		c.streams = append(c.streams, s)
+	}
 	c.mu.Unlock()
 }
 
+// remove stops ticking s, keeping the others in their order.
 func (c *clock) remove(s *stream) {
 	c.mu.Lock()
-	delete(c.streams, s)
+	if i := slices.Index(c.streams, s); i >= 0 {
+		c.streams = slices.Delete(c.streams, i, i+1)
+	}
 	c.mu.Unlock()
 }
 
@@ -83,12 +99,15 @@ func (c *clock) run(ctx context.Context) {
 func (c *clock) tickAll(now time.Time) {
 	var under, over uint64
 	c.mu.Lock()
-	for s := range c.streams {
-		u, o := s.tick(now)
-		if u {
+	// Every call's packet goes out first, at the start of the tick, then
+	// what came in is taken and handed on.
+	for _, s := range c.streams {
+		if s.send(now) {
 			under++
 		}
-		if o {
+	}
+	for _, s := range c.streams {
+		if s.receive() {
 			over++
 		}
 	}

@@ -34,6 +34,33 @@ type Config struct {
 	RingTimeout time.Duration
 	// UserAgent is sent in the User-Agent and Server headers; default "tracecall".
 	UserAgent string
+
+	// Phones are the agent and supervisor phones that may REGISTER, with
+	// digest authentication. None has a default password: an entry without
+	// one is an error.
+	Phones []Phone
+	// Realm is the digest realm; default "tracecall".
+	Realm string
+	// MinExpires and MaxExpires bound the registration interval a phone may
+	// ask for: shorter gets 423 Interval Too Brief, longer is cut to
+	// MaxExpires. Defaults 60 s and 3600 s.
+	MinExpires, MaxExpires time.Duration
+	// OnPhone, when set, is called when a phone registers, moves, unregisters
+	// or lets its registration lapse: how the ACD learns availability without
+	// the bus. It must not block; it runs on SIP goroutines.
+	OnPhone func(PhoneState)
+	// Trunk is where Dial sends calls to numbers that are not phones
+	// (callbacks), host:port. Empty: they are unavailable.
+	Trunk string
+	// DialTimeout bounds how long a dialled party may ring when
+	// DialOptions.Timeout is zero; default 30 s.
+	DialTimeout time.Duration
+}
+
+// Phone is one phone allowed to REGISTER: its SIP user and digest password.
+type Phone struct {
+	User     string
+	Password string
 }
 
 // Codec preferences.
@@ -61,6 +88,18 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.UserAgent == "" {
 		c.UserAgent = "tracecall"
+	}
+	if c.Realm == "" {
+		c.Realm = "tracecall"
+	}
+	if c.MinExpires <= 0 {
+		c.MinExpires = 60 * time.Second
+	}
+	if c.MaxExpires <= 0 {
+		c.MaxExpires = 3600 * time.Second
+	}
+	if c.DialTimeout <= 0 {
+		c.DialTimeout = 30 * time.Second
 	}
 	return c, c.validate()
 }
@@ -93,6 +132,30 @@ func (c Config) validate() error {
 	}
 	if strings.ContainsAny(c.UserAgent, "\r\n") {
 		return fmt.Errorf("sip: user agent %q: must be one line", c.UserAgent)
+	}
+	if strings.ContainsAny(c.Realm, "\"\\\r\n") {
+		return fmt.Errorf("sip: realm %q: no quotes, backslashes or line breaks", c.Realm)
+	}
+	if c.MinExpires > c.MaxExpires {
+		return fmt.Errorf("sip: min expires %v above max expires %v", c.MinExpires, c.MaxExpires)
+	}
+	if c.Trunk != "" {
+		if _, port, err := net.SplitHostPort(c.Trunk); err != nil || port == "" {
+			return fmt.Errorf("sip: trunk %q: want host:port", c.Trunk)
+		}
+	}
+	seen := make(map[string]bool, len(c.Phones))
+	for i, p := range c.Phones {
+		if p.User == "" || strings.ContainsAny(p.User, " \t\r\n@:;<>\"") {
+			return fmt.Errorf("sip: phones[%d].user %q: want a SIP user name", i, p.User)
+		}
+		if seen[p.User] {
+			return fmt.Errorf("sip: phones[%d].user %q: listed twice", i, p.User)
+		}
+		seen[p.User] = true
+		if p.Password == "" {
+			return fmt.Errorf("sip: phones[%d].password: missing for user %q (there is no default password)", i, p.User)
+		}
 	}
 	return nil
 }

@@ -16,13 +16,28 @@
 // the answer ends the leg and gets 487. BYE works both ways. A re-INVITE or
 // UPDATE within a call is answered 200: a session refresh gets the same SDP,
 // a sendonly or inactive offer puts the call on hold (our audio stops, the
-// call stays), sendrecv resumes it. OPTIONS is answered 200; REGISTER and
-// other methods we do not serve get 405 or 501.
+// call stays), sendrecv resumes it. OPTIONS is answered 200; methods we do
+// not serve get 405 or 501.
 //
 // SDP offer/answer takes the first audio stream with G.711: PCMA when
 // Config.Prefer says so (the default, as on China's networks) and it is
 // offered, PCMU likewise, else the offer's first. telephone-event/8000 keeps
 // the payload type the offer gave it. An offer without G.711 gets 488.
+//
+// # Phones and outbound calls
+//
+// The driver is the registrar for the phones in Config.Phones: REGISTER is
+// challenged with digest authentication (401 with a signed, stateless nonce;
+// stale=true once it is older than 5 minutes), unknown users get 404 and
+// wrong passwords 403, each logged with the source address. Registration
+// intervals are clamped to Config.MaxExpires, refused below MinExpires (423),
+// and lapse on their own. Registered and Phones report bindings, and
+// Config.OnPhone is told of every change.
+//
+// Dial calls a registered phone at its contact, or a number over
+// Config.Trunk, offering PCMA, PCMU and telephone-event; it returns the
+// answered leg, or a *DialError (wrapping telephony.ErrUnavailable) carrying
+// the SIP code and a telephony.Cause. An unregistered phone fails at once.
 //
 // # Media
 //
@@ -55,8 +70,11 @@
 //
 // # Testing
 //
-// The unit tests cover SDP, RFC 4733 decoding, INFO bodies and the jitter
-// buffer. The integration tests drive the driver with SIPp (Debian package
+// The unit tests cover SDP, RFC 4733 decoding, INFO bodies, the jitter
+// buffer, nonces and binding expiry. A sipgo client registers against the
+// driver (good, wrong password, unknown user, expiry, unregister) and a sipgo
+// phone takes Dial's calls (answer with media, busy, decline, no answer,
+// far-end BYE, trunk); TestDialSIPpAgent dials SIPp's uas-agent.xml. The integration tests drive the driver with SIPp (Debian package
 // sip-tester) playing RTP from pcaps made by ../shared/sipp/gen_dtmf_pcap.py;
 // they skip when sipp is missing or when not root (pcap play needs a raw
 // socket).

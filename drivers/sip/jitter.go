@@ -52,11 +52,17 @@ func (j *jitterBuffer) push(ssrc, ts uint32, f *media.Frame) {
 	case d < 0:
 		j.late++
 		return
-	case d >= jitterSlots:
-		// Too far ahead: the sender jumped or we fell behind. Drop what is
-		// older and play from this frame once the buffer has filled again.
+	case d >= 2*jitterSlots:
+		// Far ahead: the sender jumped. Drop what is older and play from
+		// this frame once the buffer has filled again.
 		j.skipTo(ts)
 		d = 0
+	case d >= jitterSlots:
+		// Just past the window: playout has fallen behind (each tick run
+		// dry adds a frame of delay). Slide forward, dropping only the
+		// oldest frames, so a burst costs a frame or two, not the buffer.
+		j.slide(d - jitterSlots + 1)
+		d = jitterSlots - 1
 	}
 	s := &j.slots[(j.head+d)%jitterSlots]
 	if s.full {
@@ -115,6 +121,20 @@ func (j *jitterBuffer) reset(ssrc, ts uint32) {
 		j.slots[i].full = false
 	}
 	j.started, j.filling, j.ssrc, j.next, j.head, j.count = true, true, ssrc, ts, 0, 0
+}
+
+// slide moves playout n frames forward (n < jitterSlots), dropping the
+// frames waiting in those slots.
+func (j *jitterBuffer) slide(n int) {
+	for range n {
+		if s := &j.slots[j.head]; s.full {
+			s.full = false
+			j.count--
+			j.late++
+		}
+		j.next += media.FrameSamples
+		j.head = (j.head + 1) % jitterSlots
+	}
 }
 
 // skipTo moves playout forward to ts, dropping the frames waiting.

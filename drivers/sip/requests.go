@@ -27,6 +27,10 @@ func (d *Driver) onAck(req *siplib.Request, tx siplib.ServerTransaction) {
 func (d *Driver) onBye(req *siplib.Request, tx siplib.ServerTransaction) {
 	l := d.dialog(req)
 	if l == nil {
+		if dl := d.dialledDialog(req); dl != nil {
+			d.onDialledBye(dl, req, tx)
+			return
+		}
 		d.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}
@@ -58,6 +62,10 @@ func (d *Driver) onOptions(req *siplib.Request, tx siplib.ServerTransaction) {
 func (d *Driver) onInfo(req *siplib.Request, tx siplib.ServerTransaction) {
 	l := d.dialog(req)
 	if l == nil {
+		if dl := d.dialledDialog(req); dl != nil {
+			d.onDialledInfo(dl, req, tx)
+			return
+		}
 		d.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}
@@ -82,17 +90,51 @@ func (d *Driver) onInfo(req *siplib.Request, tx siplib.ServerTransaction) {
 	d.respond(req, tx, 200, "OK")
 }
 
-// onNoRoute answers methods we do not serve: 405 for SIP methods we know of
-// (REGISTER comes with phone support), 501 for the rest.
+// onNoRoute answers methods we do not serve: 405 for SIP methods we know of,
+// 501 for the rest.
 func (d *Driver) onNoRoute(req *siplib.Request, tx siplib.ServerTransaction) {
 	code, reason := 501, "Not Implemented"
 	switch req.Method {
-	case siplib.REGISTER, siplib.SUBSCRIBE, siplib.NOTIFY, siplib.REFER, siplib.MESSAGE, siplib.PUBLISH, siplib.PRACK:
+	case siplib.SUBSCRIBE, siplib.NOTIFY, siplib.REFER, siplib.MESSAGE, siplib.PUBLISH, siplib.PRACK:
 		code, reason = 405, "Method Not Allowed"
 	}
 	res := siplib.NewResponseFromRequest(req, code, reason, nil)
 	res.AppendHeader(siplib.NewHeader("Allow", allowed))
 	_ = tx.Respond(res)
+}
+
+// onDialledBye ends a dialled call from the far end.
+func (d *Driver) onDialledBye(l *dialLeg, req *siplib.Request, tx siplib.ServerTransaction) {
+	l.mu.Lock()
+	dc := l.dc
+	l.mu.Unlock()
+	if err := dc.ReadBye(req, tx); err != nil {
+		d.respond(req, tx, 400, "Bad Request")
+		return
+	}
+	l.end("caller", telephony.CauseNormal)
+}
+
+// onDialledInfo takes a DTMF INFO key on a dialled call.
+func (d *Driver) onDialledInfo(l *dialLeg, req *siplib.Request, tx siplib.ServerTransaction) {
+	ct := ""
+	if h := req.ContentType(); h != nil {
+		ct = h.Value()
+	}
+	key, ok, err := parseInfoDigit(ct, req.Body())
+	switch {
+	case err != nil:
+		d.respond(req, tx, 400, "Bad Request")
+		return
+	case !ok && len(req.Body()) > 0:
+		d.respond(req, tx, 415, "Unsupported Media Type")
+		return
+	case ok:
+		if s := l.media(); s == nil || !s.digit(telephony.Digit{Key: key, Source: "info", At: time.Now()}) {
+			l.log.Info("dtmf info key dropped: call takes keys in band", "key", string(key))
+		}
+	}
+	d.respond(req, tx, 200, "OK")
 }
 
 // respond sends a response without a body.

@@ -3,7 +3,6 @@ package sip
 import (
 	"crypto/rand"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -27,8 +26,11 @@ const (
 	digitQueue = 32
 	// rtcpEvery is the sender report interval in ticks (5 s).
 	rtcpEvery = 250
-	// maxPacket bounds what the reader takes from the socket.
+	// maxPacket bounds what the clock takes from the socket per packet.
 	maxPacket = 1500
+	// maxDrain bounds the packets the clock takes from one call per tick:
+	// one is the norm, a few after a stall or with RFC 4733 end packets.
+	maxDrain = 16
 )
 
 // Stats count one call's RTP.
@@ -41,9 +43,9 @@ type Stats struct {
 	Dropped         uint64 // packets ignored: malformed, or not from the far end
 }
 
-// stream is one call's RTP: a socket pair from the port range, a reader
-// goroutine that fills the jitter buffer, and the send state the shared clock
-// moves one frame each way with every 20 ms.
+// stream is one call's RTP: a socket pair from the port range, and the send
+// and receive state the shared clock moves one frame each way with every
+// 20 ms (receiving means taking what the socket holds into the jitter buffer).
 type stream struct {
 	conn *net.UDPConn // RTP
 	rtcp *net.UDPConn // RTCP, port+1; sender reports only
@@ -53,10 +55,10 @@ type stream struct {
 	tx     chan media.Frame     // app → far end, drained by the clock
 	digits chan telephony.Digit // RFC 4733 and INFO keys
 	inband bool                 // no telephone-event: keys come as tones in the audio
-	done   chan struct{}        // closed when the reader returns
+	done   chan struct{}        // closed by read: the owner may close
 
-	// mu guards the fields below it: the reader, the clock and the signalling
-	// all touch them, each for a moment.
+	// mu guards the fields below it: the clock and the signalling both touch
+	// them, each for a moment.
 	mu        sync.Mutex
 	jb        jitterBuffer
 	sdpRemote netip.AddrPort // where the SDP says to send
@@ -79,8 +81,12 @@ type stream struct {
 	heardApp bool
 	octets   uint32
 	buf      [12 + media.FrameSamples]byte
+	out      sender
 
-	// Owned by the reader goroutine.
+	// Receive state, owned by the clock goroutine too (drain).
+	in        receiver
+	rbuf      [maxPacket]byte
+	rpkt      rtp.Packet
 	dec       eventDecoder
 	rxStarted bool
 	rxBase    uint32
@@ -108,6 +114,8 @@ func newStream(conn, rtcp *net.UDPConn, port int, oa offerAnswer) *stream {
 		digits: make(chan telephony.Digit, digitQueue),
 		inband: oa.eventPT < 0,
 	}
+	s.out.init(conn)
+	s.in.init(conn)
 	s.update(oa)
 	return s
 }
@@ -135,53 +143,59 @@ func rtcpAddr(rtpTo netip.AddrPort, port int) netip.AddrPort {
 	return netip.AddrPortFrom(rtpTo.Addr(), uint16(port))
 }
 
-// read takes packets until the socket closes: audio into the jitter buffer,
-// telephone-events into keys. The first packet of ours from the far end
-// latches where we send (symmetric RTP); after that other sources are ignored.
-func (s *stream) read() {
-	defer close(s.done)
-	buf := make([]byte, maxPacket)
-	var p rtp.Packet
+// read is what owners start as the stream's reader goroutine. Packets are
+// taken by the clock now (drain, every tick), so there is no goroutine per
+// call to wake for each packet; read only marks the stream ready to close.
+func (s *stream) read() { close(s.done) }
+
+// drain takes what the far end sent since the last tick without waiting, at
+// most maxDrain packets (the socket's buffer drops a flood's excess).
+func (s *stream) drain() {
+	for range maxDrain {
+		n, src, ok := s.in.tryRead(s.rbuf[:])
+		if !ok {
+			return
+		}
+		s.packet(s.rbuf[:n], src)
+	}
+}
+
+// packet takes one datagram: audio into the jitter buffer, telephone-events
+// into keys. The first packet of ours from the far end latches where we send
+// (symmetric RTP); after that other sources are ignored.
+func (s *stream) packet(b []byte, src netip.AddrPort) {
+	p := &s.rpkt
 	var f media.Frame
-	for {
-		n, src, err := s.conn.ReadFromUDPAddrPort(buf)
-		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
-				return
-			}
-			continue
-		}
-		if p.Unmarshal(buf[:n]) != nil || p.Version != 2 {
-			s.dropped.Add(1)
-			continue
-		}
-		src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
-		s.mu.Lock()
-		audio := p.PayloadType == s.audioPT
-		event := s.eventPT >= 0 && int(p.PayloadType) == s.eventPT
-		if (s.latched && src != s.remote) || (!audio && !event) {
-			s.mu.Unlock()
-			s.dropped.Add(1)
-			continue
-		}
-		if audio && s.law.Decode(&f, p.Payload) != nil {
-			s.mu.Unlock()
-			s.dropped.Add(1)
-			continue
-		}
-		if !s.latched {
-			s.latched, s.remote = true, src
-			s.rtcpTo = rtcpAddr(src, s.rtcpPort)
-		}
-		if audio {
-			s.jb.push(p.SSRC, p.Timestamp, &f)
-		}
+	if p.Unmarshal(b) != nil || p.Version != 2 {
+		s.dropped.Add(1)
+		return
+	}
+	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+	s.mu.Lock()
+	audio := p.PayloadType == s.audioPT
+	event := s.eventPT >= 0 && int(p.PayloadType) == s.eventPT
+	if (s.latched && src != s.remote) || (!audio && !event) {
 		s.mu.Unlock()
-		s.countSeq(p.SequenceNumber)
-		if event {
-			if k, ok := s.dec.packet(p.Timestamp, p.Marker, p.Payload); ok {
-				s.digit(telephony.Digit{Key: k, Source: "rfc4733", At: time.Now()})
-			}
+		s.dropped.Add(1)
+		return
+	}
+	if audio && s.law.Decode(&f, p.Payload) != nil {
+		s.mu.Unlock()
+		s.dropped.Add(1)
+		return
+	}
+	if !s.latched {
+		s.latched, s.remote = true, src
+		s.rtcpTo = rtcpAddr(src, s.rtcpPort)
+	}
+	if audio {
+		s.jb.push(p.SSRC, p.Timestamp, &f)
+	}
+	s.mu.Unlock()
+	s.countSeq(p.SequenceNumber)
+	if event {
+		if k, ok := s.dec.packet(p.Timestamp, p.Marker, p.Payload); ok {
+			s.digit(telephony.Digit{Key: k, Source: "rfc4733", At: time.Now()})
 		}
 	}
 }
@@ -211,21 +225,20 @@ func (s *stream) countSeq(seq uint16) {
 	s.expected.Store(uint64(s.rxCycles+uint32(s.rxMax)-s.rxBase) + 1)
 }
 
-// tick moves one frame each way without blocking: the next received frame (or
-// silence) to the app, and the app's frame (or silence) to the far end.
+// tick moves one frame each way without blocking: send, then receive.
 func (s *stream) tick(now time.Time) (under, over bool) {
-	var in, out media.Frame
+	under = s.send(now)
+	over = s.receive()
+	return under, over
+}
+
+// send sends the app's frame (or silence) to the far end, and reports an
+// underrun: an app that had been writing had no frame ready.
+func (s *stream) send(now time.Time) (under bool) {
+	var out media.Frame
 	s.mu.Lock()
-	s.jb.pop(&in)
 	to, law, pt, send := s.remote, s.law, s.audioPT, s.sending
 	s.mu.Unlock()
-	in.Seq = s.fseq
-	s.fseq++
-	select {
-	case s.rx <- in:
-	default:
-		over = true
-	}
 	select {
 	case out = <-s.tx:
 		s.heardApp = true
@@ -238,7 +251,7 @@ func (s *stream) tick(now time.Time) (under, over bool) {
 		n, err := h.MarshalTo(s.buf[:])
 		if err == nil {
 			pkt := law.Encode(s.buf[:n], &out)
-			if _, err := s.conn.WriteToUDPAddrPort(pkt, to); err == nil {
+			if err := s.out.writeTo(pkt, to); err == nil {
 				s.sent.Add(1)
 				s.octets += media.FrameSamples
 			}
@@ -253,7 +266,26 @@ func (s *stream) tick(now time.Time) (under, over bool) {
 	if s.ticks%rtcpEvery == 0 {
 		s.senderReport(now)
 	}
-	return under, over
+	return under
+}
+
+// receive takes what the far end sent since the last tick into the jitter
+// buffer and hands the next frame (or silence) to the app; over reports the
+// app too far behind to take it.
+func (s *stream) receive() (over bool) {
+	var in media.Frame
+	s.drain()
+	s.mu.Lock()
+	s.jb.pop(&in)
+	s.mu.Unlock()
+	in.Seq = s.fseq
+	s.fseq++
+	select {
+	case s.rx <- in:
+		return false
+	default:
+		return true
+	}
 }
 
 // ntpEpochOffset is the seconds from 1900 (NTP) to 1970 (Unix).
@@ -303,7 +335,8 @@ func (s *stream) stats() Stats {
 	return st
 }
 
-// close closes the sockets and waits for the reader.
+// close closes the sockets once read has run. The clock must be done with
+// the stream (clock.remove) first.
 func (s *stream) close() {
 	s.conn.Close()
 	s.rtcp.Close()

@@ -244,7 +244,7 @@ func TestOutOfDialogRequests(t *testing.T) {
 		allow        bool
 	}{
 		{"options keep-alive", "OPTIONS", 200, true},
-		{"register is not served yet", "REGISTER", 405, true},
+		{"register from an unknown phone", "REGISTER", 404, false},
 		{"unknown method", "FROBNICATE", 501, true},
 		{"bye outside a call", "BYE", 481, false},
 		{"info outside a call", "INFO", 481, false},

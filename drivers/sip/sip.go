@@ -27,6 +27,7 @@ type Driver struct {
 	clock *clock
 	ports *portPool
 	drops dropLog
+	reg   *registrar
 
 	udp  net.PacketConn
 	tcp  net.Listener
@@ -34,15 +35,18 @@ type Driver struct {
 	port int
 
 	// mu guards the fields below it.
-	mu       sync.Mutex
-	dialogs  map[string]*leg // by dialog id, while the dialog's signalling lasts
-	lines    []*leg          // index n-1 is line <name>/n; nil when free
-	calls    int             // legs not yet ended
-	handler  telephony.Handler
-	serving  context.Context
-	stopping bool // Serve is waiting for its goroutines: start no more
-	served   bool
-	wg       sync.WaitGroup // handler goroutines and BYE senders
+	mu        sync.Mutex
+	dialogs   map[string]*leg                         // by dialog id, while the dialog's signalling lasts
+	dialled   map[string]*dialLeg                     // outbound calls by dialog id (UAC view), once answered
+	lines     []line                                  // index n-1 is line <name>/n; nil when free
+	newClient func(netip.Addr) (*sipgo.Client, error) // while serving: Dial's INVITEs
+	ready     chan struct{}                           // closed once Serve has set up, or by Close
+	calls     int                                     // legs not yet ended
+	handler   telephony.Handler
+	serving   context.Context
+	stopping  bool // Serve is waiting for its goroutines: start no more
+	served    bool
+	wg        sync.WaitGroup // handler goroutines and BYE senders
 }
 
 // New checks cfg and binds its listen address over UDP and TCP, so a bad or
@@ -62,7 +66,10 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 		pub:     pub,
 		clock:   newClock(),
 		dialogs: make(map[string]*leg),
+		dialled: make(map[string]*dialLeg),
+		ready:   make(chan struct{}),
 	}
+	d.reg = newRegistrar(cfg, d.log)
 	host, _, _ := net.SplitHostPort(cfg.Listen)
 	if host != "" {
 		d.host, _ = netip.ParseAddr(host)
@@ -122,6 +129,7 @@ func (d *Driver) Close() error {
 	if served {
 		return nil
 	}
+	close(d.ready)
 	return errors.Join(d.udp.Close(), d.tcp.Close())
 }
 
@@ -158,11 +166,13 @@ func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
 	if err != nil {
 		d.udp.Close()
 		d.tcp.Close()
+		close(d.ready)
 		return fmt.Errorf("sip: user agent: %w", err)
 	}
 	srv, err := sipgo.NewServer(ua, sipgo.WithServerLogger(quiet))
 	if err != nil {
 		ua.Close()
+		close(d.ready)
 		return fmt.Errorf("sip: server: %w", err)
 	}
 	// Each call gets its own client (a small struct) for its in-dialog
@@ -178,11 +188,17 @@ func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
 	srv.OnInfo(d.onInfo)
 	srv.OnUpdate(d.onUpdate)
 	srv.OnNoRoute(d.onNoRoute)
+	srv.OnRegister(d.onRegister)
+	d.mu.Lock()
+	d.newClient = newClient
+	d.mu.Unlock()
+	close(d.ready)
 
 	var serveWG sync.WaitGroup
-	serveWG.Add(3)
+	serveWG.Add(4)
 	clockCtx, stopClock := context.WithCancel(context.Background())
 	go func() { defer serveWG.Done(); d.clock.run(clockCtx) }()
+	go func() { defer serveWG.Done(); d.sweepBindings(clockCtx) }()
 	go func() { defer serveWG.Done(); _ = srv.ServeUDP(d.udp) }()
 	go func() { defer serveWG.Done(); _ = srv.ServeTCP(d.tcp) }()
 	d.log.Info("sip listening", "addr", d.Addr(), "transports", "udp,tcp",
@@ -191,8 +207,8 @@ func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
 	<-ctx.Done()
 
 	d.mu.Lock()
-	d.handler = nil
-	var legs []*leg
+	d.handler, d.newClient = nil, nil
+	var legs []line
 	for _, l := range d.lines {
 		if l != nil {
 			legs = append(legs, l)
@@ -242,33 +258,78 @@ func (d *Driver) goTracked(f func()) bool {
 	return true
 }
 
-// Dial places an outbound call. Outbound SIP calls come with registration
-// (agent phones) and trunk callbacks; until then there is nothing to dial.
-func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.DialOptions) (telephony.Leg, error) {
-	return nil, fmt.Errorf("sip: dial %s: %w", to, telephony.ErrUnavailable)
-}
-
 // Lines reports every call in progress as a line, "sip/<n>".
 func (d *Driver) Lines() []telephony.LineState {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	var out []telephony.LineState
 	for _, l := range d.lines {
-		if l == nil {
-			continue
+		if l != nil {
+			out = append(out, l.lineState())
 		}
-		l.mu.Lock()
-		s := telephony.LineState{
-			Line: l.info.Line, Number: l.info.To, State: telephony.LineRinging, Since: l.since,
-			Caller: l.info.From, Called: l.info.To, CallID: l.info.CallID,
-		}
-		if l.answered {
-			s.State = telephony.LineInCall
-		}
-		l.mu.Unlock()
-		out = append(out, s)
 	}
 	return out
+}
+
+// line is a call on one of the driver's lines: an inbound leg or a dialled one.
+type line interface {
+	lineState() telephony.LineState
+	end(by string, cause telephony.Cause)
+}
+
+func (l *leg) lineState() telephony.LineState {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := telephony.LineState{
+		Line: l.info.Line, Number: l.info.To, State: telephony.LineRinging, Since: l.since,
+		Caller: l.info.From, Called: l.info.To, CallID: l.info.CallID,
+	}
+	if l.answered {
+		s.State = telephony.LineInCall
+	}
+	return s
+}
+
+// takeLine files l on the lowest free line and returns its number (from 1);
+// ok is false past MaxCalls. The caller holds d.mu.
+func (d *Driver) takeLineLocked(l line) (n int, ok bool) {
+	if d.calls >= d.cfg.MaxCalls {
+		return 0, false
+	}
+	for n < len(d.lines) && d.lines[n] != nil {
+		n++
+	}
+	if n == len(d.lines) {
+		d.lines = append(d.lines, nil)
+	}
+	d.lines[n] = l
+	d.calls++
+	return n + 1, true
+}
+
+// freeLine frees line n if l holds it.
+func (d *Driver) freeLine(l line, n int) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if n > 0 && n <= len(d.lines) && d.lines[n-1] == l {
+		d.lines[n-1] = nil
+		d.calls--
+	}
+}
+
+// sweepBindings lets lapsed phone registrations go, once a second, until
+// ctx ends.
+func (d *Driver) sweepBindings(ctx context.Context) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case now := <-t.C:
+			d.reg.sweep(now)
+		case <-ctx.Done():
+			return
+		}
+	}
 }
 
 // ClockStats reports how the shared send clock kept time.
@@ -280,22 +341,17 @@ func (d *Driver) ClockStats() ClockStats { return d.clock.stats() }
 func (d *Driver) seize(l *leg, now time.Time) (h telephony.Handler, ctx context.Context, ok bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.handler == nil || d.calls >= d.cfg.MaxCalls {
+	if d.handler == nil {
 		return nil, nil, false
 	}
-	n := 0
-	for n < len(d.lines) && d.lines[n] != nil {
-		n++
+	n, ok := d.takeLineLocked(l)
+	if !ok {
+		return nil, nil, false
 	}
-	if n == len(d.lines) {
-		d.lines = append(d.lines, nil)
-	}
-	l.n = n + 1
+	l.n = n
 	l.info.Line = fmt.Sprintf("%s/%d", d.cfg.Name, l.n)
 	l.info.ID = telephony.LegID(l.info.Line + "/" + now.Format("150405.000000"))
 	l.log = d.log.With("call_id", l.info.CallID, "line", l.info.Line, "sip_call_id", l.sipCallID)
-	d.lines[n] = l
-	d.calls++
 	d.dialogs[l.dialogID] = l
 	d.publishLine(l, telephony.LineRinging, now)
 	if d.pub != nil {
@@ -308,14 +364,7 @@ func (d *Driver) seize(l *leg, now time.Time) (h telephony.Handler, ctx context.
 }
 
 // release frees a leg's line.
-func (d *Driver) release(l *leg) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if l.n > 0 && l.n <= len(d.lines) && d.lines[l.n-1] == l {
-		d.lines[l.n-1] = nil
-		d.calls--
-	}
-}
+func (d *Driver) release(l *leg) { d.freeLine(l, l.n) }
 
 func (d *Driver) forgetDialog(id string) {
 	d.mu.Lock()

@@ -1,0 +1,25 @@
+// Package offer rings agents' phones for the ACD through the telephony
+// drivers and hands each answered agent leg to whoever holds the caller.
+//
+// # Concepts
+//
+// An Offerer is the acd.Offerer (and acd.Diverter) of the daemon. Offer dials
+// the agent's extension ("sim:8001", "sip:8001") on the driver of that name
+// with the caller's CallID, so the agent's leg joins the call, and reports the
+// outcome to the ACD. The app holding the caller (the IVR's queue node) calls
+// Await before it enqueues the call and gets the agent's leg, or the overflow
+// the queue chose, on the channels Await returns; it then bridges the legs
+// itself. An answered leg nobody waits for any more is hung up and the ACD told
+// the call is over, so the agent is not left talking to nobody.
+//
+// # Concurrency
+//
+// All methods may be called from any goroutine. Offer blocks while the phone
+// rings and returns once the outcome is reported; it never waits for the
+// caller's side.
+//
+// # Testing
+//
+// The IVR's tests run an Offerer over the sim driver's phones; a fake Results
+// stands in for the ACD where only the ringing matters.
+package offer

@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# loadtest-sip.sh: hold C simultaneous SIPp callers in the demo trace IVR of a
+# fresh tracecalld and print what happened: calls attempted, completed and
+# failed, codes collected right, the daemon's CPU and memory, call setup time,
+# and RTP send timing and loss per direction.
+#
+# Measured the way the Asterisk anchor was (issue 3): the daemon pinned to
+# CPU 1, SIPp and the capture to CPU 0, loopback only. Each caller keys "1",
+# the demo trace code and "#" while the welcome plays, and hangs up HOLD_MS
+# after the answer. Every step is bounded by a timeout.
+#
+#   make loadtest C=800                  # or: sudo scripts/loadtest-sip.sh
+#   C=400 MODE=inband scripts/loadtest-sip.sh
+#
+# Knobs (environment):
+#   C=200          simultaneous calls (-l), new calls at C/7 per second
+#   M=4*C          calls in all (-m)
+#   MODE=rfc4733   or inband (uac-ivr-inband.xml: the IVR detects tones)
+#   HOLD_MS=8400   how long each caller stays after the answer
+#   CODE=11010600524031500425   the demo pork chain's trace code
+#   CAPTURE_S=10   RTP capture (and CPU sample) window, taken once C calls are up
+#   KEEP=1         keep the work directory (logs, captures, SIPp stats)
+#   QUIET_WAIT=60  seconds to wait for CPU 1 to fall idle (under 10 % busy)
+#                  before starting; other load there skews every figure
+#   PERF=1         also profile the daemon with perf over the sample window and
+#                  print where its CPU time goes (needs perf: apt-get install linux-perf)
+#   TRACECALLD=bin/tracecalld  run this binary as it is instead of building one
+#
+# Needs root (SIPp's play_pcap_audio sends through a raw socket), sipp
+# (sip-tester), python3, taskset, curl and dumpcap (tshark).
+set -euo pipefail
+
+C=${C:-200}
+M=${M:-$((4 * C))}
+MODE=${MODE:-rfc4733}
+HOLD_MS=${HOLD_MS:-8400}
+CODE=${CODE:-11010600524031500425}
+CAPTURE_S=${CAPTURE_S:-10}
+KEEP=${KEEP:-0}
+GO=${GO:-go}
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+
+die() { echo "loadtest: $*" >&2; exit 1; }
+
+case $MODE in
+rfc4733) scenario=uac-ivr.xml pcap=dtmf-rfc4733.pcap ;;
+inband) scenario=uac-ivr-inband.xml pcap=dtmf-inband.pcap ;;
+*) die "MODE=$MODE: want rfc4733 or inband" ;;
+esac
+[[ $C =~ ^[0-9]+$ && $C -gt 0 ]] || die "C=$C: want a positive number of calls"
+
+if [ "$(id -u)" != 0 ]; then
+	die "run as root: SIPp's play_pcap_audio needs a raw socket (sudo make loadtest C=$C)"
+fi
+missing=""
+for t in sipp:sip-tester python3:python3 taskset:util-linux curl:curl dumpcap:tshark; do
+	command -v "${t%%:*}" >/dev/null 2>&1 || missing="$missing ${t#*:}"
+done
+if [ -n "$missing" ]; then
+	die "missing tools: apt-get install -y$missing"
+fi
+cpus=$(nproc)
+if [ "$cpus" -lt 2 ]; then
+	die "needs 2 CPUs (daemon on CPU 1, SIPp on CPU 0); this machine has $cpus"
+fi
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+work=$(mktemp -d /tmp/loadtest-sip.XXXXXX)
+pids=()
+cleanup() {
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	for p in "${pids[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	if [ "$KEEP" = 1 ]; then
+		echo "loadtest: kept $work"
+	else
+		rm -rf "$work"
+	fi
+}
+trap cleanup EXIT
+
+# free_port prints a loopback port free over both UDP and TCP.
+free_port() {
+	python3 - <<'EOF'
+import socket
+for _ in range(50):
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    t.bind(("127.0.0.1", 0))
+    port = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", port))
+    except OSError:
+        continue
+    finally:
+        t.close()
+    u.close()
+    if port < 10000 or port > 20001:  # not in the daemon's RTP range
+        print(port)
+        break
+EOF
+}
+
+bin=${TRACECALLD:-}
+if [ -z "$bin" ]; then
+	echo "loadtest: building bin/tracecalld"
+	timeout 300 "$GO" build -o bin/ ./cmd/tracecalld
+	bin=bin/tracecalld
+fi
+[ -x "$bin" ] || die "$bin: not an executable"
+
+config=rootfs/etc/tracecall/tracecall.toml
+rtp_min=$(awk -F' *= *' '/^rtp_port_min/ { print $2 }' "$config")
+rtp_max=$(awk -F' *= *' '/^rtp_port_max/ { print $2 }' "$config")
+rtp_min=${rtp_min:-10000}
+rtp_max=$((${rtp_max:-20000} + 1))
+http_port=$(free_port)
+sip_port=$(free_port)
+uac_port=$(free_port)
+media_port=$(free_port)
+[ -n "$http_port" ] && [ -n "$sip_port" ] && [ -n "$uac_port" ] && [ -n "$media_port" ] || die "no free ports"
+http=127.0.0.1:$http_port
+
+mkdir -p "$work/data"
+taskset -c 1 "$bin" -config "$config" -data "$work/data" -http "$http" \
+	-sip "127.0.0.1:$sip_port" -demo 2>"$work/daemon.log" &
+daemon=$!
+pids+=("$daemon")
+for _ in $(seq 600); do
+	curl -sf -o /dev/null "http://$http/healthz" && break
+	kill -0 "$daemon" 2>/dev/null || die "tracecalld exited: $(tail -5 "$work/daemon.log")"
+	sleep 0.1
+done
+curl -sf -o /dev/null "http://$http/healthz" || die "tracecalld not healthy after 60 s"
+token=$(cat "$work/data/api-token")
+
+# The callers' RTP: voice lead-in, then the keys typed ahead while the
+# welcome plays, then silence until they hang up.
+cp "drivers/sip/testdata/$scenario" "$work/"
+python3 drivers/sip/testdata/gen_dtmf_pcap.py --mode "$MODE" --code "1${CODE}#" \
+	--leadin 2.0 --total $(((HOLD_MS + 999) / 1000)) --out "$work/$pcap" >/dev/null
+
+# Wait (bounded) for CPU 1 to be quiet: the figures are the daemon's only
+# if nothing else runs there.
+cpu1_ticks() { awk '$1 == "cpu1" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+hz=$(getconf CLK_TCK)
+for _ in $(seq "${QUIET_WAIT:-60}"); do
+	q0=$(cpu1_ticks)
+	sleep 1
+	q1=$(cpu1_ticks)
+	[ $((100 * (q1 - q0) / hz)) -lt 10 ] && break
+done
+
+rate=$(((C + 6) / 7))
+sipp_timeout=$((M / rate + HOLD_MS / 1000 + 60))
+echo "loadtest: $C calls at once ($M in all, $rate/s, $MODE, ${HOLD_MS} ms each) against 127.0.0.1:$sip_port"
+(
+	cd "$work"
+	exec timeout $((sipp_timeout + 10)) taskset -c 0 sipp "127.0.0.1:$sip_port" -sf "$scenario" -s ivr \
+		-i 127.0.0.1 -p "$uac_port" -mi 127.0.0.1 -mp "$media_port" \
+		-r "$rate" -l "$C" -m "$M" -d "$HOLD_MS" -timeout "${sipp_timeout}s" \
+		-nostdin -max_socket 20000 -default_behaviors all,-abortunexp \
+		-trace_stat -stf stat.csv -fd 1 -trace_err -error_file err.log
+) >"$work/sipp.out" 2>&1 &
+sipp=$!
+pids+=("$sipp")
+# The daemon's RSS once a second while SIPp runs (the peak of the run, not
+# of startup, where the demo data and prompts are made).
+(
+	while kill -0 "$sipp" 2>/dev/null; do
+		awk '/^VmRSS/ { print $2 }' "/proc/$daemon/status"
+		sleep 1
+	done
+) >"$work/rss.kb" 2>/dev/null &
+pids+=("$!")
+
+# Once all C calls are up: capture both directions of the daemon's RTP and
+# sample its CPU and memory over the same window.
+sleep $((C / rate + 3))
+ticks=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$daemon/stat"; }
+cap=(-q -P -i lo -s 64 -B 64 -a "duration:$CAPTURE_S")
+taskset -c 0 timeout $((CAPTURE_S + 10)) dumpcap "${cap[@]}" -f "udp src portrange $rtp_min-$rtp_max" \
+	-w "$work/out.pcap" 2>"$work/dumpcap-out.log" &
+cap_out=$!
+taskset -c 0 timeout $((CAPTURE_S + 10)) dumpcap "${cap[@]}" -f "udp dst portrange $rtp_min-$rtp_max" \
+	-w "$work/in.pcap" 2>"$work/dumpcap-in.log" &
+cap_in=$!
+pids+=("$cap_out" "$cap_in")
+if [ "${PERF:-0}" = 1 ]; then
+	taskset -c 0 timeout $((CAPTURE_S + 20)) perf record -q -F 499 -g -p "$daemon" -o "$work/perf.data" \
+		-- sleep "$CAPTURE_S" >/dev/null 2>&1 &
+	pids+=("$!")
+fi
+t0=$(date +%s.%N) c0=$(cpu_ticks) b0=$(cpu1_ticks)
+sleep "$CAPTURE_S"
+t1=$(date +%s.%N) c1=$(cpu_ticks) b1=$(cpu1_ticks)
+rss_kb=$(awk '/^VmRSS/ { print $2 }' "/proc/$daemon/status")
+calls_up=$(curl -sf -H "Authorization: Bearer $token" "http://$http/api/lines" |
+	python3 -c '
+import json, sys
+lines = [{k.lower(): v for k, v in l.items()} for l in json.load(sys.stdin)]
+print(sum(1 for l in lines if str(l.get("line", "")).startswith("sip/") and l.get("state") == "in-call"))' || echo "?")
+wait "$cap_out" "$cap_in" || true
+pct() { awk -v a="$1" -v b="$2" -v t0="$t0" -v t1="$t1" -v hz="$ticks" 'BEGIN { printf "%.1f", 100 * (b - a) / hz / (t1 - t0) }'; }
+cpu_pct=$(pct "$c0" "$c1")
+cpu1_pct=$(pct "$b0" "$b1")
+load=$(cut -d' ' -f1-3 /proc/loadavg)
+
+wait "$sipp" || echo "loadtest: sipp exited $? (see $work/sipp.out; KEEP=1 keeps it)"
+rss_max_kb=$(sort -n "$work/rss.kb" | tail -1)
+sleep 2 # the last call records close just after their BYE
+
+# SIPp's cumulative counters from the last line of its stat CSV; SIPp times
+# in whole milliseconds, so the setup time comes with its histogram.
+read -r attempted completed failed setup_avg setup_hist < <(python3 - "$work/stat.csv" <<'EOF'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1]), delimiter=';'))
+h, last = rows[0], rows[-1]
+col = lambda name: last[h.index(name)]
+def ms(v):  # HH:MM:SS:uuuuuu
+    p = v.split(':')
+    return (int(p[0]) * 3600 + int(p[1]) * 60 + int(p[2])) * 1000 + int(p[3]) / 1000.0
+hist = ','.join('%s:%s' % (n.split('_')[1], col(n)) for n in h if n.startswith('ResponseTimeRepartition1_'))
+print(col('OutgoingCall(C)'), col('SuccessfulCall(C)'), col('FailedCall(C)'), '%.1f' % ms(col('ResponseTime1(C)')), hist)
+EOF
+)
+
+# Codes collected right: SIP calls whose record shows the code found.
+curl -sf -H "Authorization: Bearer $token" "http://$http/api/calls?limit=10000" >"$work/calls.json" || echo '[]' >"$work/calls.json"
+read -r sip_calls codes_ok codes_wrong < <(python3 -c '
+import collections, json, sys
+code = sys.argv[1]
+calls = [c for c in json.load(open(sys.argv[2])) if (c.get("line") or "").startswith("sip/")]
+ok, wrong = 0, collections.Counter()
+for c in calls:
+    ks = c.get("codes") or []
+    if any(k.get("code") == code and k.get("result") == "found" for k in ks):
+        ok += 1
+    else:
+        wrong[",".join("%s:%s" % (k.get("result"), k.get("code")) for k in ks) or "no-code"] += 1
+print(len(calls), ok, ";".join("%dx%s" % (n, w) for w, n in wrong.most_common(3)) or "-")' "$CODE" "$work/calls.json")
+
+# The daemon's own receive-side counts, from its "call ended" log lines.
+read -r rx_got rx_lost < <(awk '/msg="call ended"/ {
+	for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "rtp_received") g += kv[2]; if (kv[1] == "rtp_lost") l += kv[2] }
+} END { print g + 0, l + 0 }' "$work/daemon.log")
+
+jit() { python3 scripts/rtp_jitter.py --json "$1"; }
+field() { python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(" ".join(str(r[k]) for k in sys.argv[2:]))' "$@"; }
+out=$(jit "$work/out.pcap")
+in=$(jit "$work/in.pcap")
+
+echo
+echo "tracecall SIP load: C=$C M=$M MODE=$MODE, $(date -u +%F) on $(nproc) x $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+printf '  %-34s %s\n' \
+	"calls attempted / completed / failed" "$attempted / $completed / $failed" \
+	"codes collected right" "$codes_ok of $sip_calls SIP call records (others, top 3: $codes_wrong)" \
+	"calls up during the sample" "$calls_up" \
+	"daemon CPU (CPU 1, ${CAPTURE_S} s)" "$cpu_pct % (CPU 1 busy $cpu1_pct %, incl. softirq; load $load)" \
+	"daemon RSS (at C / run peak)" "$((rss_kb / 1024)) MB / $((${rss_max_kb:-0} / 1024)) MB" \
+	"call setup INVITE->200 avg" "$setup_avg ms (calls by ms: $setup_hist)" \
+	"RTP out (daemon->caller) p50/p99/max" "$(field "$out" dev_p50_ms dev_p99_ms dev_max_ms | sed 's| | / |g') ms |d-20ms|, loss $(field "$out" loss_pct) %, $(field "$out" streams) streams" \
+	"RTP in (caller->daemon) p50/p99/max" "$(field "$in" dev_p50_ms dev_p99_ms dev_max_ms | sed 's| | / |g') ms |d-20ms| (SIPp's pacing), $(field "$in" streams) streams" \
+	"RTP in loss (daemon's count)" "$rx_lost of $((rx_got + rx_lost)) ($(awk -v l="$rx_lost" -v g="$rx_got" 'BEGIN { printf "%.3f", (l + g) ? 100 * l / (l + g) : 0 }') %)"
+if [ -s "$work/perf.data" ]; then
+	echo "  where the daemon's CPU goes (perf, self time, top 25):"
+	timeout 120 perf report -i "$work/perf.data" --no-children --sort symbol --stdio 2>/dev/null |
+		grep -E '^ +[0-9.]+%' | head -25 | sed 's/^/   /'
+fi
+others=$(awk -v a="$cpu1_pct" -v b="$cpu_pct" 'BEGIN { printf "%d", a - b }')
+if [ "$others" -gt 10 ]; then
+	echo "  WARNING: other processes took about $others % of CPU 1 during the sample: the figures are skewed"
+fi
+grep -h 'dropped' "$work"/dumpcap-*.log 2>/dev/null | sed 's/^/  dumpcap: /' || true
