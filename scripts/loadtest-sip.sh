@@ -51,15 +51,18 @@ inband) scenario=uac-ivr-inband.xml pcap=dtmf-inband.pcap ;;
 esac
 [[ $C =~ ^[0-9]+$ && $C -gt 0 ]] || die "C=$C: want a positive number of calls"
 
-if [ "$(id -u)" != 0 ]; then
-	die "run as root: SIPp's play_pcap_audio needs a raw socket (sudo make loadtest C=$C)"
-fi
 missing=""
 for t in sipp:sip-tester python3:python3 taskset:util-linux curl:curl dumpcap:tshark; do
 	command -v "${t%%:*}" >/dev/null 2>&1 || missing="$missing ${t#*:}"
 done
+if [ "$(id -u)" != 0 ]; then
+	[ -z "$missing" ] || echo "loadtest: missing tools: sudo apt-get install -y$missing" >&2
+	die "run as root: SIPp's play_pcap_audio needs a raw socket (sudo make loadtest C=$C)"
+fi
 if [ -n "$missing" ]; then
-	die "missing tools: apt-get install -y$missing"
+	echo "loadtest: installing$missing"
+	DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y$missing </dev/null ||
+		die "could not install:$missing (apt-get update && apt-get install -y$missing)"
 fi
 cpus=$(nproc)
 if [ "$cpus" -lt 2 ]; then
@@ -192,7 +195,7 @@ taskset -c 0 timeout $((CAPTURE_S + 10)) dumpcap "${cap[@]}" -f "udp dst portran
 	-w "$work/in.pcap" 2>"$work/dumpcap-in.log" &
 cap_in=$!
 pids+=("$cap_out" "$cap_in")
-if [ "${PERF:-0}" = 1 ]; then
+if [ "${PERF:-0}" = 1 ] && command -v perf >/dev/null; then
 	taskset -c 0 timeout $((CAPTURE_S + 20)) perf record -q -F 499 -g -p "$daemon" -o "$work/perf.data" \
 		-- sleep "$CAPTURE_S" >/dev/null 2>&1 &
 	pids+=("$!")

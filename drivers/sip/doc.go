@@ -42,12 +42,12 @@
 // # Media
 //
 // Each call has a UDP socket pair from the RTP port range (RTCP on the odd
-// port above). A reader goroutine per call decodes packets into a jitter
-// buffer that reorders by RTP timestamp and plays out 40 ms behind; missing
-// frames are played as silence. One clock goroutine for all calls ticks every
-// 20 ms and, per answered call, hands one received frame to the leg and sends
-// one frame of what the app wrote (silence when it wrote nothing), never
-// blocking on either. Media is symmetric: we send to the SDP address until
+// port above). One clock goroutine for all calls ticks every 20 ms: it first
+// sends, per answered call, one frame of what the app wrote (silence when it
+// wrote nothing), then drains each call's socket with non-blocking reads into
+// a jitter buffer that reorders by RTP timestamp and plays out 40 ms behind
+// (missing frames are silence), and hands one received frame to the leg —
+// never blocking on either, and with no goroutine per call. Media is symmetric: we send to the SDP address until
 // the far end's first packet arrives, then to where its packets come from,
 // and ignore other sources. Every 5 s a sender report goes to the RTCP port.
 // Per-call packet counts (sent, received, lost) are logged when a call ends.
