@@ -11,6 +11,11 @@ const (
 	// jitterResync is how far behind playout (in frames) a packet may be and
 	// still count as late rather than as a restarted stream.
 	jitterResync = 50
+	// plcFrames is how many missing frames in a row are concealed by repeating
+	// the last real one; past that the leg hears silence. Repeating keeps a DTMF
+	// tone whole when a packet or two come late, where a gap of silence would
+	// split it into two keys.
+	plcFrames = 2
 )
 
 // jitterBuffer reorders one RTP stream's audio frames by timestamp and hands
@@ -26,7 +31,9 @@ type jitterBuffer struct {
 	head      int    // the slot of next
 	count     int    // frames waiting
 	late      uint64 // frames that came after their playout time
-	concealed uint64 // ticks played as silence for a missing frame
+	concealed uint64 // ticks played for a missing frame (repeat or silence)
+	last      media.Frame
+	missing   int // missing frames in a row
 }
 
 type jitterSlot struct {
@@ -91,12 +98,12 @@ func (j *jitterBuffer) span() int {
 func (j *jitterBuffer) pop(f *media.Frame) bool {
 	if !j.started || j.count == 0 {
 		j.filling = true
-		f.Silence()
+		j.conceal(f)
 		return false
 	}
 	if j.filling {
 		if j.count < jitterPrefill {
-			f.Silence()
+			j.conceal(f)
 			return false
 		}
 		j.filling = false
@@ -107,13 +114,25 @@ func (j *jitterBuffer) pop(f *media.Frame) bool {
 		*f = s.frame
 		s.full = false
 		j.count--
+		j.last, j.missing = s.frame, 0
 	} else {
-		f.Silence()
+		j.conceal(f)
 		j.concealed++
 	}
 	j.next += media.FrameSamples
 	j.head = (j.head + 1) % jitterSlots
 	return ok
+}
+
+// conceal fills f for a tick with no frame: the last real frame again for up to
+// plcFrames ticks, then silence.
+func (j *jitterBuffer) conceal(f *media.Frame) {
+	if j.started && j.missing < plcFrames {
+		j.missing++
+		*f = j.last
+		return
+	}
+	f.Silence()
 }
 
 func (j *jitterBuffer) reset(ssrc, ts uint32) {
