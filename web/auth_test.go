@@ -747,7 +747,7 @@ func TestLanguage(t *testing.T) {
 	}{
 		{"default", "/login", "", `lang="zh-CN"`},
 		{"query", "/login?lang=en", "", `lang="en"`},
-		{"accept en", "/login", "en-US,en;q=0.9", `lang="en"`},
+		{"accept en still zh", "/login", "en-US,en;q=0.9", `lang="zh-CN"`},
 		{"accept zh first", "/login", "zh-CN,zh;q=0.9,en;q=0.8", `lang="zh-CN"`},
 		{"accept other", "/login", "fr-FR", `lang="zh-CN"`},
 	}

@@ -25,8 +25,8 @@
 //
 // # Languages
 //
-// Pages are in Chinese (zh-CN) unless ?lang=en (remembered in a cookie) or
-// the browser's Accept-Language prefers English. Every string is in the
+// Pages are in Chinese (zh-CN) unless ?lang=en (remembered in a cookie); the
+// browser's Accept-Language does not change that. Every string is in the
 // catalogue in panel_i18n.go.
 //
 // # Pages

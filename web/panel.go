@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"tracecall/web/auth"
 )
@@ -133,7 +132,9 @@ func (s *Server) render(w http.ResponseWriter, code int, page string, v *view) {
 const langCookie = "tracecall_lang"
 
 // lang picks the page language: ?lang= (remembered in a cookie), then the
-// cookie, then Accept-Language, then Chinese.
+// cookie, else Chinese. The browser's Accept-Language is not consulted: the
+// people at these desks read Chinese, and a machine set up in English should
+// not change that; English is one click away.
 func (s *Server) lang(w http.ResponseWriter, r *http.Request) string {
 	if l := r.URL.Query().Get("lang"); messages[l] != nil {
 		http.SetCookie(w, &http.Cookie{
@@ -145,36 +146,7 @@ func (s *Server) lang(w http.ResponseWriter, r *http.Request) string {
 	if c, err := r.Cookie(langCookie); err == nil && messages[c.Value] != nil {
 		return c.Value
 	}
-	return acceptLanguage(r.Header.Get("Accept-Language"))
-}
-
-// acceptLanguage returns the catalogue language the header prefers most:
-// "en" only if English ranks above Chinese, else "zh".
-func acceptLanguage(h string) string {
-	best, bestQ := "zh", -1.0
-	for part := range strings.SplitSeq(h, ",") {
-		tag, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		tag = strings.ToLower(strings.TrimSpace(tag))
-		base, _, _ := strings.Cut(tag, "-")
-		if messages[base] == nil {
-			continue
-		}
-		q := 1.0
-		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
-			f, err := strconv.ParseFloat(v, 64)
-			if err != nil || f < 0 || f > 1 {
-				continue
-			}
-			q = f
-		}
-		if q > bestQ {
-			best, bestQ = base, q
-		}
-	}
-	if bestQ <= 0 {
-		return "zh"
-	}
-	return best
+	return "zh"
 }
 
 func (s *Server) handleAssets(w http.ResponseWriter, r *http.Request) {

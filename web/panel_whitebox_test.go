@@ -77,25 +77,6 @@ func TestSafeNext(t *testing.T) {
 	}
 }
 
-func TestAcceptLanguage(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", "zh"},
-		{"en", "en"},
-		{"en-GB,en;q=0.9", "en"},
-		{"zh-CN,zh;q=0.9,en;q=0.8", "zh"},
-		{"de,en;q=0.5", "en"},
-		{"en;q=0.3,zh;q=0.7", "zh"},
-		{"en;q=0", "zh"},
-		{"en;q=bogus", "zh"},
-		{"fr", "zh"},
-	}
-	for _, tt := range tests {
-		if got := acceptLanguage(tt.in); got != tt.want {
-			t.Errorf("acceptLanguage(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestParseLoginForm(t *testing.T) {
 	tests := []struct {
 		name     string
