@@ -329,7 +329,6 @@ func (l *dialLeg) answeredAt(now time.Time, oa offerAnswer, withMedia bool) bool
 	if withMedia {
 		l.stream = newStream(l.conn, l.rtcp, l.port, oa)
 		l.conn, l.rtcp = nil, nil
-		go l.stream.read()
 		l.d.clock.add(l.stream)
 	}
 	l.mu.Unlock()

@@ -97,7 +97,6 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 		return
 	}
 	l.stream = newStream(conn, rtcp, port, oa)
-	go l.stream.read()
 	var sess [4]byte
 	_, _ = rand.Read(sess[:])
 	l.local = localMedia{ip: d.mediaIP(oa.remote.Addr()), port: port, session: uint64(binary.BigEndian.Uint32(sess[:])), version: 1}

@@ -55,7 +55,6 @@ type stream struct {
 	tx     chan media.Frame     // app → far end, drained by the clock
 	digits chan telephony.Digit // RFC 4733 and INFO keys
 	inband bool                 // no telephone-event: keys come as tones in the audio
-	done   chan struct{}        // closed by read: the owner may close
 
 	// mu guards the fields below it: the clock and the signalling both touch
 	// them, each for a moment.
@@ -106,7 +105,6 @@ func newStream(conn, rtcp *net.UDPConn, port int, oa offerAnswer) *stream {
 		port:   port,
 		rx:     make(chan media.Frame, rxQueue),
 		tx:     make(chan media.Frame, txQueue),
-		done:   make(chan struct{}),
 		ssrc:   binary.BigEndian.Uint32(seed[0:]),
 		seq:    binary.BigEndian.Uint16(seed[4:]),
 		ts:     binary.BigEndian.Uint32(seed[6:]),
@@ -142,11 +140,6 @@ func rtcpAddr(rtpTo netip.AddrPort, port int) netip.AddrPort {
 	}
 	return netip.AddrPortFrom(rtpTo.Addr(), uint16(port))
 }
-
-// read is what owners start as the stream's reader goroutine. Packets are
-// taken by the clock now (drain, every tick), so there is no goroutine per
-// call to wake for each packet; read only marks the stream ready to close.
-func (s *stream) read() { close(s.done) }
 
 // drain takes what the far end sent since the last tick without waiting, at
 // most maxDrain packets (the socket's buffer drops a flood's excess).
@@ -335,12 +328,11 @@ func (s *stream) stats() Stats {
 	return st
 }
 
-// close closes the sockets once read has run. The clock must be done with
-// the stream (clock.remove) first.
+// close closes the sockets. The clock must be done with the stream
+// (clock.remove) first: it is the only reader (drain, every tick).
 func (s *stream) close() {
 	s.conn.Close()
 	s.rtcp.Close()
-	<-s.done
 }
 
 // portPool hands out RTP/RTCP socket pairs from the configured range.

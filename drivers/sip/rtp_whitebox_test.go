@@ -20,7 +20,6 @@ func newTestStream(t testing.TB, sink *net.UDPConn) *stream {
 	}
 	to := sink.LocalAddr().(*net.UDPAddr).AddrPort()
 	s := newStream(conn, rtcp, port, offerAnswer{law: media.LawALaw, audioPT: 8, eventPT: 101, remote: to, dir: dirSendRecv})
-	go s.read()
 	t.Cleanup(s.close)
 	return s
 }
