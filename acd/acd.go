@@ -19,6 +19,7 @@ import (
 type Call struct {
 	ID       telephony.CallID
 	Caller   string // calling number; call memory keys on it
+	Called   string // the number the caller dialled, for the agent's screen
 	Queue    string
 	Priority int               // higher goes first: the customer's class (VIP) or the IVR's choice
 	Data     map[string]string // travels with the call to the agent's screen: trace code, IVR path...

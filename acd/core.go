@@ -593,7 +593,8 @@ func (c *core) offer(k *call, ms []*member) {
 		a.call = k
 		k.ringing = append(k.ringing, a)
 		q.cursor = m.pos
-		c.publish(event.CallOffered{Base: c.base(k), Queue: q.cfg.Name, Agent: a.cfg.ID, Extension: a.pub.Extension.String()})
+		c.publish(event.CallOffered{Base: c.base(k), Queue: q.cfg.Name, Agent: a.cfg.ID, Extension: a.pub.Extension.String(),
+			Caller: k.pub.Caller, Called: k.pub.Called, Data: maps.Clone(k.pub.Data)})
 		c.move(a, StateRinging, "")
 		if c.startOffer != nil {
 			c.startOffer(a, k)

@@ -45,7 +45,7 @@ func (r *run) queue(ctx context.Context, n Node) (string, error) {
 	id := r.info.CallID
 	answered, diverted, done := ag.Await(id)
 	defer done()
-	call := acd.Call{ID: id, Caller: r.info.From, Queue: n.Queue, Data: map[string]string{"ivr_flow": r.flowName}}
+	call := acd.Call{ID: id, Caller: r.info.From, Called: r.info.To, Queue: n.Queue, Data: map[string]string{"ivr_flow": r.flowName}}
 	if r.chain != nil {
 		call.Data["trace_code"] = r.chain.TraceCode
 	}

@@ -90,6 +90,9 @@ func maskEvent(e event.Event, mask func(string) string) event.Event {
 	case event.CallAbandonedQueue:
 		e.Caller = mask(e.Caller)
 		return e
+	case event.CallOffered:
+		e.Caller = mask(e.Caller)
+		return e
 	}
 	return e
 }

@@ -7,7 +7,9 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
+	"strings"
 
 	"tracecall/web/auth"
 )
@@ -17,8 +19,21 @@ import (
 //go:embed templates/*.html assets/*
 var panelFiles embed.FS
 
-// pageNames are the templates under templates/, each rendered inside layout.html.
-var pageNames = []string{"login", "home", "users", "error", "lines", "calls", "wallboard"}
+// pageNames are the templates under templates/ but the layout, each rendered
+// inside layout.html.
+var pageNames = templateNames()
+
+func templateNames() []string {
+	files, _ := fs.Glob(panelFiles, "templates/*.html") // the pattern is valid
+	var out []string
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name != "layout" {
+			out = append(out, name)
+		}
+	}
+	return out
+}
 
 // parsePages parses every page with the layout. The templates are built in,
 // so an error is a bug that the tests catch.

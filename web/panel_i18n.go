@@ -3,11 +3,9 @@ package web
 // htmlLang is each catalogue language's tag for <html lang>.
 var htmlLang = map[string]string{"zh": "zh-CN", "en": "en"}
 
-// messages is every string the panel shows, by language and key. Both
-// languages have the same keys (a test checks). Keys starting with "done_"
-// are flash messages named by ?done= after a form; "role_" keys name roles;
-// "msg_" keys are errors.
-var messages = map[string]map[string]string{
+// panelMessages are the strings of the login, home, users, lines, calls and
+// wallboard pages; see messages.
+var panelMessages = map[string]map[string]string{
 	"zh": {
 		"app_name":      "追溯热线呼叫中心",
 		"nav_home":      "首页",

@@ -34,6 +34,13 @@ type Deps struct {
 	// the ACD is wired, and the page says so.
 	Wallboard WallboardSource
 
+	// ACD is the queues and agents, for their API and administration pages;
+	// nil when the daemon runs no ACD.
+	ACD ACDAdmin
+	// Desk is what the agent desktop's buttons do; nil: the desktop shows
+	// the calls but cannot act on them.
+	Desk Desk
+
 	// Auth sets sessions, timeouts and lockout for the TCP listener (zero:
 	// defaults). Its Token is taken from Token above when empty.
 	Auth auth.Config
@@ -90,6 +97,10 @@ type Route struct {
 	Socket bool
 }
 
+// addRoute puts a route in both handlers: pattern as for http.ServeMux, the
+// least role ("" for public), and whether the unix socket serves it too.
+type addRoute func(pattern string, role auth.Role, socket bool, h http.HandlerFunc)
+
 // Routes returns the TCP listener's routes with the role each needs. Any
 // other path needs a login and then answers 404.
 func (s *Server) Routes() []Route { return append([]Route(nil), s.table...) }
@@ -104,7 +115,7 @@ func (s *Server) routes() {
 		admin  = auth.RoleAdmin
 	)
 	tcp := http.NewServeMux()
-	add := func(pattern string, role auth.Role, socket bool, h http.HandlerFunc) {
+	var add addRoute = func(pattern string, role auth.Role, socket bool, h http.HandlerFunc) {
 		s.table = append(s.table, Route{Pattern: pattern, Role: role, Socket: socket})
 		if socket {
 			s.mux.Handle(pattern, h)
@@ -143,6 +154,8 @@ func (s *Server) routes() {
 	add("POST /admin/users/{name}/disable", admin, false, s.handleDisableUser)
 	add("POST /admin/users/{name}/enable", admin, false, s.handleEnableUser)
 	add("POST /admin/users/{name}/password", admin, false, s.handleResetPassword)
+	s.acdAdminRoutes(add)
+	s.deskRoutes(add)
 	// Everything else: log in first, then 404, so that anonymous callers
 	// learn nothing about which paths exist.
 	tcp.Handle("/", s.guard(agent, http.HandlerFunc(s.handleNotFound)))

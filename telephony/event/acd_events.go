@@ -17,12 +17,18 @@ type CallQueued struct {
 }
 
 // CallOffered is published for each agent a queued call is offered to; with
-// ring-all there is one per agent, all at once.
+// ring-all there is one per agent, all at once. It goes out before the
+// agent's phone is dialled, so the agent's screen can pop while it rings:
+// Caller, Called and Data (trace code, IVR flow, who transferred the call)
+// are what the ACD was given with the call.
 type CallOffered struct {
 	Base
-	Queue     string `json:"queue"`
-	Agent     string `json:"agent"`
-	Extension string `json:"extension"`
+	Queue     string            `json:"queue"`
+	Agent     string            `json:"agent"`
+	Extension string            `json:"extension"`
+	Caller    string            `json:"caller"`
+	Called    string            `json:"called,omitempty"`
+	Data      map[string]string `json:"data,omitempty"`
 }
 
 // CallOfferMissed is published when an offer ends without the agent taking the
