@@ -98,6 +98,7 @@ type Deps struct {
 	Log      *slog.Logger   // nil: discarded
 	Location *time.Location // where "today" starts and ends, for daily counts; nil: time.Local
 	Rand     *rand.Rand     // for the random strategy; nil: seeded at random
+	Saver    Saver          // keeps queue and agent changes made at runtime; nil: not kept
 }
 
 // ACD distributes queued calls to agents. It is an actor: Run owns all state,

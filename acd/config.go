@@ -22,6 +22,9 @@ type Config struct {
 	// EstimateSamples is how many recent answered calls per queue feed the
 	// estimated wait (see the package doc). Default 20.
 	EstimateSamples int `toml:"estimate_samples"`
+	// Callback is how callers who pressed * to be called back are dialled
+	// (see callback.go).
+	Callback CallbackConfig `toml:"callback"`
 }
 
 // QueueConfig is one queue.
@@ -170,6 +173,7 @@ func (c Config) withDefaults() Config {
 	if c.EstimateSamples == 0 {
 		c.EstimateSamples = defaultEstimateSamples
 	}
+	c.Callback = c.Callback.withDefaults()
 	qs := slices.Clone(c.Queues)
 	for i := range qs {
 		q := &qs[i]
@@ -204,12 +208,13 @@ func (c Config) withDefaults() Config {
 }
 
 // Validate checks the config as New would take it (defaults applied). Errors
-// name the key at fault, e.g. "acd.queues[1].skills.billing".
+// name the key at fault, e.g. "acd.queues[1].skills.billing"; each is a
+// *FieldError (FieldErrors lists them).
 func (c Config) Validate() error {
 	c = c.withDefaults()
 	var errs []error
 	bad := func(key, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("acd.%s: %s", key, fmt.Sprintf(format, a...)))
+		errs = append(errs, &FieldError{Key: "acd." + key, Msg: fmt.Sprintf(format, a...)}) // runtime.go
 	}
 	if c.MaxTalk < 0 {
 		bad("max_talk", "must not be negative")
@@ -217,6 +222,7 @@ func (c Config) Validate() error {
 	if c.EstimateSamples < 0 || c.EstimateSamples > 1000 {
 		bad("estimate_samples", "%d: want 1..1000", c.EstimateSamples)
 	}
+	errs = append(errs, c.Callback.validate()...)
 	agents := map[string]AgentConfig{}
 	for i, a := range c.Agents {
 		key := fmt.Sprintf("agents[%d]", i)

@@ -108,6 +108,8 @@ func TestConfigValidate(t *testing.T) {
 		{"bad role", func(c *acd.Config) { c.Agents[0].Role = "boss" }, "acd.agents[0].role"},
 		{"bad extension", func(c *acd.Config) { c.Agents[0].Extension = "8001" }, "acd.agents[0].extension"},
 		{"samples", func(c *acd.Config) { c.EstimateSamples = -1 }, "acd.estimate_samples"},
+		{"callback tries", func(c *acd.Config) { c.Callback.Tries = -1 }, "acd.callback.tries"},
+		{"callback retry", func(c *acd.Config) { c.Callback.RetryAfter = -time.Second }, "acd.callback.retry_after"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

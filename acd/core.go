@@ -41,6 +41,9 @@ type core struct {
 	// Effects, set by the actor. startOffer must set a.stop.
 	startOffer func(a *agent, k *call)
 	divert     func(k Call, o Overflow)
+
+	saver    Saver    // keeps runtime changes; nil: not kept (runtime.go)
+	retiring []*agent // removed while talking, until their work ends (runtime.go)
 }
 
 type memo struct {
@@ -101,6 +104,7 @@ type agent struct {
 	workQ     *queue  // queue of the call being handled, for its handle time
 	workStart time.Time
 	stop      func() // ends the running offer's context
+	retired   bool   // removed from the config while talking: leaves after the call (runtime.go)
 }
 
 func (a *agent) free() bool    { return a.state == StateReady && !a.down }
@@ -142,7 +146,9 @@ type call struct {
 	expired bool   // max wait passed while ringing
 	est     time.Duration
 	estSet  bool
-	visited []string // queues overflowed from
+	visited []string  // queues overflowed from
+	cb      *callback // set once the caller asked to be called back (callback.go)
+	direct  bool      // offered to one named agent only, never queued (direct.go)
 }
 
 // before orders callers: higher priority, then longer in the ACD (across
@@ -166,6 +172,7 @@ type timer struct {
 func newCore(cfg Config, d Deps, now time.Time) *core {
 	c := &core{
 		cfg:     cfg,
+		saver:   d.Saver,
 		log:     d.Log,
 		pub:     d.Events,
 		rng:     d.Rand,
@@ -187,60 +194,12 @@ func newCore(cfg Config, d Deps, now time.Time) *core {
 		at: func(*timer, int) {},
 	}
 	for _, ac := range cfg.Agents {
-		ext, _ := telephony.ParseAddress(ac.Extension) // checked by Validate
-		a := &agent{
-			cfg:       ac,
-			pub:       Agent{ID: ac.ID, Name: ac.Name, Role: ac.Role, Extension: ext, Skills: maps.Clone(ac.Skills)},
-			state:     StateLoggedOut,
-			since:     now,
-			idleSince: now,
-		}
+		a := newAgent(ac, now)
 		c.agents = append(c.agents, a)
 		c.agentBy[ac.ID] = a
 	}
 	for _, qc := range cfg.Queues {
-		q := &queue{cfg: qc, cursor: -1, byPrio: make(map[int]int)}
-		q.strat, _ = newStrategy(qc.Strategy, c)
-		_, q.ringAll = q.strat.(ringAll)
-		q.overflow, _ = ParseOverflow(qc.Overflow)
-		q.waits = newSamples(cfg.EstimateSamples)
-		q.handles = newSamples(cfg.EstimateSamples)
-		n := stages(qc)
-		var candidates []*agent
-		if len(qc.Agents) > 0 {
-			for _, id := range qc.Agents {
-				candidates = append(candidates, c.agentBy[id])
-			}
-		} else {
-			for _, a := range c.agents {
-				if a.cfg.Role == RoleAgent || a.cfg.Role == RoleTeamLeader {
-					candidates = append(candidates, a)
-				}
-			}
-		}
-		for _, a := range candidates {
-			s := firstStage(qc, a.cfg.Skills)
-			if s < 0 {
-				continue
-			}
-			m := &member{a: a, q: q, stage: s, slot: make([]int, n)}
-			for i := range m.slot {
-				m.slot[i] = -1
-			}
-			q.members = append(q.members, m)
-			a.members = append(a.members, m)
-		}
-		q.strat.rank(q.members)
-		for i, m := range q.members {
-			m.pos = i
-		}
-		for s := range n {
-			q.pools = append(q.pools, q.strat.newPool(q, s))
-			q.waiting = append(q.waiting, minHeap[*call]{
-				less: (*call).before,
-				at:   func(k *call, i int) { k.idx = i },
-			})
-		}
+		q := c.newQueue(qc) // runtime.go
 		c.queues = append(c.queues, q)
 		c.queueBy[qc.Name] = q
 	}
@@ -288,7 +247,7 @@ func (c *core) publish(e event.Event) {
 func (c *core) base(k *call) event.Base {
 	b := event.Base{At: c.now}
 	if k != nil {
-		b.CallID = k.pub.ID
+		b.CallID = CallOf(k.pub.ID) // a transfer call's events are the caller's (direct.go)
 	}
 	return b
 }
@@ -355,6 +314,7 @@ func (c *core) settle() {
 				}
 			}
 		default:
+			c.reap() // runtime.go: removed agents whose call work is over
 			return
 		}
 	}
@@ -507,6 +467,9 @@ func (c *core) scheduleWiden(k *call) {
 
 // overflow sends k on from its queue with the queue's overflow action.
 func (c *core) overflow(k *call, reason string) {
+	if c.keepCallback(k) {
+		return
+	}
 	q := k.q
 	c.unwait(k)
 	q.stats.overflowed++
@@ -644,6 +607,10 @@ func (c *core) requeue(k *call) {
 		return
 	}
 	k.q.nRinging--
+	if k.direct {
+		c.directMissed(k) // direct.go: nobody else may take it
+		return
+	}
 	if k.expired {
 		k.state = callWaiting
 		c.overflow(k, "max_wait")

@@ -40,6 +40,66 @@
 // unreachable (SetEndpointAvailable) keeps their state but is offered nothing.
 // Wrap-up ends on its timer or when the agent says ready.
 //
+// # Callbacks
+//
+// A waiting caller may ask to be called back instead of holding (Callback,
+// from the IVR's queue node on *; refused while the call already rings an
+// agent, who is about to take it). The request stays the same entry, with the
+// same call id, so it keeps the caller's place: the caller's hangup no longer
+// abandons it (CallEnded is ignored until an agent has it), and max wait and
+// an emptied queue no longer send it on, since nobody is on the line to hear
+// a goodbye. When it reaches the head it is offered like a call, with
+// Data["callback"]="1", the number in Data["callback_number"] and the try in
+// Data["callback_attempt"], so the agent's screen pops it as a callback. Once
+// the agent answers, the telephony side (offer.Callbacks) dials the caller and
+// reports with CallbackResult: answered, and the call goes on like any other
+// (CallEnded ends it, wrap-up follows); not answered, and the agent is free at
+// once while the request waits Config.Callback.RetryAfter out of the queue,
+// then goes back in its old place (its arrival time orders it), until
+// Callback.Tries tries have failed and event.CallbackFailed is published.
+// CallbackRequested and CallbackAttempted go out on the way. Requests live in
+// memory: a restart forgets them.
+//
+// # Changes at runtime
+//
+// AddQueue, ReplaceQueue, RemoveQueue, AddAgent, ReplaceAgent, RemoveAgent and
+// Reconfigure change the configuration while the ACD runs; like every method
+// they are a message to Run. The new configuration is checked whole (errors
+// are *FieldError, whose Field names the setting of the queue or agent being
+// changed, or is "" when the fault lies elsewhere), handed to Deps.Saver, and
+// only then applied; Config returns what runs. Applying keeps what still makes
+// sense of the live state:
+//
+//   - A queue replaced keeps its callers in their order and with their time
+//     waited (max wait and widening count from when they joined), today's
+//     counts and recent waits, and the offers ringing to agents who still
+//     qualify; members are worked out again.
+//   - A queue removed sends its waiting and ringing callers on with its
+//     overflow action (CallOverflowed, reason "removed"; an overflow queue
+//     removed in the same change becomes goodbye). A callback request moves
+//     to the overflow queue keeping its place, or is dropped. A queue that
+//     another overflows to cannot be removed.
+//   - An agent replaced keeps their state; an offer ringing from a queue they
+//     no longer qualify for is withdrawn and goes to another agent. A new
+//     extension is rung from the next offer.
+//   - An agent removed is logged out at once (an offer ringing is withdrawn
+//     and goes to another agent). One talking or in wrap-up finishes the call
+//     and its wrap-up first, offered nothing meanwhile, and is then logged out
+//     and forgotten; Snapshot shows them until then, Config no longer does. An
+//     agent a queue lists as a member cannot be removed.
+//   - Lowering MaxLength sends nobody already waiting away.
+//
+// Where the daemon's configuration comes from: the config file's [acd] seeds
+// the store on the first start (store.DB.SeedACD); from then on the queues and
+// agents in the store run, as edited in the panel (/admin/queues,
+// /admin/agents) or the API (/api/queues, /api/agents), while the file's other
+// [acd] settings (max_talk, estimate_samples, callback) still apply. To go back
+// to the file's queues and agents, an installer edits the file, restarts the
+// daemon (which keeps a copy of the file's [acd] at every start) and presses
+// "reset to the config file" on /admin/queues, or sends POST /api/acd/reset
+// (on the unix socket: curl --unix-socket DATA/tracecalld.sock -X POST
+// http://tracecall/api/acd/reset).
+//
 // # Estimated wait
 //
 // EstimatedWait answers "how long until an agent takes me" from what the
@@ -75,8 +135,9 @@
 // # Events
 //
 // CallQueued, CallOffered, CallOfferMissed, CallTaken, CallAbandonedQueue,
-// CallOverflowed and AgentStateChanged go to Deps.Events as they happen; the
-// wallboard and the call records are built on them and on Snapshot.
+// CallOverflowed, CallbackRequested, CallbackAttempted, CallbackFailed and
+// AgentStateChanged go to Deps.Events as they happen; the wallboard and the
+// call records are built on them and on Snapshot.
 //
 // # Testing
 //

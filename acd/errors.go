@@ -28,8 +28,9 @@ var (
 	// ErrLoggedIn is returned by Login for an agent who is already logged in.
 	ErrLoggedIn = errors.New("agent already logged in")
 
-	// ErrOnCall is returned by SetReady while the agent rings or talks, and by
-	// Logout while the agent talks.
+	// ErrOnCall is returned by SetReady while the agent rings or talks, by
+	// Logout while the agent talks, and by Callback while the call rings an
+	// agent.
 	ErrOnCall = errors.New("agent on a call")
 
 	// ErrNoOffer is returned by OfferResult when the call is not (or no longer)
@@ -42,9 +43,19 @@ var (
 	// estimate for this caller, or no agent staffed.
 	ErrNoEstimate = errors.New("no basis for an estimate")
 
+	// ErrNoNumber is returned by Callback for a request without a number to
+	// call back.
+	ErrNoNumber = errors.New("no number to call back")
+
 	// ErrClosed is returned by every method once Run has returned, and by Run if
 	// it is called a second time.
 	ErrClosed = errors.New("acd closed")
+
+	// ErrQueueExists is returned by AddQueue for a name already in use.
+	ErrQueueExists = errors.New("queue already exists")
+
+	// ErrAgentExists is returned by AddAgent for an id already in use.
+	ErrAgentExists = errors.New("agent already exists")
 )
 
 // TransitionError is an agent state change the state machine does not allow.

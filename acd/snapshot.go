@@ -41,7 +41,8 @@ type QueuedCall struct {
 	Priority int              `json:"priority"`
 	Position int              `json:"position"` // 0 while ringing
 	Wait     time.Duration    `json:"wait_ns"`
-	Ringing  []string         `json:"ringing,omitempty"` // agents offered the call
+	Ringing  []string         `json:"ringing,omitempty"`  // agents offered the call
+	Callback bool             `json:"callback,omitempty"` // a callback request: the caller is not on the line
 }
 
 // AgentStatus is one agent.
@@ -120,7 +121,7 @@ func (c *core) snapshot() Snapshot {
 			Reachable: !a.down,
 		}
 		if a.call != nil {
-			as.CallID = a.call.pub.ID
+			as.CallID = CallOf(a.call.pub.ID) // a transfer rings under the caller's call
 		}
 		for _, m := range a.members {
 			as.Queues = append(as.Queues, m.q.cfg.Name)
@@ -131,5 +132,6 @@ func (c *core) snapshot() Snapshot {
 }
 
 func (c *core) queued(k *call, pos int) QueuedCall {
-	return QueuedCall{ID: k.pub.ID, Caller: k.pub.Caller, Priority: k.prio, Position: pos, Wait: c.now.Sub(k.queued)}
+	return QueuedCall{ID: k.pub.ID, Caller: k.pub.Caller, Priority: k.prio, Position: pos, Wait: c.now.Sub(k.queued),
+		Callback: k.cb != nil}
 }

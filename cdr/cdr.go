@@ -29,6 +29,9 @@ type Writer struct {
 	sub  *event.Subscriber[event.Event]
 	log  *slog.Logger
 	open map[event.CallID]*store.CallRecord
+	// callbacks are the records of callback requests not yet done, open or
+	// closed (callback.go).
+	callbacks map[event.CallID]*store.CallRecord
 }
 
 // New subscribes to the bus at once, so no event published after New returns is
@@ -120,7 +123,7 @@ func (w *Writer) markAlive(now time.Time) {
 // apply updates the open record e belongs to.
 func (w *Writer) apply(e event.Event, dirty map[event.CallID]*store.CallRecord) {
 	id := e.Call()
-	if id == "" {
+	if id == "" || w.callback(e, dirty) {
 		return
 	}
 	if s, ok := e.(event.CallStarted); ok {
@@ -151,18 +154,31 @@ func (w *Writer) apply(e event.Event, dirty map[event.CallID]*store.CallRecord) 
 		r.Type = "trace"
 		r.Updated = e.At
 	case event.CallQueued:
-		r.Queue, r.Updated = e.Queue, e.At
+		if r.Agent == "" { // after an agent, a queue is a transfer's
+			r.Queue = e.Queue
+		}
+		r.Updated = e.At
 	case event.CallOffered:
 		if !slices.Contains(r.AgentsTried, e.Agent) {
 			r.AgentsTried = append(r.AgentsTried, e.Agent)
 		}
 		r.Updated = e.At
 	case event.CallTaken:
-		r.Queue, r.Agent, r.QueueWait = e.Queue, e.Agent, e.Wait.Seconds()
+		// The first agent to answer is the call's agent, and the wait
+		// before it is the caller's queue wait. Later answers are transfers
+		// (the switchboard offers them under the same call id): the agents
+		// show in AgentsTried and the first figures stand.
+		if r.Agent == "" {
+			r.Queue, r.Agent, r.QueueWait = e.Queue, e.Agent, e.Wait.Seconds()
+		}
 		r.Type = "agent"
 		r.Updated = e.At
 	case event.CallAbandonedQueue:
-		r.Queue, r.QueueWait = e.Queue, e.Wait.Seconds()
+		// A transfer nobody took, or a consult cancelled, leaves the caller
+		// with an agent: only a caller who never reached one abandoned.
+		if r.Agent == "" {
+			r.Queue, r.QueueWait = e.Queue, e.Wait.Seconds()
+		}
 		r.Updated = e.At
 	case event.CallOverflowed:
 		r.Updated = e.At

@@ -153,3 +153,43 @@ func TestRecordShowsQueueWaitAndAgents(t *testing.T) {
 		})
 	}
 }
+
+// TestTransferKeepsTheFirstAnswer: a call transferred to a second agent stays
+// one record; its queue wait and agent are the first answer's, every agent
+// offered shows in AgentsTried, and a consult nobody took is no abandon.
+func TestTransferKeepsTheFirstAnswer(t *testing.T) {
+	db := storetest.Open(t)
+	bus := event.New(nil)
+	w := cdr.New(db, bus, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	pub := bus.Client("test")
+	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
+	at := func(s int) event.Base { return base("t1", t0.Add(time.Duration(s)*time.Second)) }
+
+	pub.Publish(event.CallStarted{Base: at(0), Line: "sim/1", From: "13800138000", To: "96315", Direction: "inbound"})
+	pub.Publish(event.CallAnswered{Base: at(1)})
+	pub.Publish(event.CallQueued{Base: at(10), Queue: "hotline", Caller: "13800138000", Position: 1})
+	pub.Publish(event.CallOffered{Base: at(15), Queue: "hotline", Agent: "li"})
+	pub.Publish(event.CallTaken{Base: at(18), Queue: "hotline", Agent: "li", Wait: 8 * time.Second})
+	// li consults the complaints queue; nobody takes it and li cancels.
+	pub.Publish(event.CallQueued{Base: at(60), Queue: "complaints", Caller: "13800138000", Position: 1})
+	pub.Publish(event.CallAbandonedQueue{Base: at(70), Queue: "complaints", Caller: "13800138000", Wait: 10 * time.Second})
+	// Then a blind transfer to wang, who answers.
+	pub.Publish(event.CallOffered{Base: at(80), Agent: "wang"})
+	pub.Publish(event.CallTaken{Base: at(82), Agent: "wang", Wait: 2 * time.Second})
+	pub.Publish(event.CallEnded{Base: at(200), By: "caller", Cause: "normal"})
+
+	r := waitFor(t, db, "t1", func(r store.CallRecord) bool { return !r.InProgress })
+	if r.Agent != "li" || r.Queue != "hotline" || r.QueueWait != 8 || r.Disposition != "answered" {
+		t.Errorf("agent %q queue %q wait %v disposition %q; want li hotline 8 answered", r.Agent, r.Queue, r.QueueWait, r.Disposition)
+	}
+	if !slices.Equal(r.AgentsTried, []string{"li", "wang"}) {
+		t.Errorf("agents tried %v, want [li wang]", r.AgentsTried)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

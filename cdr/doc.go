@@ -10,6 +10,14 @@
 // it interrupted with the last moment it was known alive as its end. So no call is
 // ever missing from the records.
 //
+// # Callbacks
+//
+// A caller who asks to be called back keeps one record from the first ring to
+// the end of the callback (callback.go): its type becomes "callback", its
+// disposition "callback_pending" when the caller hangs up, then "answered"
+// with the agent, queue wait and the callback's end once the caller was called
+// back and connected, or "callback_failed" when no try was answered.
+//
 // # Concurrency
 //
 // One goroutine owns every open record. It drains whatever events are queued and

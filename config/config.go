@@ -64,6 +64,14 @@ type SIP struct {
 	// Trunk is where calls to numbers that are not registered phones go
 	// (callbacks), host:port; empty sends them nowhere.
 	Trunk string `toml:"trunk"`
+	// TrunkUser and TrunkPassword answer the trunk's digest challenge to
+	// our INVITEs; empty sends them without credentials.
+	TrunkUser     string `toml:"trunk_user"`
+	TrunkPassword string `toml:"trunk_password"`
+	// SourceRate is how many SIP messages a second one address may send
+	// (after a burst of twice that) before the rest are dropped; 0 means
+	// 1000, negative turns the limit off.
+	SourceRate float64 `toml:"source_rate"`
 	// Realm names the digest authentication realm; default "tracecall".
 	Realm string `toml:"realm"`
 	// MinExpires and MaxExpires clamp the registration interval phones ask
@@ -192,6 +200,15 @@ func (s SIP) validate() []error {
 		if _, port, err := net.SplitHostPort(s.Trunk); err != nil || port == "" {
 			errs = append(errs, fmt.Errorf("sip.trunk: %q: want host:port", s.Trunk))
 		}
+	}
+	if (s.TrunkUser != "" || s.TrunkPassword != "") && s.Trunk == "" {
+		errs = append(errs, fmt.Errorf("sip.trunk_user/trunk_password: set without sip.trunk"))
+	}
+	if s.TrunkPassword != "" && s.TrunkUser == "" {
+		errs = append(errs, fmt.Errorf("sip.trunk_password: set without sip.trunk_user"))
+	}
+	if strings.ContainsAny(s.TrunkUser, " \t\r\n@:;<>\"") {
+		errs = append(errs, fmt.Errorf("sip.trunk_user: %q: want a SIP user name", s.TrunkUser))
 	}
 	if s.MinExpires < 0 || s.MaxExpires < 0 || (s.MaxExpires > 0 && s.MinExpires > s.MaxExpires) {
 		errs = append(errs, fmt.Errorf("sip.min_expires/max_expires: %v..%v: want 0 ≤ min ≤ max", s.MinExpires, s.MaxExpires))

@@ -55,6 +55,16 @@ type Node struct {
 	Music    string `toml:"music"`
 	Position string `toml:"position"`
 	Estimate string `toml:"estimate"`
+	// Queue nodes: with Callback set, * while on hold offers a callback: the
+	// Callback prompt ({tail}: the caller's number's last digits) asks to
+	// confirm with 1, CallbackDone is said once the request is taken.
+	Callback     string `toml:"callback"`
+	CallbackDone string `toml:"callback_done"`
+	// Agent state nodes (feature codes dialled from an agent's phone): the
+	// Action applied to the phone's agent, the Reason for not_ready; Prompt
+	// is said when it worked (callback.go, agent_state.go).
+	Action string `toml:"action"`
+	Reason string `toml:"reason"`
 }
 
 // Prompts maps a prompt name to its text template for one language.
@@ -70,6 +80,7 @@ const (
 	NodeCertificates = "trace_certificates"
 	NodeHangup       = "hangup"
 	NodeQueue        = "queue"
+	NodeAgentState   = "agent_state"
 )
 
 // requiredPrompts are used by the trace nodes whatever the flow says.
@@ -151,7 +162,7 @@ func (c Config) Validate() error {
 			}
 		}
 	}
-	usesTrace := false
+	usesTrace, usesAgentState := false, false
 	for fname, f := range c.Flows {
 		fkey := "flows." + fname
 		if _, ok := f.Nodes[f.Start]; !ok {
@@ -207,11 +218,19 @@ func (c Config) Validate() error {
 				if n.Music != "" && n.Music != MusicMelody && n.Music != MusicRingback {
 					bad(nkey+".music", "%q: want %s or %s", n.Music, MusicMelody, MusicRingback)
 				}
-				for field, p := range map[string]string{"prompt": n.Prompt, "position": n.Position, "estimate": n.Estimate} {
+				if n.Callback != "" && n.CallbackDone == "" {
+					bad(nkey+".callback_done", "missing: the prompt said once a callback is taken")
+				}
+				for field, p := range map[string]string{"prompt": n.Prompt, "position": n.Position, "estimate": n.Estimate,
+					"callback": n.Callback, "callback_done": n.CallbackDone} {
 					if p != "" {
 						needPrompt(nkey+"."+field, p)
 					}
 				}
+				link(nkey+".next", n.Next, false)
+			case NodeAgentState:
+				usesAgentState = true
+				validateAgentState(n, nkey, bad, needPrompt)
 				link(nkey+".next", n.Next, false)
 			case NodeHangup:
 				if n.Prompt != "" {
@@ -224,6 +243,11 @@ func (c Config) Validate() error {
 	}
 	if usesTrace {
 		for _, p := range requiredPrompts {
+			needPrompt("prompts", p)
+		}
+	}
+	if usesAgentState {
+		for _, p := range agentStatePrompts {
 			needPrompt("prompts", p)
 		}
 	}

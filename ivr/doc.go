@@ -20,7 +20,26 @@
 // leg of the agent who answers; the node then releases its Session and bridges
 // caller and agent (telephony.Bridge) until either hangs up, and the flow ends.
 // When the queue sends the call on (no agent logged in, max wait) the node's
-// next runs. The IVR never touches a driver: dialling the agent is the
+// next runs.
+//
+// A queue node with callback prompts lets the caller press * on hold to be
+// called back: the callback prompt reads back the last four digits of the
+// calling number and asks for 1 to confirm (any other key, or none, goes back
+// to holding in the same place); on 1 the request goes to Deps.Callbacks
+// (offer.Callbacks), the callback_done prompt is said and the IVR hangs up.
+// The ACD keeps the request in the caller's place and the dialler calls them
+// back when an agent takes it.
+//
+// # Feature codes
+//
+// An agent_state node applies an action (login, logout, ready, not_ready with
+// a reason) to the agent whose phone placed the call: the leg's driver and
+// calling number ("sim:8001") are looked up among the ACD's agent extensions
+// (Deps.AgentStates). The node says its prompt when the action worked (or the
+// agent already was logged in or out), agent_unknown for a phone that is no
+// agent's, agent_not_logged_in, agent_on_call or agent_failed otherwise, then
+// the flow ends. Routes give each code its flow, so the codes (*21 log in, *22
+// log out, *23 ready, *24 not ready in the shipped config) are configuration. The IVR never touches a driver: dialling the agent is the
 // Offerer's job (package acd/offer).
 //
 // # Events

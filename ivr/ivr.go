@@ -24,6 +24,9 @@ type Deps struct {
 	Language     string         // default language when a route names none
 	Queues       Queues         // the ACD, for queue nodes
 	Agents       Agents         // delivers the agent's leg to queue nodes
+	Callbacks    Callbacks      // takes callback requests (* on hold); nil: * does nothing
+	AgentStates  AgentStates    // the ACD, for agent_state nodes (feature codes)
+	Customers    Customers      // caller priority (VIP) for queue nodes; nil: every caller 0
 }
 
 // IVR serves legs with the configured flows. It is a telephony.Handler.
@@ -192,6 +195,8 @@ func (r *run) node(ctx context.Context, name string, n Node) (string, error) {
 		return n.Next, r.readCertificates(ctx)
 	case NodeQueue:
 		return r.queue(ctx, n)
+	case NodeAgentState:
+		return r.agentState(ctx, n)
 	case NodeHangup:
 		if n.Prompt != "" {
 			if err := r.prompt(ctx, n.Prompt, nil, false); err != nil {

@@ -26,6 +26,12 @@ type Agents interface {
 	Await(id telephony.CallID) (answered <-chan telephony.Leg, diverted <-chan acd.Overflow, done func())
 }
 
+// Customers gives a caller's queue priority from the customer book (VIP
+// callers first); *crm.Book is one. It must answer quickly and never fail.
+type Customers interface {
+	Priority(ctx context.Context, number string) int
+}
+
 // Hold music choices for a queue node.
 const (
 	MusicMelody   = "melody"   // a soft pentatonic tune (default)
@@ -48,6 +54,9 @@ func (r *run) queue(ctx context.Context, n Node) (string, error) {
 	call := acd.Call{ID: id, Caller: r.info.From, Called: r.info.To, Queue: n.Queue, Data: map[string]string{"ivr_flow": r.flowName}}
 	if r.chain != nil {
 		call.Data["trace_code"] = r.chain.TraceCode
+	}
+	if c := r.v.deps.Customers; c != nil {
+		call.Priority = c.Priority(ctx, r.info.From)
 	}
 	if err := q.Enqueue(ctx, call); err != nil {
 		r.log.Error("queueing the call", "queue", n.Queue, "err", err)
@@ -88,7 +97,7 @@ func (r *run) queue(ctx context.Context, n Node) (string, error) {
 		}
 		return "", errHangup
 	case leg != nil:
-		return "", r.connect(ctx, leg)
+		return "", r.connect(ctx, leg, call)
 	case div != nil:
 		r.log.Info("queue sent the call on", "queue", n.Queue, "overflow", div.String())
 		return n.Next, nil
@@ -97,11 +106,23 @@ func (r *run) queue(ctx context.Context, n Node) (string, error) {
 }
 
 // connect bridges the caller to the agent's leg until one of them hangs up.
-func (r *run) connect(ctx context.Context, agent telephony.Leg) error {
+// When Agents is call control (package switchboard) it gets the two legs and
+// the call instead, and keeps them through hold, transfers and conferences
+// until the caller's part is over.
+func (r *run) connect(ctx context.Context, agent telephony.Leg, call acd.Call) error {
 	bg := context.WithoutCancel(ctx)
 	if err := r.s.Release(ctx); err != nil {
 		_ = agent.Hangup(bg, telephony.CauseNormal)
 		return errHangup
+	}
+	type connector interface {
+		Connect(ctx context.Context, caller, agent telephony.Leg, call acd.Call) error
+	}
+	if cc, ok := r.v.deps.Agents.(connector); ok {
+		if err := cc.Connect(ctx, r.s.Leg(), agent, call); err != nil {
+			r.log.Warn("call control ended", "err", err)
+		}
+		return nil
 	}
 	r.log.Info("caller connected to agent", "agent_leg", agent.ID())
 	// The bridge lives as long as the legs: the caller's hangup (which also
@@ -130,7 +151,8 @@ func (r *run) hold(ctx context.Context, n Node) {
 			return
 		}
 		music.play(every)
-		if _, err := r.s.Play(ctx, music, false); err != nil {
+		res, err := r.s.Play(ctx, music, r.callbackOn(n))
+		if err != nil || res == telephony.PlayInterrupted && r.holdKey(ctx, n) {
 			return
 		}
 	}

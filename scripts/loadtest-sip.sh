@@ -25,6 +25,14 @@
 #   PERF=1         also profile the daemon with perf over the sample window and
 #                  print where its CPU time goes (needs perf: apt-get install linux-perf)
 #   TRACECALLD=bin/tracecalld  run this binary as it is instead of building one
+#   CONFIG=rootfs/etc/tracecall/tracecall.toml  the daemon's config (RTP range from it)
+#   NICE=0         nice value for the daemon, SIPp and the capture: -10 shields
+#                  the figures from other work on a shared machine (it changes
+#                  nothing on a quiet one)
+#   CHRT=""        run the daemon under chrt with these arguments, e.g. CHRT="-r 10"
+#                  (SCHED_RR, as Asterisk's -p): real-time beside other work
+#   GOMAXPROCS     passed to the daemon as it is (unset: the runtime takes 1, the
+#                  CPUs it is pinned to)
 #
 # Needs root (SIPp's play_pcap_audio sends through a raw socket), sipp
 # (sip-tester), python3, taskset, curl and dumpcap (tshark).
@@ -38,6 +46,8 @@ CODE=${CODE:-11010600524031500425}
 CAPTURE_S=${CAPTURE_S:-10}
 KEEP=${KEEP:-0}
 GO=${GO:-go}
+NICE=${NICE:-0}
+CHRT=${CHRT:-}
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -50,6 +60,7 @@ inband) scenario=uac-ivr-inband.xml pcap=dtmf-inband.pcap ;;
 *) die "MODE=$MODE: want rfc4733 or inband" ;;
 esac
 [[ $C =~ ^[0-9]+$ && $C -gt 0 ]] || die "C=$C: want a positive number of calls"
+[[ $NICE =~ ^-?[0-9]+$ ]] || die "NICE=$NICE: want a nice value (-20..19)"
 
 missing=""
 for t in sipp:sip-tester python3:python3 taskset:util-linux curl:curl dumpcap:tshark; do
@@ -117,7 +128,7 @@ if [ -z "$bin" ]; then
 fi
 [ -x "$bin" ] || die "$bin: not an executable"
 
-config=rootfs/etc/tracecall/tracecall.toml
+config=${CONFIG:-rootfs/etc/tracecall/tracecall.toml}
 rtp_min=$(awk -F' *= *' '/^rtp_port_min/ { print $2 }' "$config")
 rtp_max=$(awk -F' *= *' '/^rtp_port_max/ { print $2 }' "$config")
 rtp_min=${rtp_min:-10000}
@@ -130,7 +141,8 @@ media_port=$(free_port)
 http=127.0.0.1:$http_port
 
 mkdir -p "$work/data"
-taskset -c 1 "$bin" -config "$config" -data "$work/data" -http "$http" \
+# shellcheck disable=SC2086 # CHRT is a list of chrt's arguments
+taskset -c 1 ${CHRT:+chrt $CHRT} nice -n "$NICE" "$bin" -config "$config" -data "$work/data" -http "$http" \
 	-sip "127.0.0.1:$sip_port" -demo 2>"$work/daemon.log" &
 daemon=$!
 pids+=("$daemon")
@@ -159,12 +171,20 @@ for _ in $(seq "${QUIET_WAIT:-60}"); do
 	[ $((100 * (q1 - q0) / hz)) -lt 10 ] && break
 done
 
+# SIP on the wire for the whole run: the daemon's own INVITE->200 time,
+# without SIPp's queueing on a busy CPU 0 (scripts/sip_setup.py).
+taskset -c 0 nice -n "$NICE" timeout 900 dumpcap -q -P -i lo -s 2048 -B 16 -f "udp port $sip_port" \
+	-w "$work/sip.pcap" 2>"$work/dumpcap-sip.log" &
+cap_sip=$!
+pids+=("$cap_sip")
+sleep 1
+
 rate=$(((C + 6) / 7))
 sipp_timeout=$((M / rate + HOLD_MS / 1000 + 60))
 echo "loadtest: $C calls at once ($M in all, $rate/s, $MODE, ${HOLD_MS} ms each) against 127.0.0.1:$sip_port"
 (
 	cd "$work"
-	exec timeout $((sipp_timeout + 10)) taskset -c 0 sipp "127.0.0.1:$sip_port" -sf "$scenario" -s ivr \
+	exec timeout $((sipp_timeout + 10)) taskset -c 0 nice -n "$NICE" sipp "127.0.0.1:$sip_port" -sf "$scenario" -s ivr \
 		-i 127.0.0.1 -p "$uac_port" -mi 127.0.0.1 -mp "$media_port" \
 		-r "$rate" -l "$C" -m "$M" -d "$HOLD_MS" -timeout "${sipp_timeout}s" \
 		-nostdin -max_socket 20000 -default_behaviors all,-abortunexp \
@@ -188,10 +208,10 @@ sleep $((C / rate + 3))
 ticks=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$daemon/stat"; }
 cap=(-q -P -i lo -s 64 -B 64 -a "duration:$CAPTURE_S")
-taskset -c 0 timeout $((CAPTURE_S + 10)) dumpcap "${cap[@]}" -f "udp src portrange $rtp_min-$rtp_max" \
+taskset -c 0 nice -n "$NICE" timeout $((CAPTURE_S + 10)) dumpcap "${cap[@]}" -f "udp src portrange $rtp_min-$rtp_max" \
 	-w "$work/out.pcap" 2>"$work/dumpcap-out.log" &
 cap_out=$!
-taskset -c 0 timeout $((CAPTURE_S + 10)) dumpcap "${cap[@]}" -f "udp dst portrange $rtp_min-$rtp_max" \
+taskset -c 0 nice -n "$NICE" timeout $((CAPTURE_S + 10)) dumpcap "${cap[@]}" -f "udp dst portrange $rtp_min-$rtp_max" \
 	-w "$work/in.pcap" 2>"$work/dumpcap-in.log" &
 cap_in=$!
 pids+=("$cap_out" "$cap_in")
@@ -217,6 +237,8 @@ load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 wait "$sipp" || echo "loadtest: sipp exited $? (see $work/sipp.out; KEEP=1 keeps it)"
 rss_max_kb=$(sort -n "$work/rss.kb" | tail -1)
+kill "$cap_sip" 2>/dev/null || true
+wait "$cap_sip" 2>/dev/null || true
 sleep 2 # the last call records close just after their BYE
 
 # SIPp's cumulative counters from the last line of its stat CSV; SIPp times
@@ -257,17 +279,19 @@ read -r rx_got rx_lost < <(awk '/msg="call ended"/ {
 jit() { python3 scripts/rtp_jitter.py --json "$1"; }
 field() { python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(" ".join(str(r[k]) for k in sys.argv[2:]))' "$@"; }
 out=$(jit "$work/out.pcap")
+wire=$(python3 scripts/sip_setup.py --json --port "$sip_port" "$work/sip.pcap" 2>/dev/null || echo '{"answered":0,"avg_ms":0,"p50_ms":0,"p99_ms":0,"max_ms":0}')
 in=$(jit "$work/in.pcap")
 
 echo
-echo "tracecall SIP load: C=$C M=$M MODE=$MODE, $(date -u +%F) on $(nproc) x $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+echo "tracecall SIP load: C=$C M=$M MODE=$MODE NICE=$NICE${CHRT:+ CHRT=\"$CHRT\"} GOMAXPROCS=${GOMAXPROCS:-unset}, $(date -u +%F) on $(nproc) x $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 printf '  %-34s %s\n' \
 	"calls attempted / completed / failed" "$attempted / $completed / $failed" \
 	"codes collected right" "$codes_ok of $sip_calls SIP call records (others, top 3: $codes_wrong)" \
 	"calls up during the sample" "$calls_up" \
 	"daemon CPU (CPU 1, ${CAPTURE_S} s)" "$cpu_pct % (CPU 1 busy $cpu1_pct %, incl. softirq; load $load)" \
 	"daemon RSS (at C / run peak)" "$((rss_kb / 1024)) MB / $((${rss_max_kb:-0} / 1024)) MB" \
-	"call setup INVITE->200 avg" "$setup_avg ms (calls by ms: $setup_hist)" \
+	"call setup INVITE->200 avg" "$setup_avg ms at SIPp (calls by ms: $setup_hist)" \
+	"  on the wire avg/p50/p99/max" "$(field "$wire" avg_ms p50_ms p99_ms max_ms | sed 's| | / |g') ms (the daemon's own, $(field "$wire" answered) calls)" \
 	"RTP out (daemon->caller) p50/p99/max" "$(field "$out" dev_p50_ms dev_p99_ms dev_max_ms | sed 's| | / |g') ms |d-20ms|, loss $(field "$out" loss_pct) %, $(field "$out" streams) streams" \
 	"RTP in (caller->daemon) p50/p99/max" "$(field "$in" dev_p50_ms dev_p99_ms dev_max_ms | sed 's| | / |g') ms |d-20ms| (SIPp's pacing), $(field "$in" streams) streams" \
 	"RTP in loss (daemon's count)" "$rx_lost of $((rx_got + rx_lost)) ($(awk -v l="$rx_lost" -v g="$rx_got" 'BEGIN { printf "%.3f", (l + g) ? 100 * l / (l + g) : 0 }') %)"

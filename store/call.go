@@ -41,6 +41,10 @@ type CallRecord struct {
 	Agent       string    `json:"agent,omitempty"`
 	AgentsTried []string  `json:"agentsTried,omitempty"`
 	Updated     time.Time `json:"updated"` // set by the writer; the store does not touch it
+	// Notes are the agents' wrap-up notes, kept apart from the record so that
+	// the cdr writer's rewrites cannot lose them (customer_calls.go): reads
+	// fill them in, PutCall ignores them.
+	Notes []CallNote `json:"notes,omitempty"`
 }
 
 // CodeLookup is one trace code a caller keyed during a call.
@@ -116,8 +120,16 @@ func (tx *Tx) PutCall(r *CallRecord) error {
 		if err := byStart.Put(sk, nil); err != nil {
 			return fmt.Errorf("store: put call %s: %w", r.ID, err)
 		}
+		if err := tx.indexCaller(r.Caller, sk); err != nil {
+			return fmt.Errorf("store: put call %s: %w", r.ID, err)
+		}
 	} else if byStart.Get(sk) == nil {
 		return fmt.Errorf("store: put call %s: %w: start changed to %v", r.ID, ErrInvalid, r.Start)
+	}
+	if r.Notes != nil { // stored apart (AddCallNote)
+		c := *r
+		c.Notes = nil
+		r = &c
 	}
 	v, err := json.Marshal(r)
 	if err != nil {
@@ -145,6 +157,9 @@ func (tx *Tx) Call(id string) (r CallRecord, ok bool, err error) {
 	}
 	if err := json.Unmarshal(v, &r); err != nil {
 		return CallRecord{}, false, fmt.Errorf("store: call %s: decode: %w", id, err)
+	}
+	if r.Notes, err = tx.CallNotes(id); err != nil {
+		return CallRecord{}, false, err
 	}
 	return r, true, nil
 }
@@ -232,6 +247,10 @@ func (db *DB) ListCalls(f CallFilter) ([]CallRecord, error) {
 			if f.Type != "" && !strings.EqualFold(r.Type, f.Type) && !strings.EqualFold(r.Direction, f.Type) {
 				continue
 			}
+			var err error
+			if r.Notes, err = tx.CallNotes(r.ID); err != nil {
+				return err
+			}
 			out = append(out, r)
 		}
 		return nil
@@ -260,6 +279,9 @@ func (db *DB) DeleteCallsBefore(ctx context.Context, t time.Time) (int, error) {
 			for k, _ := c.First(); k != nil && n < 1000 && bytes.Compare(k, bound) < 0; k, _ = c.First() {
 				id := bytes.Clone(k[min(8, len(k)):])
 				if err := c.Delete(); err != nil {
+					return err
+				}
+				if err := (&Tx{btx: btx}).forgetCall(id); err != nil { // notes, caller index
 					return err
 				}
 				if err := calls.Delete(id); err != nil {

@@ -20,8 +20,16 @@
 //	calls/<id>                   → CallRecord as JSON
 //	calls_by_start/<start><id>   → empty; start is big-endian Unix nanoseconds
 //	calls_open/<id>              → empty while the call is InProgress
+//	calls_by_caller/<caller>\x00<start><id> → empty (customer_calls.go)
+//	call_notes/<id>              → the agents' notes on a call, apart from it
+//	customers/<id>, customers_by_number/<number> → the CRM (customer.go)
 //	meta/<key>                   → caller state (PutMeta); "store." keys are ours:
-//	                               store.schema, store.chains (chain count)
+//	                               store.schema, store.chains (chain count),
+//	                               store.acd and store.acd.file (the ACD's queues
+//	                               and agents, and the file's; see acd.go)
+//
+// and the first PutSIPPhone creates sip_phones/<user> → SIPPhone as JSON
+// (sip_phone.go): SIP phones added at run time, read by the SIP registrar.
 //
 // A chain value starts with a format byte and the chain's distinct refs and
 // certificate numbers, followed by its JSON document compressed with Snappy

@@ -2,7 +2,12 @@
 // (legs joined under one id from first ring to last hangup), drivers that turn lines
 // into legs, handlers that serve legs, and the per-leg Session that runs the 20 ms
 // media loop, detects in-band DTMF and plays audio for the apps. Bridge joins two
-// legs' audio both ways (a caller and an agent) until either hangs up.
+// legs' audio both ways (a caller and an agent) until either hangs up. A Room
+// holds any number of legs of one call, each hearing the others (RoomTalk),
+// only listening, or held on music (RoomHeld); modes change and members come
+// and go while it runs, which is what hold, consult and conference need
+// (package switchboard drives it). Rooms share one RoomClock; with exactly two
+// talkers a room passes frames straight through and costs what a Bridge does.
 //
 // # Concepts
 //

@@ -3,6 +3,9 @@ package web
 import (
 	"context"
 	"errors"
+
+	"tracecall/crm"
+	"tracecall/web/auth"
 )
 
 // Desk is what the agent desktop's buttons do, for the agent agentID (the
@@ -59,7 +62,30 @@ var (
 	ErrDeskUnsupported = errors.New("this phone cannot do that from the desktop")
 	ErrDeskNoCall      = errors.New("no call to act on")
 	ErrDeskBadTarget   = errors.New("no such transfer target")
+	ErrDeskNotAgent    = errors.New("this user is not set up as an agent")
+	ErrDeskState       = errors.New("not possible in the agent's present state")
 )
 
-// deskRoutes adds the agent desktop page and its API.
-func (s *Server) deskRoutes(add addRoute) {}
+// deskRoutes adds the agent desktop page and its API, and the screen pops
+// (pop.go) they show. Every route acts for the logged-in user (desk_api.go).
+func (s *Server) deskRoutes(add addRoute) {
+	const (
+		agent  = auth.RoleAgent
+		socket = false // these act for a logged-in person
+	)
+	if s.deps.Customers == nil {
+		s.deps.Customers = crm.New(s.deps.Store, crm.Config{}, s.deps.Log)
+	}
+	s.pops = newPopper(s.deps, s.deps.Customers)
+
+	add("GET /agent", agent, socket, s.handleAgentPage)
+	add("GET /api/desk/state", agent, socket, s.handleDeskState)
+	for _, a := range deskActions {
+		add("POST /api/desk/"+a.path, agent, socket, s.deskAction(a))
+	}
+	add("GET /api/customers", agent, socket, s.handleCustomerLookup)
+	add("GET /api/customers/{id}", agent, socket, s.handleCustomerGet)
+	add("POST /api/customers", agent, socket, s.handleCustomerCreate)
+	add("PUT /api/customers/{id}", agent, socket, s.handleCustomerUpdate)
+	add("POST /api/calls/{id}/notes", agent, socket, s.handleCallNote)
+}

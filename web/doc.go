@@ -40,6 +40,37 @@
 // Deps.Wallboard, which the ACD provides; without it the page says the ACD is
 // not configured.
 //
+// Admins get the queue and agent pages (/admin/queues, /admin/agents, in
+// acd_admin_pages.go): the live list (refreshed like the wallboard) and one
+// form to create or edit, posted to the same path (or /{name}) and answered
+// 422 with the note next to each field at fault. They and /api/queues,
+// /api/agents change the running ACD through Deps.ACD (ACDAdmin), which
+// keeps the change in the store before applying it. Creating an agent creates
+// the panel user of that username and role when there is none and shows its
+// generated password once. The form fields are named as the API's JSON.
+//
+// # Agent desktop
+//
+// /agent (agents and above; desk_page.go, templates/agent.html,
+// assets/desk.js) is the agent's state bar, screen pop, soft phone and
+// wrap-up notes. The pop is composed by the popper (pop.go), a bus
+// subscriber of its own: for each event.CallOffered it reads the call's
+// record (IVR path, codes keyed), the customer (crm), each found code's
+// chain (as GET /api/trace/{code} finds it) and the caller's last calls,
+// in its own goroutines, and publishes one Pop ("pop" on /api/events), which
+// eventView shows to that agent alone and to team leaders and above. The
+// IVR and the ACD never wait for it; a pop for an offer already missed is
+// dropped. GET /api/desk/state gives a desktop that (re)loads the agent's
+// state and current pop. The buttons are POST /api/desk/<action> (login,
+// logout, ready, not_ready, answer, hangup, hold, transfer,
+// transfer/complete, transfer/cancel, conference; JSON bodies), passed to
+// Deps.Desk for the logged-in user; only team leaders and above may name
+// another agent. /api/customers looks up, creates and updates customers;
+// POST /api/calls/{id}/notes adds a wrap-up note (the agent offered or
+// taking the call, or a team leader and above), kept by the store apart from
+// the record the cdr writer rewrites, and shown on the call records page
+// and in calls.csv.
+//
 // # Live views
 //
 // GET /api/events streams the event bus as server-sent events: "event:" is
@@ -58,5 +89,9 @@
 //
 // POST /api/sim/call answers with newline-delimited JSON, one object per event of
 // the call as it happens, built from the event bus; see .notes/API.md at the
-// repository root for every route.
+// repository root for every route. POST /api/sim/phone streams the same way
+// for as long as the client stays: a simulated agent phone's rings, answers
+// and hangups (from the Simulator's optional PhoneSimulator), and what the
+// appliance said on a call the phone dialled, held back until the phone has
+// seen the answer so the lines come in the order things happened.
 package web

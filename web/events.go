@@ -48,6 +48,8 @@ func (v *eventView) show(e event.Event) (event.Event, bool) {
 	switch e := e.(type) {
 	case event.AgentStateChanged:
 		return e, e.Agent == me
+	case Pop: // the screen pop (pop.go) is for its agent alone
+		return e, e.Agent == me
 	case event.CallOffered:
 		if e.Agent != me {
 			return nil, false

@@ -151,6 +151,7 @@ type callRow struct {
 	Queue, QueueWait             string
 	Agent, AgentsTried           string
 	Codes                        []codeCell
+	Notes                        []string // "agent: text", oldest first
 }
 
 // callRows turns records into rows in the page's language and zone, with
@@ -172,6 +173,9 @@ func (s *Server) callRows(m map[string]string, id auth.Identity, calls []store.C
 		}
 		if !c.InProgress {
 			row.Duration = formatDuration(c.Duration)
+		}
+		for _, n := range c.Notes {
+			row.Notes = append(row.Notes, n.Agent+": "+n.Text)
 		}
 		for _, k := range c.Codes {
 			row.Codes = append(row.Codes, codeCell{Code: k.Code, Result: k.Result, ResultText: textOr(m, "result_"+k.Result, k.Result)})
@@ -299,7 +303,7 @@ func (s *Server) handleCallsCSV(w http.ResponseWriter, r *http.Request) {
 	m := v.M
 	_ = cw.Write([]string{m["call_id"], m["start"], m["caller"], m["called"], m["direction"], m["type"],
 		m["duration_s"], m["disposition"], m["hangup_by"], m["ivr_path"], m["codes"],
-		m["queue"], m["queue_wait_s"], m["agent"], m["agents_tried"]})
+		m["queue"], m["queue_wait_s"], m["agent"], m["agents_tried"], m["call_notes"]})
 	for i, row := range rows {
 		codes := make([]string, 0, len(row.Codes))
 		for _, c := range row.Codes {
@@ -311,7 +315,7 @@ func (s *Server) handleCallsCSV(w http.ResponseWriter, r *http.Request) {
 		}
 		rec := []string{row.ID, row.Start, row.Caller, row.Called, row.Direction, row.Type,
 			dur, row.DispositionText, row.HangupBy, row.IVRPath, strings.Join(codes, "; "),
-			row.Queue, "", row.Agent, row.AgentsTried}
+			row.Queue, "", row.Agent, row.AgentsTried, strings.Join(row.Notes, "\n")}
 		if calls[i].Queue != "" {
 			rec[12] = strconv.FormatFloat(calls[i].QueueWait, 'f', 0, 64)
 		}

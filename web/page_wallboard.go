@@ -151,7 +151,7 @@ func acdRows(m map[string]string, sn WallboardSnapshot, now time.Time) ([]queueR
 	}
 	as := make([]agentRow, 0, len(sn.Agents))
 	for _, a := range sn.Agents {
-		row := agentRow{Name: a.Name, State: a.State, StateText: textOr(m, "agent_"+a.State, a.State), Reason: a.Reason, Calls: a.Calls}
+		row := agentRow{Name: a.Name, State: a.State, StateText: textOr(m, "agent_"+a.State, a.State), Reason: textOr(m, "reason_"+a.Reason, a.Reason), Calls: a.Calls}
 		if !a.Since.IsZero() {
 			row.InState = formatDuration(now.Sub(a.Since).Seconds())
 		}

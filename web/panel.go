@@ -77,10 +77,13 @@ var panelPages = []struct {
 	Href, Key string
 	Role      auth.Role
 }{
+	{"/agent", "agent", auth.RoleAgent},
 	{"/lines", "lines", auth.RoleTeamLeader},
 	{"/wallboard", "wallboard", auth.RoleTeamLeader},
 	{"/calls", "calls", auth.RoleTeamLeader},
 	{"/admin/users", "users", auth.RoleAdmin},
+	{"/admin/queues", "queues", auth.RoleAdmin},
+	{"/admin/agents", "agents", auth.RoleAdmin},
 }
 
 // navFor is the menu for role, in the language of m.

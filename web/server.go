@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"tracecall/crm"
 	"tracecall/store"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
@@ -40,6 +41,9 @@ type Deps struct {
 	// Desk is what the agent desktop's buttons do; nil: the desktop shows
 	// the calls but cannot act on them.
 	Desk Desk
+	// Customers is the customer book for the screen pop and /api/customers;
+	// nil: one over Store.
+	Customers *crm.Book
 
 	// Auth sets sessions, timeouts and lockout for the TCP listener (zero:
 	// defaults). Its Token is taken from Token above when empty.
@@ -56,6 +60,7 @@ type Server struct {
 	auth    *auth.Auth
 	pages   map[string]*template.Template
 	live    *liveCalls
+	pops    *popper // the agent desktop's screen pops (pop.go)
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed when Run returns: event streams end
@@ -85,6 +90,7 @@ func New(d Deps) *Server {
 // HTTP server does not wait for them.
 func (s *Server) Run(ctx context.Context) error {
 	defer s.stopOnce.Do(func() { close(s.stopped) })
+	defer s.pops.start(ctx)()
 	return s.live.run(ctx)
 }
 
@@ -134,6 +140,7 @@ func (s *Server) routes() {
 	add("POST /api/trace/import", admin, true, s.handleTraceImport)
 	add("GET /api/trace/{code}", agent, true, s.handleTrace)
 	add("POST /api/sim/call", admin, true, s.handleSimCall)
+	add("POST /api/sim/phone", admin, true, s.handleSimPhone)
 	add("GET /api/me", agent, false, s.handleMe)
 	add("GET /api/users", admin, false, s.handleAPIUsers)
 	add("GET /api/events", agent, true, s.handleEvents)
@@ -156,6 +163,7 @@ func (s *Server) routes() {
 	add("POST /admin/users/{name}/password", admin, false, s.handleResetPassword)
 	s.acdAdminRoutes(add)
 	s.deskRoutes(add)
+	s.sipPhoneRoutes(add)
 	// Everything else: log in first, then 404, so that anonymous callers
 	// learn nothing about which paths exist.
 	tcp.Handle("/", s.guard(agent, http.HandlerFunc(s.handleNotFound)))

@@ -12,6 +12,20 @@
 // itself. An answered leg nobody waits for any more is hung up and the ACD told
 // the call is over, so the agent is not left talking to nobody.
 //
+// # Callbacks
+//
+// Callbacks is the dialler for callback requests (acd's doc, "Callbacks"). The
+// IVR's queue node hands it a CallbackRequest when a caller confirms one: it
+// takes over the call's Await, so the leg of the agent who later answers the
+// request comes to it, dials the caller's number on the driver that carried
+// the call ("sim:13800138000" on the simulated lines, "sip:…" out of the SIP
+// trunk) while the agent hears ringback, and bridges the two; an unanswered, busy or refused call back hangs
+// the agent up and is reported to the ACD, which offers the request again or
+// gives up. The callback keeps the call's id, so its bridge and its end
+// (event.CallEnded, published here because the dialled legs publish none) land
+// on the caller's call record. Run follows the requests until its context
+// ends.
+//
 // # Concurrency
 //
 // All methods may be called from any goroutine. Offer blocks while the phone

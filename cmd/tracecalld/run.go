@@ -22,11 +22,13 @@ import (
 	"tracecall/acd/offer"
 	"tracecall/cdr"
 	"tracecall/config"
+	"tracecall/crm"
 	"tracecall/drivers/sim"
 	sipdriver "tracecall/drivers/sip"
 	"tracecall/ivr"
 	"tracecall/ivr/tts"
 	"tracecall/store"
+	"tracecall/switchboard"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
 	"tracecall/trace"
@@ -122,6 +124,8 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 			Listen: addr, MediaIP: cfg.SIP.MediaIP, RTPPortMin: cfg.SIP.RTPPortMin, RTPPortMax: cfg.SIP.RTPPortMax,
 			Prefer: cfg.SIP.Prefer, Trunk: cfg.SIP.Trunk, Realm: cfg.SIP.Realm, Phones: phones,
 			MinExpires: cfg.SIP.MinExpires, MaxExpires: cfg.SIP.MaxExpires,
+			TrunkUser: cfg.SIP.TrunkUser, TrunkPassword: cfg.SIP.TrunkPassword, SourceRate: cfg.SIP.SourceRate,
+			PhoneBook: db,
 		}, bus.Client("sip"), log)
 		if err != nil {
 			return fmt.Errorf("%w (choose another with -sip ADDR, or -sip off)", err)
@@ -137,13 +141,35 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	// The ACD rings agents through the drivers; the IVR's queue nodes hand it
 	// callers and bridge them to the agent who answers.
 	offers := offer.New(drivers, log.With("component", "acd.offer"))
-	agents, err := acd.New(cfg.ACD, acd.Deps{
-		Offerer: offers, Events: bus.Client("acd"), Log: log.With("component", "acd"), Location: loc,
+	// The file's [acd] seeds the store on first start; after that the queues and
+	// agents edited in the panel run (acd/doc.go, "Changes at runtime").
+	acdCfg, seeded, err := db.SeedACD(cfg.ACD)
+	if err != nil {
+		return err
+	}
+	log.Info("acd configuration", "queues", len(acdCfg.Queues), "agents", len(acdCfg.Agents), "from_file", seeded)
+	agents, err := acd.New(acdCfg, acd.Deps{
+		Offerer: offers, Events: bus.Client("acd"), Log: log.With("component", "acd"), Location: loc, Saver: db,
 	})
 	if err != nil {
 		return err
 	}
 	offers.Attach(agents)
+	// Call control owns each caller once an agent answers (hold, transfers,
+	// conference); the IVR hands it the legs, the agent desktop drives it.
+	board, err := switchboard.New(switchboard.Config{}, switchboard.Deps{
+		ACD: agents, Agents: offers, Drivers: drivers, Pickups: deskPickups(drivers),
+		Events: bus.Client("switchboard"), Log: log.With("component", "switchboard"),
+	})
+	if err != nil {
+		return err
+	}
+	// Callers who press * on hold are called back through the same offers.
+	callbacks := offer.NewCallbacks(offers, agents, bus.Client("acd.callback"), cfg.ACD.Callback.RingTimeout, log.With("component", "acd.callback"))
+
+	// The customer book gives VIP callers their priority in the queues and the
+	// agent's screen the caller's name.
+	book := crm.New(db, crm.Config{}, log.With("component", "crm"))
 
 	voice, err := ivr.New(cfg.IVR, ivr.Deps{
 		Chains:       db,
@@ -154,7 +180,10 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		Location:     loc,
 		Language:     cfg.Daemon.Language,
 		Queues:       agents,
-		Agents:       offers,
+		Agents:       board,
+		Callbacks:    callbacks,
+		AgentStates:  agents,
+		Customers:    book,
 	})
 	if err != nil {
 		return err
@@ -163,6 +192,8 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	api := web.New(web.Deps{
 		Store: db, Bus: bus, Lines: lines, Simulator: simulator, TraceOptions: traceOpts,
 		Token: token, Location: loc, Version: version(), DataDir: a.data, Log: log.With("component", "web"),
+		Wallboard: web.WallboardFromACD(agents), ACD: agents,
+		Desk: desk{acd: agents, board: board}, Customers: book,
 	})
 
 	// Listeners first, so a bad address fails before any line goes up.
@@ -223,7 +254,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		}
 	}()
 	if a.demo {
-		demoAgents(acdCtx, agents, cfg.ACD, log)
+		demoAgents(acdCtx, agents, acdCfg, log)
 	}
 	lineCtx, stopLines := context.WithCancel(context.WithoutCancel(ctx))
 	var lineWG sync.WaitGroup
@@ -236,6 +267,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 			}
 		}()
 	}
+	lineWG.Go(func() { _ = callbacks.Run(lineCtx) })
 	voice.Warm(lineCtx)
 
 	log.Info("tracecalld ready", "http", a.http, "socket", sock, "data", a.data, "demo", a.demo, "version", version())

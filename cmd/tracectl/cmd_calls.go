@@ -33,6 +33,14 @@ type callRecord struct {
 	Agent       string       `json:"agent,omitempty"`
 	AgentsTried []string     `json:"agentsTried,omitempty"`
 	Updated     time.Time    `json:"updated"`
+	Notes       []callNote   `json:"notes,omitempty"`
+}
+
+// callNote mirrors store.CallNote: an agent's wrap-up note.
+type callNote struct {
+	Agent string    `json:"agent"`
+	Text  string    `json:"text"`
+	At    time.Time `json:"at"`
 }
 
 // codeLookup mirrors store.CodeLookup.

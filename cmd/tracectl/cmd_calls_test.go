@@ -75,6 +75,7 @@ func TestCallRecordMirrorsStore(t *testing.T) {
 	}{
 		{"CallRecord", reflect.TypeFor[callRecord](), reflect.TypeFor[store.CallRecord]()},
 		{"CodeLookup", reflect.TypeFor[codeLookup](), reflect.TypeFor[store.CodeLookup]()},
+		{"CallNote", reflect.TypeFor[callNote](), reflect.TypeFor[store.CallNote]()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -20,6 +20,7 @@ import (
 func simVerbs() []command {
 	return []command{
 		{"call", "place a simulated call into the appliance and follow it", runSimCall},
+		{"phone", "run a simulated agent phone until Ctrl-C; dial feature codes from it", runSimPhone},
 	}
 }
 

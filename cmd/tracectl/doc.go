@@ -6,8 +6,13 @@
 //
 //	tracectl [-s SOCKET] VERB [flags] [args]
 //
-// Verbs: status, lines, calls, trace (show, list, import, export, gen) and
-// sim call. `tracectl help` lists them; `tracectl VERB -h` explains one.
+// Verbs: status, lines, calls, trace (show, list, import, export, gen), sim
+// call and sim phone (a simulated agent phone that runs until Ctrl-C, printing
+// its rings, answers and hangups, and can dial feature codes such as *21),
+// and sip phone (add, list, rm: SIP phones kept in the store, which register
+// like those of the config file; add without --password makes one and
+// prints it once).
+// `tracectl help` lists them; `tracectl VERB -h` explains one.
 // `trace gen` runs locally and needs no daemon.
 //
 // # Socket

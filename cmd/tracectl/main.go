@@ -66,7 +66,8 @@ func commands() []command {
 		{"lines", "show every line: state, caller, called, what it is doing", runLines},
 		{"calls", "list call records, newest first", runCalls},
 		{"trace", "show, list, import, export or generate trace chains", runTrace},
-		{"sim", "drive simulated lines (sim call)", runSim},
+		{"sim", "drive simulated lines and phones (sim call, sim phone)", runSim},
+		{"sip", "manage SIP phones kept in the store (sip phone add|list|rm)", runSIP},
 		{"help", "show help for tracectl or a verb", nil},
 	}
 }

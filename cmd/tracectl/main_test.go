@@ -89,7 +89,7 @@ func TestHelp(t *testing.T) {
 		{"sim call -h", []string{"sim", "call", "--help"}, exitOK, "--dtmf SEQ", ""},
 		{"bad flag", []string{"calls", "--bogus"}, exitUsage, "", "flag provided but not defined: -bogus"},
 		{"missing subverb", []string{"trace"}, exitUsage, "", "missing subcommand"},
-		{"unknown subverb", []string{"sim", "phone"}, exitUsage, "", `unknown subcommand "phone"`},
+		{"unknown subverb", []string{"sim", "fax"}, exitUsage, "", `unknown subcommand "fax"`},
 		{"gen without -n", []string{"trace", "gen"}, exitUsage, "", "-n must be between 1 and"},
 		{"no ani", []string{"sim", "call", "--dnis", "ivr"}, exitUsage, "", "--ani and --dnis are required"},
 		{"bad dtmf", []string{"sim", "call", "--ani", "1", "--dnis", "ivr", "--dtmf", "12x#"}, exitUsage, "", `"x" at position 3`},

@@ -99,6 +99,9 @@ type Caller struct {
 	result Result
 	done   chan struct{}
 	timer  *time.Timer
+	// onAnswer, when set, is told of the answer (a phone's own call, for its
+	// watchers).
+	onAnswer func(time.Time)
 }
 
 // Call places a simulated call: it seizes a free line and rings the handler. The
@@ -114,6 +117,13 @@ func (d *Driver) Call(ctx context.Context, o CallOptions) (*Caller, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.follow(ctx, c, l, o)
+	return c, nil
+}
+
+// follow ends a placed call when its caller gives up: it rang out, its
+// Timeout passed, or ctx ended.
+func (d *Driver) follow(ctx context.Context, c *Caller, l *leg, o CallOptions) {
 	c.result.CallID, c.result.Line = l.info.CallID, l.info.Line
 	ringTimeout := d.cfg.RingTimeout
 	c.timer = time.AfterFunc(min(o.Timeout, ringTimeout), func() {
@@ -136,7 +146,6 @@ func (d *Driver) Call(ctx context.Context, o CallOptions) (*Caller, error) {
 		case <-c.done:
 		}
 	}()
-	return c, nil
 }
 
 // CallID returns the call's id.
@@ -160,10 +169,13 @@ func (c *Caller) Wait(ctx context.Context) (Result, error) {
 	}
 }
 
-func (c *Caller) answered(time.Time) {
+func (c *Caller) answered(at time.Time) {
 	c.mu.Lock()
 	c.result.Answered = true
 	c.mu.Unlock()
+	if c.onAnswer != nil {
+		c.onAnswer(at)
+	}
 }
 
 func (c *Caller) finish(h telephony.HangupInfo) {

@@ -19,7 +19,14 @@
 // speaks a steady tone, hears (and can record) what the appliance sends, and
 // ends from either side (Phone.Hangup is the agent hanging up). Phone legs
 // publish line changes for "sim/phone/EXT" but no call start or end: the call
-// is the caller's.
+// is the caller's. Dialling a number that is no configured phone makes a
+// phone of it, which is how a caller is called back on the simulated lines.
+//
+// A phone also places calls (Phone.Call), as an agent dialling a feature code
+// such as *21: the handler gets an inbound leg on the phone's line whose
+// calling number is the extension, and that call publishes its start and end
+// like a line's. Phone.Watch reports the phone's rings, dials, answers and
+// hangups as they happen (tracectl sim phone prints them).
 //
 // # The clock
 //

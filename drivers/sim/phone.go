@@ -50,6 +50,7 @@ type Phone struct {
 	last   *Caller       // the phone's side of its current or last call
 	pickUp chan struct{} // closed by Answer while ringing
 	calls  int
+	watch  []chan PhoneEvent // phone_watch.go
 }
 
 // AddPhone creates the phone with extension ext, or changes its options if it
@@ -189,6 +190,7 @@ func (p *Phone) ring(ctx context.Context, o telephony.DialOptions) (*leg, error)
 	pickUp := make(chan struct{})
 	p.leg, p.last, p.pickUp = l, c, pickUp
 	p.calls++
+	p.notifyLocked(PhoneEvent{Type: PhoneRinging, CallID: l.info.CallID, From: o.From, To: p.ext, At: now})
 	p.mu.Unlock()
 
 	d.mu.Lock()
@@ -248,6 +250,7 @@ func (l *leg) offHook() bool {
 	l.d.mu.Unlock()
 	l.caller.answered(now)
 	l.d.clock.add(l)
+	l.phone.notify(PhoneEvent{Type: PhoneAnswered, CallID: l.info.CallID, From: l.info.From, To: l.info.To, At: now})
 	return true
 }
 
@@ -257,5 +260,8 @@ func (p *Phone) idle(l *leg) {
 	if p.leg == l {
 		p.leg, p.pickUp = nil, nil
 	}
+	h, _ := l.Ended()
+	p.notifyLocked(PhoneEvent{Type: PhoneHangup, CallID: l.info.CallID, From: l.info.From, To: l.info.To,
+		By: hungUpBy(h.By), Cause: h.Cause, At: h.At})
 	p.mu.Unlock()
 }

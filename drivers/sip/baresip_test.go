@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"math"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,54 +46,9 @@ func (s *syncBuffer) String() string {
 // answers by itself (answermode=auto) and its sine source reaches us as
 // audio.
 func TestBaresipPhone(t *testing.T) {
-	bin, err := exec.LookPath("baresip")
-	if err != nil {
-		t.Skip("baresip not installed: apt-get install baresip")
-	}
 	d := servePhones(t, sip.Config{}, nil)
-	sipPort, rtpPort := siptest.FreePort(t), siptest.FreePort(t)
-	dir := t.TempDir()
-	config := fmt.Sprintf(`poll_method epoll
-sip_listen 127.0.0.1:%d
-module_path /usr/lib/baresip/modules
-module g711.so
-module ausine.so
-module aufile.so
-module_app account.so
-module_app menu.so
-audio_source aufile,%s
-audio_player aufile,%s
-audio_alert aufile,%s
-rtp_ports %d-%d
-`, sipPort, writeToneWAV(t, dir), filepath.Join(dir, "heard.wav"), filepath.Join(dir, "alert.wav"), rtpPort, rtpPort+3)
-	accounts := fmt.Sprintf("<sip:8001@%s>;auth_pass=s3cret-8001;answermode=auto;regint=600\n", d.Addr())
-	for name, text := range map[string]string{"config": config, "accounts": accounts} {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var out syncBuffer
-	cmd := exec.Command(bin, "-s", "-f", dir, "-t", "60")
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		_ = cmd.Wait()
-	})
-
-	// Wait for the registration: baresip registers at start.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if _, ok := d.Registered("8001"); ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("baresip did not register within 10 s\n%s", out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	b := startBaresip(t, d)
+	out := b.out
 
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
@@ -124,6 +81,159 @@ rtp_ports %d-%d
 	}
 	if h, _ := l.(telephony.Ender).Ended(); h.Cause != telephony.CauseNormal {
 		t.Errorf("ended %+v", h)
+	}
+}
+
+// baresip is a running baresip registered to the driver as phone 8001.
+type baresip struct {
+	out  *syncBuffer
+	ctrl string // ctrl_tcp's address: JSON commands in netstrings
+}
+
+// startBaresip runs baresip headless as phone 8001 of d (password
+// s3cret-8001, answering calls by itself), sending a 440 Hz tone, and waits
+// until it has registered. It skips the test when baresip is missing.
+func startBaresip(t *testing.T, d *sip.Driver) *baresip {
+	t.Helper()
+	bin, err := exec.LookPath("baresip")
+	if err != nil {
+		t.Skip("baresip not installed: apt-get install baresip")
+	}
+	sipPort, rtpPort, ctrlPort := siptest.FreePort(t), siptest.FreePort(t), siptest.FreePort(t)
+	dir := t.TempDir()
+	config := fmt.Sprintf(`poll_method epoll
+sip_listen 127.0.0.1:%d
+module_path /usr/lib/baresip/modules
+module g711.so
+module ausine.so
+module aufile.so
+module_app account.so
+module_app menu.so
+module_app ctrl_tcp.so
+ctrl_tcp_listen 127.0.0.1:%d
+audio_source aufile,%s
+audio_player aufile,%s
+audio_alert aufile,%s
+rtp_ports %d-%d
+`, sipPort, ctrlPort, writeToneWAV(t, dir), filepath.Join(dir, "heard.wav"), filepath.Join(dir, "alert.wav"), rtpPort, rtpPort+3)
+	accounts := fmt.Sprintf("<sip:8001@%s>;auth_pass=s3cret-8001;answermode=auto;regint=600\n", d.Addr())
+	for name, text := range map[string]string{"config": config, "accounts": accounts} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out := &syncBuffer{}
+	cmd := exec.Command(bin, "-s", "-f", dir, "-t", "60")
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+	})
+
+	// Wait for the registration: baresip registers at start.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, ok := d.Registered("8001"); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("baresip did not register within 10 s\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return &baresip{out: out, ctrl: fmt.Sprintf("127.0.0.1:%d", ctrlPort)}
+}
+
+// command sends baresip one command over ctrl_tcp ({"command","params"} in a
+// netstring) and waits for its reply.
+func (b *baresip) command(t *testing.T, cmd, params string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", b.ctrl, 5*time.Second)
+	if err != nil {
+		t.Fatalf("baresip ctrl_tcp: %v\n%s", err, b.out.String())
+	}
+	defer c.Close()
+	msg, _ := json.Marshal(map[string]string{"command": cmd, "params": params, "token": "t"})
+	if _, err := fmt.Fprintf(c, "%d:%s,", len(msg), msg); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var reply [4096]byte
+	n, err := c.Read(reply[:])
+	if err != nil {
+		t.Fatalf("baresip %s %q: no reply: %v\n%s", cmd, params, err, b.out.String())
+	}
+	t.Logf("baresip %s %q: %s", cmd, params, reply[:n])
+}
+
+// TestBaresipCallsIVR: baresip, registered as phone 8001, dials "ivr"; the
+// call comes in as a leg to "ivr" from 8001, is answered, and the core's
+// session on it takes the trace code baresip keys (RFC 4733, from its
+// sndcode command) once each, as the IVR would read them.
+func TestBaresipCallsIVR(t *testing.T) {
+	type call struct {
+		to, from string
+		keys     string
+		err      error
+	}
+	calls := make(chan call, 1)
+	answered := make(chan struct{})
+	h := telephony.HandlerFunc(func(ctx context.Context, l telephony.Leg) {
+		c := call{to: l.Info().To, from: l.Info().From}
+		defer func() { calls <- c }()
+		if c.err = l.Answer(ctx); c.err != nil {
+			return
+		}
+		s, err := telephony.NewSession(l, nil, testLogger(t))
+		if err != nil {
+			c.err = err
+			return
+		}
+		close(answered)
+		timeout := time.After(15 * time.Second)
+		for {
+			select {
+			case k := <-s.Digits():
+				if k.Key == '#' {
+					_ = l.Hangup(ctx, telephony.CauseNormal)
+					return
+				}
+				c.keys += string(k.Key)
+			case <-timeout:
+				c.err = fmt.Errorf("no # within 15 s; keys %q", c.keys)
+				_ = l.Hangup(ctx, telephony.CauseNormal)
+				return
+			case <-l.Context().Done():
+				c.err = fmt.Errorf("caller hung up; keys %q", c.keys)
+				return
+			}
+		}
+	})
+	d := servePhonesWith(t, sip.Config{}, nil, h)
+	b := startBaresip(t, d)
+
+	b.command(t, "dial", "ivr")
+	select {
+	case <-answered:
+	case c := <-calls:
+		t.Fatalf("call ended before the answer: %+v\n%s", c, b.out.String())
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no call to the IVR within 10 s\n%s", b.out.String())
+	}
+	const code = "11010600524031500425"
+	time.Sleep(300 * time.Millisecond) // baresip's call is up once our 200 is ACKed
+	b.command(t, "sndcode", code+"#")
+	var c call
+	select {
+	case c = <-calls:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the IVR handler did not finish\n%s", b.out.String())
+	}
+	if c.err != nil || c.to != "ivr" || c.from != "8001" || c.keys != code {
+		t.Errorf("call %+v: want to ivr from 8001 with keys %s\n%s", c, code, b.out.String())
 	}
 }
 

@@ -16,6 +16,11 @@ const (
 	// before it starts a new beat: RTP timestamps keep wall-clock time through
 	// a short stall, and a long one does not turn into a burst.
 	maxCatchUp = 5
+	// clockPhases is how many parts each tick is cut into: a call belongs
+	// to one phase, and phase p runs p/clockPhases of a tick after the
+	// first (every 5 ms one quarter of the calls), so the work comes in
+	// short runs instead of one long one.
+	clockPhases = 4
 )
 
 // ClockStats say how the shared 20 ms send clock kept time.
@@ -29,90 +34,151 @@ type ClockStats struct {
 // clock moves one frame each way on every answered call once per tick, from
 // one goroutine, never blocking.
 //
-// Streams are ticked in the order they were added, and that order holds from
-// tick to tick: a call's packet leaves at the same offset into every tick, so
-// however long the loop over all calls takes, each call's packets stay 20 ms
+// Each call has a phase for as long as it is on the clock (add picks the
+// emptiest), and phase p of every tick runs p × 5 ms after its start. Within
+// a phase, calls are ticked in the order they were added, and that order
+// holds from tick to tick: a call's packet leaves at the same offset into
+// every tick, so however long the loop takes, each call's packets stay 20 ms
 // apart. (A map's random order moved each call around inside the loop and
-// showed up as send jitter as large as the loop.) All sends come first, then
-// all receives, so what arrived does not shift when a call's packet leaves.
+// showed up as send jitter as large as the loop.) Removing a call never moves
+// another to a different phase or place. All of a phase's sends come first,
+// then its receives, so what arrived does not shift when a packet leaves.
+//
+// Phases keep the clock's runs short: at 800 calls one loop over all of them
+// took most of 10 ms, long enough for the runtime to preempt the clock in
+// the middle of it (calls after that point then sent late), and with
+// GOMAXPROCS=1 the signalling and the IVR waited behind the whole loop.
+//
+// The signalling never waits for a tick: add and remove publish a new list,
+// and each phase runs over the list it loaded when it began. (With the list
+// under a mutex held for the whole loop, answering a call waited behind up to
+// a tick's worth of work, and with GOMAXPROCS=1 behind whatever ran while the
+// clock was preempted holding it.) So a stream removed during a phase may be
+// ticked once more, by that phase; stream.close is safe against it.
 type clock struct {
-	// mu guards streams; tickAll holds it for the whole loop, so a stream
-	// removed is never ticked again.
-	mu      sync.Mutex
-	streams []*stream
+	// mu serialises add and remove; the lists they publish in phases are
+	// never changed in place.
+	mu     sync.Mutex
+	phases [clockPhases]atomic.Pointer[[]*stream]
+
+	rb *readBatch // the tick loop's receive scratch, shared by all calls
 
 	ticks, under, over atomic.Uint64
 	lateMax            atomic.Int64
 }
 
-func newClock() *clock { return &clock{} }
+func newClock() *clock { return &clock{rb: newReadBatch()} }
 
-// add starts ticking s, after the streams already there; adding it twice
-// changes nothing.
-func (c *clock) add(s *stream) {
-	c.mu.Lock()
-	if !slices.Contains(c.streams, s) {
-		c.streams = append(c.streams, s)
+// phase is the streams phase p runs over, in order.
+func (c *clock) phase(p int) []*stream {
+	if l := c.phases[p].Load(); l != nil {
+		return *l
 	}
-	c.mu.Unlock()
+	return nil
 }
 
-// remove stops ticking s, keeping the others in their order.
+// list is every stream on the clock, phase by phase.
+func (c *clock) list() []*stream {
+	var all []*stream
+	for p := range clockPhases {
+		all = append(all, c.phase(p)...)
+	}
+	return all
+}
+
+// add starts ticking s in the phase with the fewest calls, after the ones
+// already there; adding it twice changes nothing.
+func (c *clock) add(s *stream) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	best := 0
+	for p := range clockPhases {
+		l := c.phase(p)
+		if slices.Contains(l, s) {
+			return
+		}
+		if len(l) < len(c.phase(best)) {
+			best = p
+		}
+	}
+	l := append(slices.Clip(c.phase(best)), s) // a new array: a tick may be reading the old one
+	c.phases[best].Store(&l)
+}
+
+// remove stops ticking s from its phase's next run on, keeping the others
+// where they are.
 func (c *clock) remove(s *stream) {
 	c.mu.Lock()
-	if i := slices.Index(c.streams, s); i >= 0 {
-		c.streams = slices.Delete(c.streams, i, i+1)
+	defer c.mu.Unlock()
+	for p := range clockPhases {
+		old := c.phase(p)
+		i := slices.Index(old, s)
+		if i < 0 {
+			continue
+		}
+		l := make([]*stream, 0, len(old)-1)
+		l = append(append(l, old[:i]...), old[i+1:]...)
+		c.phases[p].Store(&l)
+		return
 	}
-	c.mu.Unlock()
 }
 
 func (c *clock) run(ctx context.Context) {
 	t := time.NewTimer(tick)
 	defer t.Stop()
-	next := time.Now()
+	start := time.Now().Add(tick)
 	for {
-		next = next.Add(tick)
-		t.Reset(time.Until(next))
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		now := time.Now()
-		late := now.Sub(next)
-		if int64(late) > c.lateMax.Load() {
-			c.lateMax.Store(int64(late))
-		}
-		due := 1 + int(late/tick)
-		if due > maxCatchUp {
-			due, next = 1, now
-		}
-		for i := range due {
-			if i > 0 {
-				next = next.Add(tick)
+		for p := range clockPhases {
+			at := start.Add(time.Duration(p) * tick / clockPhases)
+			if d := time.Until(at); d > 0 {
+				t.Reset(d)
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			} else if ctx.Err() != nil {
+				return
 			}
-			c.tickAll(now)
+			// Behind time (a stall), phases run back to back until
+			// the clock has caught up.
+			now := time.Now()
+			if late := int64(now.Sub(at)); late > c.lateMax.Load() {
+				c.lateMax.Store(late)
+			}
+			c.tickPhase(p, now)
+		}
+		c.ticks.Add(1)
+		start = start.Add(tick)
+		if time.Since(start) > maxCatchUp*tick {
+			start = time.Now() // a long stall: a new beat, not a burst
 		}
 	}
 }
 
+// tickAll runs every phase at once (tests and benchmarks).
 func (c *clock) tickAll(now time.Time) {
+	for p := range clockPhases {
+		c.tickPhase(p, now)
+	}
+	c.ticks.Add(1)
+}
+
+// tickPhase sends each of the phase's calls its packet, then takes what came
+// in for each and hands it on.
+func (c *clock) tickPhase(p int, now time.Time) {
 	var under, over uint64
-	c.mu.Lock()
-	// Every call's packet goes out first, at the start of the tick, then
-	// what came in is taken and handed on.
-	for _, s := range c.streams {
+	streams := c.phase(p)
+	for _, s := range streams {
 		if s.send(now) {
 			under++
 		}
 	}
-	for _, s := range c.streams {
-		if s.receive() {
+	for _, s := range streams {
+		if s.receive(c.rb) {
 			over++
 		}
 	}
-	c.mu.Unlock()
-	c.ticks.Add(1)
 	c.under.Add(under)
 	c.over.Add(over)
 }

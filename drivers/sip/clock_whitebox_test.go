@@ -1,15 +1,17 @@
 package sip
 
 import (
+	"context"
 	"slices"
 	"testing"
+	"time"
 )
 
-// TestClockOrder: streams are ticked in the order they were added, and
-// removing one keeps the others' order, so each call's packet leaves at the
-// same point of every tick.
+// TestClockOrder: streams are ticked in the order they were added, each in
+// the emptiest phase, and removing one keeps the others in their phase and
+// order, so each call's packet leaves at the same point of every tick.
 func TestClockOrder(t *testing.T) {
-	s := make([]*stream, 5)
+	s := make([]*stream, 12)
 	for i := range s {
 		s[i] = &stream{}
 	}
@@ -17,14 +19,16 @@ func TestClockOrder(t *testing.T) {
 		name   string
 		add    []int
 		remove []int
-		want   []int
+		then   []int // added after the removals
+		want   [clockPhases][]int
 	}{
-		{"added order", []int{2, 0, 4}, nil, []int{2, 0, 4}},
-		{"added twice", []int{1, 3, 1}, nil, []int{1, 3}},
-		{"remove middle", []int{0, 1, 2, 3}, []int{1}, []int{0, 2, 3}},
-		{"remove first and last", []int{0, 1, 2, 3}, []int{0, 3}, []int{1, 2}},
-		{"remove unknown", []int{0, 1}, []int{4}, []int{0, 1}},
-		{"re-add goes last", []int{0, 1, 2}, []int{0}, []int{1, 2}},
+		{"one per phase first", []int{2, 0, 4}, nil, nil, [clockPhases][]int{{2}, {0}, {4}, nil}},
+		{"then round again", []int{0, 1, 2, 3, 4, 5}, nil, nil, [clockPhases][]int{{0, 4}, {1, 5}, {2}, {3}}},
+		{"added twice", []int{1, 3, 1}, nil, nil, [clockPhases][]int{{1}, {3}, nil, nil}},
+		{"remove keeps phases", []int{0, 1, 2, 3, 4, 5, 6, 7, 8}, []int{1, 4}, nil, [clockPhases][]int{{0, 8}, {5}, {2, 6}, {3, 7}}},
+		{"remove unknown", []int{0, 1}, []int{9}, nil, [clockPhases][]int{{0}, {1}, nil, nil}},
+		{"a new call fills the emptiest", []int{0, 1, 2, 3, 4}, []int{1}, []int{9}, [clockPhases][]int{{0, 4}, {9}, {2}, {3}}},
+		{"re-added goes where there is room", []int{0, 1, 2, 3, 4, 5}, []int{2, 0}, []int{0}, [clockPhases][]int{{4}, {1, 5}, {0}, {3}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -35,13 +39,49 @@ func TestClockOrder(t *testing.T) {
 			for _, i := range tt.remove {
 				c.remove(s[i])
 			}
-			var got []int
-			for _, st := range c.streams {
-				got = append(got, slices.Index(s, st))
+			for _, i := range tt.then {
+				c.add(s[i])
 			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("order %v, want %v", got, tt.want)
+			for p := range clockPhases {
+				var got []int
+				for _, st := range c.phase(p) {
+					got = append(got, slices.Index(s, st))
+				}
+				if !slices.Equal(got, tt.want[p]) {
+					t.Errorf("phase %d: %v, want %v", p, got, tt.want[p])
+				}
 			}
 		})
+	}
+}
+
+// TestClockRemoveDuringTick: a stream removed and closed while a tick runs
+// over the list that still holds it is harmless (its socket is closed under
+// the tick's feet), and add and remove never wait for a tick.
+func TestClockRemoveDuringTick(t *testing.T) {
+	sink := listenSink(t)
+	c := newClock()
+	var streams []*stream
+	for range 8 {
+		s := newTestStream(t, sink)
+		streams = append(streams, s)
+		c.add(s)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); c.run(ctx) }()
+	for _, s := range streams {
+		time.Sleep(3 * time.Millisecond)
+		c.remove(s)
+		s.close()
+	}
+	time.Sleep(2 * tick)
+	cancel()
+	<-done
+	if got := len(c.list()); got != 0 {
+		t.Errorf("%d streams left on the clock", got)
+	}
+	if st := c.stats(); st.Ticks == 0 {
+		t.Error("the clock never ticked")
 	}
 }

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"strconv"
@@ -39,6 +40,10 @@ type Config struct {
 	// digest authentication. None has a default password: an entry without
 	// one is an error.
 	Phones []Phone
+	// PhoneBook, when set, holds more phones (the store's, added with
+	// tracectl sip phone add): a user not in Phones is looked up there on
+	// each REGISTER and Dial. Phones wins for a user in both.
+	PhoneBook PhoneBook
 	// Realm is the digest realm; default "tracecall".
 	Realm string
 	// MinExpires and MaxExpires bound the registration interval a phone may
@@ -52,9 +57,35 @@ type Config struct {
 	// Trunk is where Dial sends calls to numbers that are not phones
 	// (callbacks), host:port. Empty: they are unavailable.
 	Trunk string
+	// TrunkUser and TrunkPassword answer the trunk's digest challenge (401
+	// or 407) to our INVITEs; TrunkUser is also the From user of calls over
+	// the trunk when DialOptions.From is empty. Empty: INVITEs go without
+	// credentials, and a challenge fails the call.
+	TrunkUser, TrunkPassword string
 	// DialTimeout bounds how long a dialled party may ring when
 	// DialOptions.Timeout is zero; default 30 s.
 	DialTimeout time.Duration
+
+	// SourceRate bounds what one source IP address may send to the SIP
+	// port, in messages a second (requests, responses and junk alike), once
+	// it has used a burst of SourceBurst. Past it, its datagrams are dropped
+	// unparsed (over TCP its connection is closed), logged once per 10 s
+	// with the address; other sources and their calls are untouched.
+	// Defaults 1000/s (a trunk at 140 new calls a second sends about 500)
+	// and twice the rate; negative turns the limit off. The trunk's address
+	// is never limited.
+	SourceRate  float64
+	SourceBurst float64
+}
+
+// PhoneBook looks up phones kept outside the config file. *store.DB is one.
+// It must be safe for concurrent use and quick: a REGISTER waits for it.
+type PhoneBook interface {
+	// SIPPhonePassword returns user's digest password; ok is false for a
+	// user it does not know.
+	SIPPhonePassword(user string) (password string, ok bool, err error)
+	// SIPPhoneUsers lists its users, for Driver.Phones.
+	SIPPhoneUsers() ([]string, error)
 }
 
 // Phone is one phone allowed to REGISTER: its SIP user and digest password.
@@ -101,6 +132,12 @@ func (c Config) withDefaults() (Config, error) {
 	if c.DialTimeout <= 0 {
 		c.DialTimeout = 30 * time.Second
 	}
+	if c.SourceRate == 0 {
+		c.SourceRate = 1000
+	}
+	if c.SourceBurst <= 0 {
+		c.SourceBurst = 2 * max(c.SourceRate, 1)
+	}
 	return c, c.validate()
 }
 
@@ -143,6 +180,18 @@ func (c Config) validate() error {
 		if _, port, err := net.SplitHostPort(c.Trunk); err != nil || port == "" {
 			return fmt.Errorf("sip: trunk %q: want host:port", c.Trunk)
 		}
+	}
+	if math.IsNaN(c.SourceRate) || math.IsInf(c.SourceRate, 0) || math.IsNaN(c.SourceBurst) || math.IsInf(c.SourceBurst, 0) {
+		return fmt.Errorf("sip: source_rate %v, burst %v: want finite numbers", c.SourceRate, c.SourceBurst)
+	}
+	if (c.TrunkUser != "" || c.TrunkPassword != "") && c.Trunk == "" {
+		return fmt.Errorf("sip: trunk_user/trunk_password: set without a trunk")
+	}
+	if c.TrunkPassword != "" && c.TrunkUser == "" {
+		return fmt.Errorf("sip: trunk_password: set without trunk_user")
+	}
+	if strings.ContainsAny(c.TrunkUser, " \t\r\n@:;<>\"") {
+		return fmt.Errorf("sip: trunk_user %q: want a SIP user name", c.TrunkUser)
 	}
 	seen := make(map[string]bool, len(c.Phones))
 	for i, p := range c.Phones {

@@ -73,7 +73,7 @@ func causeOf(code int) telephony.Cause {
 // made while Serve is starting waits for it; after Serve returns (or on a
 // driver that was closed unserved) Dial fails with telephony.ErrUnavailable.
 func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.DialOptions) (telephony.Leg, error) {
-	recipient, err := d.route(to)
+	recipient, trunk, err := d.route(to)
 	if err != nil {
 		return nil, err
 	}
@@ -108,12 +108,15 @@ func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.Dia
 		callID = telephony.NewCallID(now)
 	}
 	from := o.From
+	if from == "" && trunk && d.cfg.TrunkUser != "" {
+		from = d.cfg.TrunkUser
+	}
 	if from == "" {
 		from = d.cfg.Name
 	}
 	lctx, cancel := context.WithCancel(context.Background())
 	l := &dialLeg{
-		d: d, ctx: lctx, cancel: cancel, port: port, conn: conn, rtcp: rtcp, since: now,
+		d: d, ctx: lctx, cancel: cancel, port: port, conn: conn, rtcp: rtcp, since: now, acks: make(chan uint32, 8),
 		info: telephony.LegInfo{
 			CallID: callID, Driver: d.cfg.Name, From: from, To: to.User,
 			Direction: telephony.Outbound, Created: now,
@@ -136,6 +139,9 @@ func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.Dia
 		Params:  siplib.NewParams(),
 	}
 	fromHdr.Params.Add("tag", siplib.GenerateTagN(16))
+	l.mu.Lock()
+	l.local, l.contact, l.sdp = local, contact, writeOffer(local)
+	l.mu.Unlock()
 	ua := &sipgo.DialogUA{Client: client, ContactHDR: contact}
 	dc, err := ua.Invite(ctx, recipient, writeOffer(local), fromHdr,
 		siplib.NewHeader("Content-Type", "application/sdp"),
@@ -157,12 +163,21 @@ func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.Dia
 	defer stopRing()
 	// Shutdown ends the leg while it rings: stop ringing then (CANCEL).
 	defer context.AfterFunc(lctx, stopRing)()
-	err = dc.WaitAnswer(ringCtx, sipgo.AnswerOptions{OnResponse: func(res *siplib.Response) error {
-		if res.StatusCode == 180 || res.StatusCode == 183 {
+	answer := sipgo.AnswerOptions{OnResponse: func(res *siplib.Response) error {
+		switch res.StatusCode {
+		case 180, 183:
 			l.log.Debug("far end ringing", "status", res.StatusCode)
+		case 401, 407:
+			l.log.Debug("trunk challenge", "status", res.StatusCode, "answered", trunk && d.cfg.TrunkPassword != "")
 		}
 		return nil
-	}})
+	}}
+	if trunk {
+		// sipgo answers a 401 or 407 with digest credentials, and a stale
+		// nonce once more.
+		answer.Username, answer.Password = d.cfg.TrunkUser, d.cfg.TrunkPassword
+	}
+	err = dc.WaitAnswer(ringCtx, answer)
 	if err != nil {
 		de := &DialError{To: to, Reason: err.Error(), Cause: telephony.CauseFailure}
 		by := "caller"
@@ -212,24 +227,24 @@ func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.Dia
 // errNoAnswer is the cause of the ring timer's context.
 var errNoAnswer = errors.New("sip: no answer")
 
-// route finds where to send a call to to.
-func (d *Driver) route(to telephony.Address) (siplib.Uri, error) {
+// route finds where to send a call to to, and whether that is the trunk.
+func (d *Driver) route(to telephony.Address) (uri siplib.Uri, trunk bool, err error) {
 	if d.reg.known(to.User) {
 		b, ok := d.reg.lookup(to.User, time.Now())
 		if !ok {
-			return siplib.Uri{}, fmt.Errorf("sip: dial %s: phone not registered: %w", to, telephony.ErrUnavailable)
+			return siplib.Uri{}, false, fmt.Errorf("sip: dial %s: phone not registered: %w", to, telephony.ErrUnavailable)
 		}
-		return *b.contact.Clone(), nil
+		return *b.contact.Clone(), false, nil
 	}
 	if d.cfg.Trunk == "" || to.User == "" {
-		return siplib.Uri{}, fmt.Errorf("sip: dial %s: not a phone and no trunk: %w", to, telephony.ErrUnavailable)
+		return siplib.Uri{}, false, fmt.Errorf("sip: dial %s: not a phone and no trunk: %w", to, telephony.ErrUnavailable)
 	}
 	host, portText, _ := net.SplitHostPort(d.cfg.Trunk)
 	port, _ := strconv.Atoi(portText)
 	if a, err := netip.ParseAddr(host); err == nil && a.Is6() {
 		host = "[" + host + "]"
 	}
-	return siplib.Uri{Scheme: "sip", User: to.User, Host: host, Port: port}, nil
+	return siplib.Uri{Scheme: "sip", User: to.User, Host: host, Port: port}, true, nil
 }
 
 // answerOf reads the SDP of a 200 to our offer.
@@ -270,6 +285,7 @@ func (d *Driver) seizeOut(l *dialLeg, now time.Time, newCall bool) bool {
 		return false
 	}
 	l.n = n
+	l.joined = !newCall
 	l.info.Line = fmt.Sprintf("%s/%d", d.cfg.Name, n)
 	l.info.ID = telephony.LegID(l.info.Line + "/" + now.Format("150405.000000"))
 	l.log = d.log.With("call_id", l.info.CallID, "line", l.info.Line, "direction", "outbound")
@@ -303,6 +319,11 @@ type dialLeg struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	port   int
+	acks   chan uint32 // CSeq of each ACK, for 2xx retransmission of re-INVITEs
+	// joined says the leg was dialled into a call another leg started (an
+	// agent's phone for a caller): the call's start and end are that leg's
+	// to publish, so an agent leaving on a transfer does not end the call.
+	joined bool
 
 	// mu guards the fields below it.
 	mu       sync.Mutex
@@ -311,6 +332,11 @@ type dialLeg struct {
 	conn     *net.UDPConn               // RTP and RTCP sockets until the stream takes them
 	rtcp     *net.UDPConn
 	stream   *stream // set once answered
+	local    localMedia
+	contact  siplib.ContactHeader
+	oa       offerAnswer // as last negotiated
+	sdp      []byte      // our current SDP: the offer, then answers to re-offers
+	reoffer  uint32      // CSeq of a re-INVITE without SDP whose ACK brings the answer
 	since    time.Time
 	answered bool
 	ended    bool
@@ -327,6 +353,7 @@ func (l *dialLeg) answeredAt(now time.Time, oa offerAnswer, withMedia bool) bool
 	}
 	l.answered, l.since = true, now
 	if withMedia {
+		l.oa = oa
 		l.stream = newStream(l.conn, l.rtcp, l.port, oa)
 		l.conn, l.rtcp = nil, nil
 		l.d.clock.add(l.stream)
@@ -483,7 +510,7 @@ func (l *dialLeg) end(by string, cause telephony.Cause) {
 	l.d.ports.release(l.port)
 	l.d.freeLine(l, l.n)
 	l.publishLine(telephony.LineIdle, now)
-	if l.d.pub != nil {
+	if l.d.pub != nil && !l.joined {
 		l.d.pub.Publish(event.CallEnded{Base: event.Base{CallID: l.info.CallID, At: now}, By: by, Cause: string(cause)})
 	}
 	l.cancel()

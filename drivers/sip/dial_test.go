@@ -17,6 +17,7 @@ import (
 
 	"github.com/emiago/sipgo"
 	siplib "github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
 	"github.com/pion/rtp"
 
 	"tracecall/drivers/sip"
@@ -37,6 +38,9 @@ type fakePhone struct {
 	byes      chan struct{}
 	rtpIn     atomic.Int64 // RTP packets received from the driver
 	badPT     atomic.Int64 // ...with a payload type other than PCMU
+	// auth, when set, makes it a trunk that challenges INVITEs (407) and
+	// takes only those with these digest credentials.
+	auth atomic.Pointer[sip.Phone]
 }
 
 func newFakePhone(t *testing.T, registrar string) *fakePhone {
@@ -61,7 +65,12 @@ func newFakePhoneAt(t *testing.T, registrar string, port int) *fakePhone {
 	dialogs := sipgo.NewDialogServerCache(p.client, contact)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
-	srv.OnInvite(func(req *siplib.Request, tx siplib.ServerTransaction) { p.onInvite(t, ctx, dialogs, req, tx) })
+	srv.OnInvite(func(req *siplib.Request, tx siplib.ServerTransaction) {
+		if a := p.auth.Load(); a != nil && !trunkAuthorized(req, tx, a.User, a.Password) {
+			return
+		}
+		p.onInvite(t, ctx, dialogs, req, tx)
+	})
 	srv.OnAck(func(req *siplib.Request, tx siplib.ServerTransaction) { _ = dialogs.ReadAck(req, tx) })
 	srv.OnBye(func(req *siplib.Request, tx siplib.ServerTransaction) {
 		if dialogs.ReadBye(req, tx) == nil {
@@ -308,6 +317,71 @@ func TestDialTrunk(t *testing.T) {
 
 	if _, err := d.Dial(ctx, telephony.Address{Driver: "sip", User: "8001"}, telephony.DialOptions{}); !errors.Is(err, telephony.ErrUnavailable) {
 		t.Errorf("Dial an unregistered phone with a trunk = %v, want ErrUnavailable (phones never go to the trunk)", err)
+	}
+}
+
+// trunkRealm and trunkNonce are the fake trunk's digest challenge.
+const trunkRealm, trunkNonce = "carrier.example", "5f3c1a"
+
+// trunkAuthorized answers an INVITE without good Proxy-Authorization: 407
+// with a challenge when it has none, 403 when they are wrong.
+func trunkAuthorized(req *siplib.Request, tx siplib.ServerTransaction, user, password string) bool {
+	h := req.GetHeader("Proxy-Authorization")
+	if h == nil {
+		res := siplib.NewResponseFromRequest(req, 407, "Proxy Authentication Required", nil)
+		res.AppendHeader(siplib.NewHeader("Proxy-Authenticate",
+			`Digest realm="`+trunkRealm+`", nonce="`+trunkNonce+`", qop="auth", algorithm=MD5`))
+		_ = tx.Respond(res)
+		return false
+	}
+	cred, err := digest.ParseCredentials(h.Value())
+	ok := err == nil && cred.Username == user && cred.Realm == trunkRealm && cred.Nonce == trunkNonce
+	if ok {
+		want, err := digest.Digest(&digest.Challenge{Realm: trunkRealm, Nonce: trunkNonce, QOP: []string{"auth"}, Algorithm: "MD5"},
+			digest.Options{Method: "INVITE", URI: cred.URI, Username: user, Password: password, Cnonce: cred.Cnonce, Count: cred.Nc})
+		ok = err == nil && want.Response == cred.Response
+	}
+	if !ok {
+		_ = tx.Respond(siplib.NewResponseFromRequest(req, 403, "Forbidden", nil))
+	}
+	return ok
+}
+
+// TestDialTrunkDigest: a trunk that challenges INVITEs (407) takes the call
+// with the configured trunk credentials, refuses a wrong password (403), and
+// a driver without credentials gets the challenge as the refusal.
+func TestDialTrunkDigest(t *testing.T) {
+	tests := []struct {
+		name           string
+		user, password string
+		wantCode       int // 0: answered
+	}{
+		{"right credentials", "tracecall-out", "trunk-secret", 0},
+		{"wrong password", "tracecall-out", "guess", 403},
+		{"no credentials", "", "", 407},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			port := siptest.FreePort(t)
+			trunk := fmt.Sprintf("127.0.0.1:%d", port)
+			d := servePhones(t, sip.Config{Trunk: trunk, TrunkUser: tt.user, TrunkPassword: tt.password}, nil)
+			phone := newFakePhoneAt(t, d.Addr(), port)
+			phone.auth.Store(&sip.Phone{User: "tracecall-out", Password: "trunk-secret"})
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			l, err := d.Dial(ctx, telephony.Address{Driver: "sip", User: "13800138000"}, telephony.DialOptions{From: "96315"})
+			if tt.wantCode == 0 {
+				if err != nil {
+					t.Fatalf("Dial over the trunk: %v", err)
+				}
+				checkAnsweredCall(t, ctx, d, phone, l)
+				return
+			}
+			var de *sip.DialError
+			if !errors.As(err, &de) || de.Code != tt.wantCode {
+				t.Fatalf("Dial = %v, want a DialError with %d", err, tt.wantCode)
+			}
+		})
 	}
 }
 

@@ -6,7 +6,9 @@
 // # Concepts
 //
 // A Driver listens on one address over UDP and TCP. Each INVITE with an SDP
-// offer of PCMA or PCMU becomes an inbound telephony.Leg on a line named
+// offer of PCMA or PCMU, or with no SDP at all (a late offer: our 200 offers
+// PCMA, PCMU and telephone-event, the ACK answers, and Answer returns once it
+// has), becomes an inbound telephony.Leg on a line named
 // "sip/<n>" (the lowest free n), handed to the Handler: its Info().From is the
 // caller's user part and Info().To the Request-URI's, which the IVR routes on.
 // The driver sends 100 Trying at once, 180 Ringing if the handler has not
@@ -14,10 +16,11 @@
 // calls Answer. A handler that hangs up first gets a final response matching
 // its cause (404 for no route, 486 busy, 503 at shutdown...); CANCEL before
 // the answer ends the leg and gets 487. BYE works both ways. A re-INVITE or
-// UPDATE within a call is answered 200: a session refresh gets the same SDP,
-// a sendonly or inactive offer puts the call on hold (our audio stops, the
-// call stays), sendrecv resumes it. OPTIONS is answered 200; methods we do
-// not serve get 405 or 501.
+// UPDATE within a call, ours or one Dial placed, is answered 200: a session
+// refresh gets the same SDP, a sendonly or inactive offer puts the call on
+// hold (our audio stops, the call stays), sendrecv resumes it. OPTIONS is
+// answered 200, with Allow listing what we serve (REGISTER too); methods we
+// do not serve get 405 or 501.
 //
 // SDP offer/answer takes the first audio stream with G.711: PCMA when
 // Config.Prefer says so (the default, as on China's networks) and it is
@@ -26,7 +29,10 @@
 //
 // # Phones and outbound calls
 //
-// The driver is the registrar for the phones in Config.Phones: REGISTER is
+// The driver is the registrar for the phones in Config.Phones and in
+// Config.PhoneBook (the store's, looked up on each REGISTER, so phones added
+// or removed at run time count at once; the config wins for a user in both;
+// there is never a default password): REGISTER is
 // challenged with digest authentication (401 with a signed, stateless nonce;
 // stale=true once it is older than 5 minutes), unknown users get 404 and
 // wrong passwords 403, each logged with the source address. Registration
@@ -35,7 +41,8 @@
 // Config.OnPhone is told of every change.
 //
 // Dial calls a registered phone at its contact, or a number over
-// Config.Trunk, offering PCMA, PCMU and telephone-event; it returns the
+// Config.Trunk (answering its 401 or 407 digest challenge with TrunkUser and
+// TrunkPassword), offering PCMA, PCMU and telephone-event; it returns the
 // answered leg, or a *DialError (wrapping telephony.ErrUnavailable) carrying
 // the SIP code and a telephony.Cause. An unregistered phone fails at once.
 //
@@ -46,8 +53,14 @@
 // sends, per answered call, one frame of what the app wrote (silence when it
 // wrote nothing), then drains each call's socket with non-blocking reads into
 // a jitter buffer that reorders by RTP timestamp and plays out 40 ms behind
-// (missing frames are silence), and hands one received frame to the leg —
-// never blocking on either, and with no goroutine per call. Media is symmetric: we send to the SDP address until
+// (a missing frame repeats the last one, for up to 160 ms, then silence: a
+// loaded sender stalls and bursts, and silence inside an in-band DTMF tone
+// would count the key twice), and hands one received frame to the leg —
+// never blocking on either, and with no goroutine per call. Calls are spread
+// over four phases 5 ms apart (a call keeps its phase), so the clock works in
+// short runs, and adding or removing a call never waits for a tick. On Linux the RTP sockets
+// are off the runtime's network poller: sendto and one recvmmsg per call and
+// tick, as raw non-blocking system calls. Media is symmetric: we send to the SDP address until
 // the far end's first packet arrives, then to where its packets come from,
 // and ignore other sources. Every 5 s a sender report goes to the RTCP port.
 // Per-call packet counts (sent, received, lost) are logged when a call ends.
@@ -62,8 +75,14 @@
 //
 // # Robustness
 //
-// Datagrams that cannot be SIP (no start line, no header end, over 32 KiB)
-// are dropped before parsing and counted, with at most one log line per 10 s;
+// Each source IP address may send Config.SourceRate messages a second after
+// a burst (default 1000/s, burst 2000; the trunk is exempt): past that, its
+// datagrams are dropped before parsing (its TCP connection closed), counted
+// (Limited) and logged once per 10 s with the address, so a flood of
+// INVITE, REGISTER, OPTIONS or junk from one address leaves other sources
+// and their calls alone. Datagrams that cannot be SIP (no start line, no
+// header end, over 32 KiB) are dropped before parsing and counted, with at
+// most one log line per 10 s;
 // requests sipgo cannot make a transaction of get 400, as do INVITEs without
 // From, To, Call-ID, CSeq or Contact, or with a broken SDP. None of it touches
 // calls in progress.
@@ -71,10 +90,16 @@
 // # Testing
 //
 // The unit tests cover SDP, RFC 4733 decoding, INFO bodies, the jitter
-// buffer, nonces and binding expiry. A sipgo client registers against the
+// buffer (TestJitterLoadedSenderDTMF replays captured packet timing of SIPp
+// under load, testdata/rtp_arrivals_loaded.txt, through it into the core's
+// DTMF detector), the per-source limiter, nonces and binding expiry. A sipgo client registers against the
 // driver (good, wrong password, unknown user, expiry, unregister) and a sipgo
 // phone takes Dial's calls (answer with media, busy, decline, no answer,
-// far-end BYE, trunk); TestDialSIPpAgent dials SIPp's uas-agent.xml. The integration tests drive the driver with SIPp (Debian package
+// far-end BYE, trunk, trunk digest, hold and resume by the dialled phone);
+// phones from a real store register (TestRegisterFromPhoneBook); a flood
+// from 127.0.0.2 during a call is limited (TestFloodFromOneSource);
+// TestDialSIPpAgent dials SIPp's uas-agent.xml; baresip registers, takes a
+// call and calls "ivr" keying a code (TestBaresipPhone, TestBaresipCallsIVR). The integration tests drive the driver with SIPp (Debian package
 // sip-tester) playing RTP from pcaps made by ../shared/sipp/gen_dtmf_pcap.py;
 // they skip when sipp is missing or when not root (pcap play needs a raw
 // socket).

@@ -19,4 +19,7 @@ var (
 	// errBadInfo is returned by parseInfoDigit for a DTMF INFO body without a
 	// key (answered 400).
 	errBadInfo = errors.New("sip: dtmf info without a key")
+	// errSourceLimited is returned by the transport filter for a TCP read
+	// from a source over its rate, which makes sipgo close the connection.
+	errSourceLimited = errors.New("sip: source over its message rate")
 )

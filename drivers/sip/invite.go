@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -14,6 +17,7 @@ import (
 
 	"tracecall/telephony"
 	"tracecall/telephony/event"
+	"tracecall/telephony/media"
 )
 
 // ringingDelay is how long a handler may take to answer before the caller is
@@ -21,7 +25,7 @@ import (
 const ringingDelay = 50 * time.Millisecond
 
 // allowed lists the methods we serve, for Allow headers.
-const allowed = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE"
+const allowed = "INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE, REGISTER"
 
 // onInvite serves an INVITE: a re-INVITE within a call, or a new call that
 // becomes a leg. For a new call it owns the INVITE transaction until the
@@ -40,21 +44,29 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 		d.respond(req, tx, 400, "Missing Contact")
 		return
 	}
-	if !hasSDP(req) {
-		d.respondWarn(req, tx, 488, "Not Acceptable Here", "an SDP offer is required")
-		return
-	}
-	offer, err := parseSDP(req.Body())
-	if err != nil {
-		d.log.Debug("bad sdp in invite", "source", req.Source(), "err", err)
-		d.respond(req, tx, 400, "Bad SDP")
-		return
-	}
-	oa, err := negotiate(offer, d.cfg.Prefer)
-	if err != nil {
-		d.log.Info("invite refused", "source", req.Source(), "from", userOf(req.From().Address), "reason", err)
-		d.respondWarn(req, tx, 488, "Not Acceptable Here", err.Error())
-		return
+	// An INVITE without a body is a late offer (RFC 3261 section 13.2.1):
+	// our 200 carries the offer and the ACK the answer.
+	late := len(req.Body()) == 0
+	var offer *sdpSession
+	var oa offerAnswer
+	if late {
+		oa = lateOffer(d.cfg.Prefer)
+	} else {
+		if !hasSDP(req) {
+			d.respondWarn(req, tx, 415, "Unsupported Media Type", "the body must be an SDP offer")
+			return
+		}
+		var err error
+		if offer, err = parseSDP(req.Body()); err != nil {
+			d.log.Debug("bad sdp in invite", "source", req.Source(), "err", err)
+			d.respond(req, tx, 400, "Bad SDP")
+			return
+		}
+		if oa, err = negotiate(offer, d.cfg.Prefer); err != nil {
+			d.logRefusal(slog.LevelInfo, "invite refused", req.Source(), "from", userOf(req.From().Address), "reason", err)
+			d.respondWarn(req, tx, 488, "Not Acceptable Here", err.Error())
+			return
+		}
 	}
 	host := d.contactHost(sourceAddr(req))
 	client, err := newClient(host)
@@ -78,7 +90,7 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 	now := time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
 	l := &leg{
-		d: d, ctx: ctx, cancel: cancel, ds: ds, dialogID: ds.ID, contact: contact, offer: offer, oa: oa,
+		d: d, ctx: ctx, cancel: cancel, ds: ds, dialogID: ds.ID, contact: contact, offer: offer, oa: oa, late: late,
 		answerc: make(chan chan error), acks: make(chan uint32, 8), since: now, sipCallID: req.CallID().Value(),
 		info: telephony.LegInfo{
 			CallID:    telephony.NewCallID(now),
@@ -99,8 +111,13 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 	l.stream = newStream(conn, rtcp, port, oa)
 	var sess [4]byte
 	_, _ = rand.Read(sess[:])
-	l.local = localMedia{ip: d.mediaIP(oa.remote.Addr()), port: port, session: uint64(binary.BigEndian.Uint32(sess[:])), version: 1}
-	l.answer = writeAnswer(offer, oa, l.local)
+	if late {
+		l.local = localMedia{ip: d.mediaIP(sourceAddr(req)), port: port, session: uint64(binary.BigEndian.Uint32(sess[:])), version: 1}
+		l.answer = writeOffer(l.local)
+	} else {
+		l.local = localMedia{ip: d.mediaIP(oa.remote.Addr()), port: port, session: uint64(binary.BigEndian.Uint32(sess[:])), version: 1}
+		l.answer = writeAnswer(offer, oa, l.local)
+	}
 	h, hctx, ok := d.seize(l, now)
 	if !ok {
 		cancel()
@@ -194,13 +211,34 @@ func (l *leg) answerCall(reply chan error) bool {
 	l.mu.Unlock()
 	res := siplib.NewSDPResponseFromRequest(l.ds.InviteRequest, body)
 	l.d.okHeaders(l.ds.InviteRequest, res)
-	reply <- nil
+	if !l.late {
+		reply <- nil
+	}
 
 	err := l.ds.WriteResponse(res) // retransmits until the ACK
 	l.mu.Lock()
 	l.inviteDone = true
 	ended, by := l.ended, l.hangup.By
+	lateErr := l.lateErr
+	if l.late && lateErr == nil && !l.lateTaken {
+		lateErr = errors.New("sip: no answer read from the ack")
+	}
 	l.mu.Unlock()
+	if l.late {
+		// Our 200 carried the offer: the app starts once the ACK's answer
+		// has set the codec and where to send.
+		switch {
+		case err == nil && lateErr != nil && !ended:
+			l.log.Info("late offer: ack without a usable answer", "err", lateErr)
+			reply <- telephony.ErrHungUp
+			l.end("system", telephony.CauseMediaError) // sends the BYE
+			return true
+		case err != nil || ended:
+			reply <- telephony.ErrHungUp
+		default:
+			reply <- nil
+		}
+	}
 	switch {
 	case ended && by != "caller":
 		l.bye()
@@ -211,12 +249,64 @@ func (l *leg) answerCall(reply chan error) bool {
 	return true
 }
 
+// lateOffer is the provisional negotiation of a call whose INVITE had no
+// SDP: our offer's preferred law and telephone-event, and nowhere to send
+// until the ACK answers.
+func lateOffer(prefer string) offerAnswer {
+	oa := offerAnswer{law: media.LawALaw, audioPT: 8, eventPT: offerEventPT, dir: dirSendRecv}
+	if prefer == PreferPCMU {
+		oa.law, oa.audioPT = media.LawULaw, 0
+	}
+	return oa
+}
+
+// ackAnswer takes the answer in the ACK to our late offer: the codec the far
+// end chose, telephone-event or in-band keys, and where to send. Anything
+// else (no SDP, or none we offered) is noted for answerCall, which ends the
+// call.
+func (l *leg) ackAnswer(req *siplib.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.late || l.lateTaken || l.ended {
+		return
+	}
+	if cseq := req.CSeq(); cseq == nil || cseq.SeqNo != l.ds.InviteRequest.CSeq().SeqNo {
+		return
+	}
+	l.lateTaken = true
+	if !hasSDP(req) {
+		l.lateErr = errors.New("sip: ack without sdp")
+		return
+	}
+	ans, err := parseSDP(req.Body())
+	if err != nil {
+		l.lateErr = err
+		return
+	}
+	oa, err := negotiate(ans, PreferOffer)
+	if err == nil && oa.audioPT != 8 && oa.audioPT != 0 {
+		err = fmt.Errorf("%w: payload type %d was not offered", errNoG711, oa.audioPT)
+	}
+	if err != nil {
+		l.lateErr = err
+		return
+	}
+	l.oa = oa
+	l.stream.inband = oa.eventPT < 0 // read by the app only after Answer returns
+	l.stream.update(oa)
+	l.log.Debug("late offer answered", "codec", oa.law, "telephone_event", oa.eventPT, "remote", oa.remote)
+}
+
 // onReinvite serves an INVITE within a call: hold, resume, a moved far end,
 // or a session refresh. It answers 200 with our SDP (unchanged for a
 // refresh) and retransmits it until the ACK, as RFC 3261 asks of the UAS core.
 func (d *Driver) onReinvite(req *siplib.Request, tx siplib.ServerTransaction) {
 	l := d.dialog(req)
 	if l == nil {
+		if dl := d.dialledDialog(req); dl != nil {
+			d.onDialledOffer(dl, req, tx)
+			return
+		}
 		d.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}
@@ -243,7 +333,7 @@ func (d *Driver) onReinvite(req *siplib.Request, tx siplib.ServerTransaction) {
 		return
 	}
 	if !siplib.IsReliable(req.Transport()) {
-		l.retransmit2xx(tx, res, req.CSeq().SeqNo)
+		retransmit2xx(l.ctx, l.acks, tx, res, req.CSeq().SeqNo, l.log)
 	}
 }
 
@@ -265,8 +355,8 @@ func (l *leg) reoffer(req *siplib.Request) ([]byte, int, string) {
 }
 
 // retransmit2xx resends a re-INVITE's 200 at T1, doubling up to T2, until its
-// ACK arrives, 64*T1 pass, or the call ends.
-func (l *leg) retransmit2xx(tx siplib.ServerTransaction, res *siplib.Response, cseq uint32) {
+// ACK arrives on acks, 64*T1 pass, or the call ends (ctx).
+func retransmit2xx(ctx context.Context, acks <-chan uint32, tx siplib.ServerTransaction, res *siplib.Response, cseq uint32, log *slog.Logger) {
 	wait := siplib.T1
 	t := time.NewTimer(wait)
 	defer t.Stop()
@@ -274,7 +364,7 @@ func (l *leg) retransmit2xx(tx siplib.ServerTransaction, res *siplib.Response, c
 	defer giveUp.Stop()
 	for {
 		select {
-		case seq := <-l.acks:
+		case seq := <-acks:
 			if seq == cseq {
 				return
 			}
@@ -285,9 +375,9 @@ func (l *leg) retransmit2xx(tx siplib.ServerTransaction, res *siplib.Response, c
 			wait = min(2*wait, siplib.T2)
 			t.Reset(wait)
 		case <-giveUp.C:
-			l.log.Debug("no ack for re-invite 200", "cseq", cseq)
+			log.Debug("no ack for re-invite 200", "cseq", cseq)
 			return
-		case <-l.ctx.Done():
+		case <-ctx.Done():
 			return
 		}
 	}
@@ -297,6 +387,10 @@ func (l *leg) retransmit2xx(tx siplib.ServerTransaction, res *siplib.Response, c
 func (d *Driver) onUpdate(req *siplib.Request, tx siplib.ServerTransaction) {
 	l := d.dialog(req)
 	if l == nil {
+		if dl := d.dialledDialog(req); dl != nil {
+			d.onDialledOffer(dl, req, tx)
+			return
+		}
 		d.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}

@@ -12,10 +12,13 @@ const (
 	// still count as late rather than as a restarted stream.
 	jitterResync = 50
 	// plcFrames is how many missing frames in a row are concealed by repeating
-	// the last real one; past that the leg hears silence. Repeating keeps a DTMF
-	// tone whole when a packet or two come late, where a gap of silence would
-	// split it into two keys.
-	plcFrames = 2
+	// the last real one (160 ms, the buffer's depth); past that the leg hears
+	// silence. A sender under load stalls for up to ~110 ms and then bursts
+	// what it owes: repeating through the stall keeps a DTMF tone whole, where
+	// 20 ms of silence inside it would make the detector count the key twice
+	// (TestJitterLoadedSenderDTMF). A repeat breaks the tone's phase for a few
+	// of the detector's 5 ms windows, never long enough to end a key.
+	plcFrames = 8
 )
 
 // jitterBuffer reorders one RTP stream's audio frames by timestamp and hands

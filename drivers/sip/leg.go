@@ -31,7 +31,8 @@ type leg struct {
 	dialogID  string
 	sipCallID string
 	contact   siplib.ContactHeader
-	offer     *sdpSession
+	offer     *sdpSession // nil for a late offer (INVITE without SDP)
+	late      bool        // the INVITE had no SDP: our 200 offers, the ACK answers
 	stream    *stream
 
 	answerc chan chan error // Answer asks the INVITE goroutine to send the 200
@@ -47,6 +48,8 @@ type leg struct {
 	local      localMedia
 	oa         offerAnswer
 	answer     []byte // our current SDP
+	lateTaken  bool   // the ACK to a late offer has been read
+	lateErr    error  // why that ACK's answer could not be used
 }
 
 func (l *leg) ID() telephony.LegID      { return l.info.ID }

@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"log/slog"
 	"strconv"
 	"strings"
 	"time"
@@ -22,9 +23,16 @@ func (d *Driver) onRegister(req *siplib.Request, tx siplib.ServerTransaction) {
 	r := d.reg
 	user := req.To().Address.User
 	now := time.Now()
-	password, ok := r.passwords[user]
+	password, ok, err := r.password(user)
+	if err != nil {
+		d.log.Warn("register: phone book failed", "user", user, "source", req.Source(), "err", err)
+		res := siplib.NewResponseFromRequest(req, 503, "Service Unavailable", nil)
+		res.AppendHeader(siplib.NewHeader("Retry-After", "30"))
+		_ = tx.Respond(res)
+		return
+	}
 	if !ok {
-		d.log.Info("register refused: unknown user", "user", user, "source", req.Source())
+		d.logRefusal(slog.LevelInfo, "register refused: unknown user", req.Source(), "user", user)
 		d.respond(req, tx, 404, "Not Found")
 		return
 	}
@@ -39,11 +47,11 @@ func (d *Driver) onRegister(req *siplib.Request, tx siplib.ServerTransaction) {
 		_ = tx.Respond(res)
 		return
 	case authForbidden:
-		d.log.Warn("register refused: "+why, "user", user, "source", req.Source())
+		d.logRefusal(slog.LevelWarn, "register refused: "+why, req.Source(), "user", user)
 		d.respond(req, tx, 403, "Forbidden")
 		return
 	case authBad:
-		d.log.Info("register refused: "+why, "user", user, "source", req.Source())
+		d.logRefusal(slog.LevelInfo, "register refused: "+why, req.Source(), "user", user)
 		d.respond(req, tx, 400, "Bad Request")
 		return
 	}
@@ -68,6 +76,7 @@ func (d *Driver) onRegister(req *siplib.Request, tx siplib.ServerTransaction) {
 		res.AppendHeader(c)
 	}
 	res.AppendHeader(siplib.NewHeader("Date", now.UTC().Format(time.RFC1123)))
+	res.AppendHeader(siplib.NewHeader("Allow", allowed))
 	res.AppendHeader(siplib.NewHeader("Server", d.cfg.UserAgent))
 	_ = tx.Respond(res)
 }

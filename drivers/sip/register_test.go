@@ -51,6 +51,14 @@ func (l *logBuffer) String() string {
 // free loopback port and stops it at cleanup.
 func servePhones(t *testing.T, cfg sip.Config, log *slog.Logger) *sip.Driver {
 	t.Helper()
+	return servePhonesWith(t, cfg, log, telephony.HandlerFunc(func(ctx context.Context, l telephony.Leg) {
+		_ = l.Hangup(ctx, telephony.CauseNoRoute)
+	}))
+}
+
+// servePhonesWith is servePhones with h serving the calls that come in.
+func servePhonesWith(t *testing.T, cfg sip.Config, log *slog.Logger, h telephony.Handler) *sip.Driver {
+	t.Helper()
 	cfg.Listen = "127.0.0.1:0"
 	cfg.RTPPortMin, cfg.RTPPortMax = 50000, 59999
 	if cfg.Phones == nil {
@@ -66,9 +74,7 @@ func servePhones(t *testing.T, cfg sip.Config, log *slog.Logger) *sip.Driver {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- d.Serve(ctx, telephony.HandlerFunc(func(ctx context.Context, l telephony.Leg) {
-			_ = l.Hangup(ctx, telephony.CauseNoRoute)
-		}))
+		done <- d.Serve(ctx, h)
 	}()
 	t.Cleanup(func() {
 		cancel()
@@ -244,5 +250,30 @@ func TestConfigRefusesPhoneWithoutPassword(t *testing.T) {
 	_, err := sip.New(sip.Config{Listen: "127.0.0.1:0", Phones: []sip.Phone{{User: "8001"}}}, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "phones[0].password") {
 		t.Errorf("New = %v, want an error naming phones[0].password", err)
+	}
+}
+
+func TestConfigTrunkCredentials(t *testing.T) {
+	tests := []struct {
+		name                  string
+		trunk, user, password string
+		wantErr               string // "" for none
+	}{
+		{"credentials with a trunk", "127.0.0.1:5080", "out", "secret", ""},
+		{"user alone", "127.0.0.1:5080", "out", "", ""},
+		{"no trunk", "", "out", "secret", "without a trunk"},
+		{"password without user", "127.0.0.1:5080", "", "secret", "trunk_password"},
+		{"bad user", "127.0.0.1:5080", "o ut", "secret", "trunk_user"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := sip.New(sip.Config{Listen: "127.0.0.1:0", Trunk: tt.trunk, TrunkUser: tt.user, TrunkPassword: tt.password}, nil, nil)
+			if d != nil {
+				d.Close()
+			}
+			if (tt.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("New = %v, want error %q", err, tt.wantErr)
+			}
+		})
 	}
 }

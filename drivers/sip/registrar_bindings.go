@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -32,7 +33,8 @@ type binding struct {
 type registrar struct {
 	realm     string
 	min, max  time.Duration
-	passwords map[string]string // by user
+	passwords map[string]string // by user, from the config file
+	book      PhoneBook         // phones kept elsewhere (the store); may be nil
 	secret    []byte            // signs nonces
 	onChange  func(PhoneState)  // may be nil; called without locks held
 	log       *slog.Logger
@@ -48,6 +50,7 @@ func newRegistrar(cfg Config, log *slog.Logger) *registrar {
 		passwords: make(map[string]string, len(cfg.Phones)),
 		secret:    newSecret(),
 		onChange:  cfg.OnPhone,
+		book:      cfg.PhoneBook,
 		log:       log,
 		bindings:  make(map[string][]binding),
 	}
@@ -57,10 +60,27 @@ func newRegistrar(cfg Config, log *slog.Logger) *registrar {
 	return r
 }
 
-// known reports whether user is a configured phone.
+// known reports whether user is a phone, in the config or the phone book.
 func (r *registrar) known(user string) bool {
-	_, ok := r.passwords[user]
+	_, ok, _ := r.password(user)
 	return ok
+}
+
+// password returns user's digest password: from the config file, else from
+// the phone book. ok is false for a user neither knows; err is the book's
+// failure to say.
+func (r *registrar) password(user string) (password string, ok bool, err error) {
+	if pw, ok := r.passwords[user]; ok {
+		return pw, true, nil
+	}
+	if r.book == nil || user == "" {
+		return "", false, nil
+	}
+	pw, ok, err := r.book.SIPPhonePassword(user)
+	if err != nil {
+		return "", false, fmt.Errorf("sip: phone book: %w", err)
+	}
+	return pw, ok && pw != "", nil
 }
 
 // lookup returns user's newest binding that has not lapsed by now.
@@ -171,13 +191,22 @@ func (r *registrar) changed(before, after PhoneState) {
 	}
 }
 
-// phones reports every configured phone, sorted by user.
+// phones reports every phone of the config and the phone book, sorted by
+// user.
 func (r *registrar) phones(now time.Time) []PhoneState {
 	users := make([]string, 0, len(r.passwords))
 	for u := range r.passwords {
 		users = append(users, u)
 	}
+	if r.book != nil {
+		more, err := r.book.SIPPhoneUsers()
+		if err != nil {
+			r.log.Warn("phone book", "err", err)
+		}
+		users = append(users, more...)
+	}
 	slices.Sort(users)
+	users = slices.Compact(users)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	out := make([]PhoneState, len(users))

@@ -17,8 +17,12 @@ import (
 func (d *Driver) onAck(req *siplib.Request, tx siplib.ServerTransaction) {
 	l := d.dialog(req)
 	if l == nil {
+		if dl := d.dialledDialog(req); dl != nil {
+			dl.ack(req)
+		}
 		return
 	}
+	l.ackAnswer(req) // before ReadAck: the 200's sender wakes on it
 	_ = l.ds.ReadAck(req, tx)
 	l.ack(req)
 }
@@ -163,11 +167,18 @@ func sanitize(s string) string {
 // buffer, so anything that fills it may have been cut.
 const maxDatagram = 32<<10 - 1
 
-// filter sees every UDP datagram before sipgo parses it and drops what cannot
-// be a SIP message: too big, not starting with a request or status line, or
-// without the blank line that ends the headers. Dropping costs one counter;
-// a log line says so at most every dropLogEvery.
+// filter sees every UDP datagram (and TCP read) before sipgo parses it. It
+// drops what a source sends past its rate (sourceLimiter), then datagrams
+// that cannot be a SIP message: too big, not starting with a request or
+// status line, or without the blank line that ends the headers. Dropping
+// costs one counter; a log line says so at most every dropLogEvery.
 func (d *Driver) filter(p siplib.TransportReadProps, data []byte) ([]byte, error) {
+	if !d.limit.allow(p.RemoteAddr, time.Now()) {
+		if p.Transport != "UDP" {
+			return nil, errSourceLimited // sipgo closes the connection
+		}
+		return nil, nil
+	}
 	if p.Transport != "UDP" || plausibleSIP(data) {
 		return data, nil
 	}
@@ -233,6 +244,10 @@ func (dl *dropLog) note(log *slog.Logger, from net.Addr, size int) {
 	dl.mu.Unlock()
 	log.Warn("dropped malformed sip datagrams", "source", from.String(), "bytes", size, "dropped", n, "dropped_total", total)
 }
+
+// Limited reports how many messages were dropped because their source sent
+// more than Config.SourceRate allows.
+func (d *Driver) Limited() uint64 { return d.limit.limited() }
 
 // Dropped reports how many datagrams were dropped as not SIP.
 func (d *Driver) Dropped() uint64 {

@@ -47,8 +47,8 @@ type Stats struct {
 // and receive state the shared clock moves one frame each way with every
 // 20 ms (receiving means taking what the socket holds into the jitter buffer).
 type stream struct {
-	conn *net.UDPConn // RTP
-	rtcp *net.UDPConn // RTCP, port+1; sender reports only
+	conn *rtpSocket // RTP
+	rtcp *rtpSocket // RTCP, port+1; sender reports only
 	port int
 
 	rx     chan media.Frame     // far end → app, filled by the clock
@@ -80,11 +80,8 @@ type stream struct {
 	heardApp bool
 	octets   uint32
 	buf      [12 + media.FrameSamples]byte
-	out      sender
 
 	// Receive state, owned by the clock goroutine too (drain).
-	in        receiver
-	rbuf      [maxPacket]byte
 	rpkt      rtp.Packet
 	dec       eventDecoder
 	rxStarted bool
@@ -95,13 +92,14 @@ type stream struct {
 	sent, received, expected, dropped atomic.Uint64
 }
 
-// newStream wraps a socket pair for a call negotiated as oa.
+// newStream takes a socket pair for a call negotiated as oa (see
+// openSocket: conn and rtcp are not to be used afterwards).
 func newStream(conn, rtcp *net.UDPConn, port int, oa offerAnswer) *stream {
 	var seed [10]byte
 	_, _ = rand.Read(seed[:])
 	s := &stream{
-		conn:   conn,
-		rtcp:   rtcp,
+		conn:   openSocket(conn),
+		rtcp:   openSocket(rtcp),
 		port:   port,
 		rx:     make(chan media.Frame, rxQueue),
 		tx:     make(chan media.Frame, txQueue),
@@ -112,8 +110,6 @@ func newStream(conn, rtcp *net.UDPConn, port int, oa offerAnswer) *stream {
 		digits: make(chan telephony.Digit, digitQueue),
 		inband: oa.eventPT < 0,
 	}
-	s.out.init(conn)
-	s.in.init(conn)
 	s.update(oa)
 	return s
 }
@@ -142,14 +138,12 @@ func rtcpAddr(rtpTo netip.AddrPort, port int) netip.AddrPort {
 }
 
 // drain takes what the far end sent since the last tick without waiting, at
-// most maxDrain packets (the socket's buffer drops a flood's excess).
-func (s *stream) drain() {
-	for range maxDrain {
-		n, src, ok := s.in.tryRead(s.rbuf[:])
-		if !ok {
-			return
-		}
-		s.packet(s.rbuf[:n], src)
+// most maxDrain packets (the socket's buffer drops a flood's excess), through
+// the clock's scratch rb.
+func (s *stream) drain(rb *readBatch) {
+	s.conn.readAll(rb)
+	for i := range rb.n {
+		s.packet(rb.packet(i))
 	}
 }
 
@@ -219,9 +213,9 @@ func (s *stream) countSeq(seq uint16) {
 }
 
 // tick moves one frame each way without blocking: send, then receive.
-func (s *stream) tick(now time.Time) (under, over bool) {
+func (s *stream) tick(now time.Time, rb *readBatch) (under, over bool) {
 	under = s.send(now)
-	over = s.receive()
+	over = s.receive(rb)
 	return under, over
 }
 
@@ -244,7 +238,7 @@ func (s *stream) send(now time.Time) (under bool) {
 		n, err := h.MarshalTo(s.buf[:])
 		if err == nil {
 			pkt := law.Encode(s.buf[:n], &out)
-			if err := s.out.writeTo(pkt, to); err == nil {
+			if err := s.conn.writeTo(pkt, to); err == nil {
 				s.sent.Add(1)
 				s.octets += media.FrameSamples
 			}
@@ -265,9 +259,9 @@ func (s *stream) send(now time.Time) (under bool) {
 // receive takes what the far end sent since the last tick into the jitter
 // buffer and hands the next frame (or silence) to the app; over reports the
 // app too far behind to take it.
-func (s *stream) receive() (over bool) {
+func (s *stream) receive(rb *readBatch) (over bool) {
 	var in media.Frame
-	s.drain()
+	s.drain(rb)
 	s.mu.Lock()
 	s.jb.pop(&in)
 	s.mu.Unlock()
@@ -313,7 +307,7 @@ func (s *stream) senderReport(now time.Time) {
 	binary.BigEndian.PutUint32(sd[4:], s.ssrc)
 	sd[8], sd[9] = 1, byte(len(cname))
 	copy(sd[10:], cname)
-	_, _ = s.rtcp.WriteToUDPAddrPort(b[:], to)
+	_ = s.rtcp.writeTo(b[:], to)
 }
 
 // stats reads the counters.
@@ -328,11 +322,12 @@ func (s *stream) stats() Stats {
 	return st
 }
 
-// close closes the sockets. The clock must be done with the stream
-// (clock.remove) first: it is the only reader (drain, every tick).
+// close closes the sockets, at any time: a tick in progress finishes its
+// use of a socket first, and later ones find it closed (clock.remove stops
+// them).
 func (s *stream) close() {
-	s.conn.Close()
-	s.rtcp.Close()
+	_ = s.conn.close()
+	_ = s.rtcp.close()
 }
 
 // portPool hands out RTP/RTCP socket pairs from the configured range.

@@ -1,4 +1,4 @@
-//go:build !linux
+//go:build !linux || !(amd64 || arm64)
 
 package sip
 
@@ -7,21 +7,45 @@ import (
 	"net/netip"
 )
 
-// sender writes one stream's RTP datagrams through the socket.
-type sender struct{ conn *net.UDPConn }
+// rtpSocket is one of a call's UDP sockets as the clock uses it; here it
+// goes through the *net.UDPConn (rtp_io_linux.go takes it off the poller).
+type rtpSocket struct{ conn *net.UDPConn }
 
-func (w *sender) init(c *net.UDPConn) { w.conn = c }
+func openSocket(c *net.UDPConn) *rtpSocket { return &rtpSocket{conn: c} }
+
+func (s *rtpSocket) detached() bool { return false }
 
 // writeTo sends b to to.
-func (w *sender) writeTo(b []byte, to netip.AddrPort) error {
-	_, err := w.conn.WriteToUDPAddrPort(b, to)
+func (s *rtpSocket) writeTo(b []byte, to netip.AddrPort) error {
+	_, err := s.conn.WriteToUDPAddrPort(b, to)
 	return err
 }
 
-// receiver reads one stream's datagrams from the socket without waiting.
-type receiver struct{ conn *net.UDPConn }
+// readBatch is the clock's scratch for taking a socket's waiting datagrams.
+type readBatch struct {
+	n    int
+	lens [maxDrain]int
+	from [maxDrain]netip.AddrPort
+	bufs [maxDrain][maxPacket]byte
+}
 
-func (r *receiver) init(c *net.UDPConn) { r.conn = c }
+func newReadBatch() *readBatch { return new(readBatch) }
 
-// tryRead reads one datagram into b if one waits.
-func (r *receiver) tryRead(b []byte) (int, netip.AddrPort, bool) { return tryReadConn(r.conn, b) }
+// packet is the i'th datagram of the batch and its source.
+func (rb *readBatch) packet(i int) ([]byte, netip.AddrPort) {
+	return rb.bufs[i][:rb.lens[i]], rb.from[i]
+}
+
+// readAll fills rb with what the socket holds, up to maxDrain datagrams,
+// without waiting.
+func (s *rtpSocket) readAll(rb *readBatch) {
+	for rb.n = 0; rb.n < maxDrain; rb.n++ {
+		n, src, ok := tryReadConn(s.conn, rb.bufs[rb.n][:])
+		if !ok {
+			return
+		}
+		rb.lens[rb.n], rb.from[rb.n] = n, src
+	}
+}
+
+func (s *rtpSocket) close() error { return s.conn.Close() }

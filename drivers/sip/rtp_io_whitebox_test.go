@@ -3,16 +3,19 @@ package sip
 import (
 	"net"
 	"net/netip"
+	"runtime"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/pion/rtp"
 )
 
-// TestSenderReceiver: a datagram goes out through sender to where it is
-// addressed, and receiver reads one back with its source, on IPv4 and IPv6
-// sockets alike (IPv6 takes the socket's own path).
-func TestSenderReceiver(t *testing.T) {
+// TestSocket: a datagram goes out through an rtpSocket to where it is
+// addressed, and another reads it back with its source, on IPv4 and IPv6
+// sockets alike (IPv6 keeps the runtime's path; IPv4 leaves the poller on
+// Linux).
+func TestSocket(t *testing.T) {
 	tests := []struct {
 		name, network, addr string
 	}{
@@ -25,62 +28,100 @@ func TestSenderReceiver(t *testing.T) {
 			if err != nil {
 				t.Skipf("no %s loopback: %v", tt.network, err)
 			}
-			defer a.Close()
 			b, err := net.ListenUDP(tt.network, net.UDPAddrFromAddrPort(netip.MustParseAddrPort(tt.addr)))
 			if err != nil {
+				a.Close()
 				t.Fatal(err)
 			}
-			defer b.Close()
-			var w sender
-			w.init(a)
-			var r receiver
-			r.init(b)
 			aAddr := a.LocalAddr().(*net.UDPAddr).AddrPort()
 			bAddr := b.LocalAddr().(*net.UDPAddr).AddrPort()
-			for i, msg := range []string{"first", "second datagram"} {
+			w, r := openSocket(a), openSocket(b)
+			defer w.close()
+			defer r.close()
+			rb := newReadBatch()
+			msgs := []string{"first", "second datagram", "third"}
+			for i, msg := range msgs {
 				if err := w.writeTo([]byte(msg), bAddr); err != nil {
 					t.Fatalf("write %d: %v", i, err)
 				}
-				buf := make([]byte, 64)
-				n, src := readWithin(t, &r, buf)
-				src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
-				if string(buf[:n]) != msg || src != aAddr {
-					t.Errorf("read %q from %v, want %q from %v", buf[:n], src, msg, aAddr)
+			}
+			var got []string
+			for deadline := time.Now().Add(2 * time.Second); len(got) < len(msgs); time.Sleep(time.Millisecond) {
+				r.readAll(rb)
+				for i := range rb.n {
+					b, src := rb.packet(i)
+					src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
+					if src != aAddr {
+						t.Errorf("datagram %q from %v, want from %v", b, src, aAddr)
+					}
+					got = append(got, string(b))
 				}
+				if time.Now().After(deadline) {
+					t.Fatalf("read %q, want %q", got, msgs)
+				}
+			}
+			if !slices.Equal(got, msgs) {
+				t.Errorf("read %q, want %q", got, msgs)
 			}
 		})
 	}
 }
 
-// readWithin polls r until a datagram comes, for at most 2 s.
-func readWithin(t *testing.T, r *receiver, b []byte) (int, netip.AddrPort) {
-	t.Helper()
-	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(time.Millisecond) {
-		if n, src, ok := r.tryRead(b); ok {
-			return n, src
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("no datagram")
-		}
-	}
-}
-
-// TestReceiverEmptyOrClosed: reading an empty or closed socket returns at
-// once with nothing: the clock never waits on a call.
-func TestReceiverEmptyOrClosed(t *testing.T) {
+// TestSocketEmptyOrClosed: reading an empty or closed socket returns at once
+// with nothing, and sending on a closed one fails without touching a
+// descriptor: the clock never waits on a call, and the signalling may close
+// a call's sockets while a tick runs.
+func TestSocketEmptyOrClosed(t *testing.T) {
 	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r receiver
-	r.init(c)
-	buf := make([]byte, 64)
-	if n, _, ok := r.tryRead(buf); ok {
-		t.Errorf("empty socket: read %d bytes", n)
+	to := c.LocalAddr().(*net.UDPAddr).AddrPort()
+	s := openSocket(c)
+	rb := newReadBatch()
+	if s.readAll(rb); rb.n != 0 {
+		t.Errorf("empty socket: read %d datagrams", rb.n)
 	}
-	c.Close()
-	if n, _, ok := r.tryRead(buf); ok {
-		t.Errorf("closed socket: read %d bytes", n)
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+	if s.readAll(rb); rb.n != 0 {
+		t.Errorf("closed socket: read %d datagrams", rb.n)
+	}
+	if err := s.writeTo([]byte("x"), to); err == nil {
+		t.Error("closed socket: write succeeded")
+	}
+	if err := s.close(); err == nil {
+		t.Error("second close succeeded")
+	}
+}
+
+// TestSocketOffPoller: on Linux an IPv4 socket leaves the runtime's poller
+// (the point of rtpSocket), an IPv6 one stays.
+func TestSocketOffPoller(t *testing.T) {
+	if runtime.GOOS != "linux" || (runtime.GOARCH != "amd64" && runtime.GOARCH != "arm64") {
+		t.Skip("raw sockets on linux/amd64 and linux/arm64 only")
+	}
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := openSocket(c)
+	defer s.close()
+	if !s.detached() {
+		t.Error("IPv4 socket still on the poller")
+	}
+	if _, err := c.WriteToUDPAddrPort([]byte("x"), c.LocalAddr().(*net.UDPAddr).AddrPort()); err == nil {
+		t.Error("the conn given to openSocket still works")
+	}
+	c6, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
+	if err != nil {
+		t.Skipf("no IPv6 loopback: %v", err)
+	}
+	s6 := openSocket(c6)
+	defer s6.close()
+	if s6.detached() {
+		t.Error("IPv6 socket detached")
 	}
 }
 
@@ -89,7 +130,7 @@ func TestReceiverEmptyOrClosed(t *testing.T) {
 func TestStreamLoopback(t *testing.T) {
 	sink := listenSink(t)
 	s := newTestStream(t, sink)
-	s.tick(time.Now())
+	s.tick(time.Now(), newReadBatch())
 	buf := make([]byte, 1500)
 	_ = sink.SetReadDeadline(time.Now().Add(2 * time.Second))
 	n, from, err := sink.ReadFromUDPAddrPort(buf)
@@ -109,7 +150,7 @@ func TestStreamLoopback(t *testing.T) {
 		if time.Now().After(deadline) {
 			t.Fatal("the clock never took the packet")
 		}
-		s.drain()
+		s.drain(newReadBatch())
 	}
 	s.mu.Lock()
 	count, latched := s.jb.count, s.latched

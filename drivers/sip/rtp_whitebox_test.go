@@ -68,7 +68,7 @@ func TestSenderReport(t *testing.T) {
 	s.rtcpTo = sink.LocalAddr().(*net.UDPAddr).AddrPort()
 	s.mu.Unlock()
 	for range rtcpEvery {
-		s.tick(time.Now())
+		s.tick(time.Now(), newReadBatch())
 	}
 	buf := make([]byte, 1500)
 	_ = sink.SetReadDeadline(time.Now().Add(2 * time.Second))
@@ -107,14 +107,14 @@ func BenchmarkStreamTick(b *testing.B) {
 	}()
 	s := newTestStream(b, sink)
 	var f media.Frame
-	now := time.Now()
+	now, rb := time.Now(), newReadBatch()
 	b.ReportAllocs()
 	for b.Loop() {
 		select {
 		case s.tx <- f:
 		default:
 		}
-		s.tick(now)
+		s.tick(now, rb)
 		select {
 		case <-s.rx:
 		default:

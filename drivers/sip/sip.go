@@ -27,6 +27,8 @@ type Driver struct {
 	clock *clock
 	ports *portPool
 	drops dropLog
+	limit *sourceLimiter
+	gate  logGate // spaces log lines about one source's refused requests
 	reg   *registrar
 
 	udp  net.PacketConn
@@ -70,6 +72,7 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 		ready:   make(chan struct{}),
 	}
 	d.reg = newRegistrar(cfg, d.log)
+	d.limit = newSourceLimiter(cfg.SourceRate, cfg.SourceBurst, trunkAddrs(cfg.Trunk), d.log)
 	host, _, _ := net.SplitHostPort(cfg.Listen)
 	if host != "" {
 		d.host, _ = netip.ParseAddr(host)
@@ -418,6 +421,33 @@ func (d *Driver) mediaIP(remote netip.Addr) netip.Addr {
 		return d.host
 	}
 	return localAddrFor(remote)
+}
+
+// logRefusal logs a refused request, at most once per 10 s per source
+// address and msg (with how many were refused unlogged since).
+func (d *Driver) logRefusal(level slog.Level, msg, source string, args ...any) {
+	ok, suppressed := d.gate.allow(source, msg, time.Now())
+	if !ok {
+		return
+	}
+	args = append(args, "source", source)
+	if suppressed > 0 {
+		args = append(args, "refused_unlogged", suppressed)
+	}
+	d.log.Log(context.Background(), level, msg, args...)
+}
+
+// trunkAddrs is the trunk's IP address, when it is written as one.
+func trunkAddrs(trunk string) []netip.Addr {
+	host, _, err := net.SplitHostPort(trunk)
+	if err != nil {
+		return nil
+	}
+	a, err := netip.ParseAddr(host)
+	if err != nil {
+		return nil
+	}
+	return []netip.Addr{a.Unmap()}
 }
 
 // localAddrFor asks the kernel which local address routes to remote (a UDP

@@ -34,7 +34,8 @@
 // ToneGenerator plays DTMF keys (NewDTMFTone) and China's call-progress tones
 // (NewCallProgress: dial, busy, ringback, congestion, call waiting, record, info,
 // stutter dial), or any sum of frequencies with a cadence (NewTone). Mix and Gain
-// combine and scale frames with saturation.
+// combine and scale frames with saturation; Sum mixes a conference, giving each
+// member everyone else's voice (a 32-bit accumulator, saturated on the way out).
 //
 // # Concurrency
 //

@@ -1,0 +1,68 @@
+package cdr_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"tracecall/cdr"
+	"tracecall/store"
+	"tracecall/store/storetest"
+	"tracecall/telephony/event"
+)
+
+// TestCallbackRecord: one record follows a callback request from the first
+// ring to the callback's end, or to its failure.
+func TestCallbackRecord(t *testing.T) {
+	db := storetest.Open(t)
+	bus := event.New(nil)
+	w := cdr.New(db, bus, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	pub := bus.Client("test")
+	t0 := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+
+	for _, id := range []string{"ok", "failed"} {
+		pub.Publish(event.CallStarted{Base: base(id, at(0)), Line: "sim/1", From: "13800138000", To: "96315", Direction: "inbound"})
+		pub.Publish(event.CallAnswered{Base: base(id, at(1))})
+		pub.Publish(event.CallQueued{Base: base(id, at(5)), Queue: "trace", Position: 2})
+		pub.Publish(event.CallbackRequested{Base: base(id, at(20)), Queue: "trace", Number: "13800138000", Position: 2})
+		pub.Publish(event.CallEnded{Base: base(id, at(25)), By: "ivr", Cause: "normal"})
+	}
+	r := waitFor(t, db, "ok", func(r store.CallRecord) bool { return !r.InProgress })
+	if r.Type != cdr.TypeCallback || r.Disposition != cdr.CallbackPending || r.Queue != "trace" {
+		t.Errorf("after the caller hung up: type %q disposition %q queue %q", r.Type, r.Disposition, r.Queue)
+	}
+
+	// Called back and connected.
+	pub.Publish(event.CallOffered{Base: base("ok", at(60)), Queue: "trace", Agent: "8001"})
+	pub.Publish(event.CallTaken{Base: base("ok", at(62)), Queue: "trace", Agent: "8001", Wait: 57 * time.Second})
+	pub.Publish(event.CallbackAttempted{Base: base("ok", at(65)), Queue: "trace", Agent: "8001", Attempt: 1, Result: "answered"})
+	pub.Publish(event.CallBridged{Base: base("ok", at(65))})
+	pub.Publish(event.CallEnded{Base: base("ok", at(125)), By: "caller", Cause: "normal"})
+	r = waitFor(t, db, "ok", func(r store.CallRecord) bool { return r.Disposition == cdr.Answered })
+	if r.Type != cdr.TypeCallback || r.Agent != "8001" || r.QueueWait != 57 || r.Duration != 125 || len(r.AgentsTried) != 1 {
+		t.Errorf("called back: %+v", r)
+	}
+
+	// Never answered.
+	pub.Publish(event.CallOffered{Base: base("failed", at(60)), Queue: "trace", Agent: "8001"})
+	pub.Publish(event.CallTaken{Base: base("failed", at(61)), Queue: "trace", Agent: "8001", Wait: 56 * time.Second})
+	pub.Publish(event.CallbackAttempted{Base: base("failed", at(91)), Agent: "8001", Attempt: 1, Result: "no_answer"})
+	pub.Publish(event.CallOffered{Base: base("failed", at(200)), Queue: "trace", Agent: "8002"})
+	pub.Publish(event.CallbackFailed{Base: base("failed", at(231)), Queue: "trace", Attempts: 2})
+	r = waitFor(t, db, "failed", func(r store.CallRecord) bool { return r.Disposition == cdr.CallbackFailed })
+	if r.Type != cdr.TypeCallback || len(r.AgentsTried) != 2 || r.Duration != 25 {
+		t.Errorf("failed callback: %+v", r)
+	}
+	// Later events of a finished request change nothing.
+	pub.Publish(event.CallEnded{Base: base("failed", at(300))})
+	pub.Publish(event.CallStarted{Base: base("marker", at(301)), From: "1", To: "ivr"})
+	waitFor(t, db, "marker", func(store.CallRecord) bool { return true })
+	if r2, _, _ := db.Call("failed"); r2.Disposition != cdr.CallbackFailed {
+		t.Errorf("disposition changed to %q after the end", r2.Disposition)
+	}
+}

@@ -1,0 +1,151 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"tracecall/drivers/sip/siptest"
+	"tracecall/trace"
+)
+
+// TestBaresipPhoneCallsIVR: a phone added to the store over the API (no
+// config entry, no default password) registers from baresip, a real
+// softphone, dials "ivr", keys 1, the demo pork chain's trace code and #
+// (RFC 4733, baresip's sndcode), and the call record shows the code found.
+func TestBaresipPhoneCallsIVR(t *testing.T) {
+	bin, err := exec.LookPath("baresip")
+	if err != nil {
+		t.Skip("baresip not installed: apt-get install baresip")
+	}
+	d := startDaemon(t, t.TempDir())
+	const user, password = "9001", "from-the-store-9001"
+	if code := d.api("POST", "/api/sip/phones", strings.NewReader(`{"user":"`+user+`","password":"`+password+`"}`), nil); code != 201 {
+		t.Fatalf("POST /api/sip/phones = %d", code)
+	}
+
+	dir := t.TempDir()
+	sipPort, rtpPort, ctrlPort := siptest.FreePort(t), siptest.FreePort(t), siptest.FreePort(t)
+	config := fmt.Sprintf("poll_method epoll\nsip_listen 127.0.0.1:%d\nmodule_path /usr/lib/baresip/modules\n"+
+		"module g711.so\nmodule aufile.so\nmodule_app account.so\nmodule_app menu.so\nmodule_app ctrl_tcp.so\n"+
+		"ctrl_tcp_listen 127.0.0.1:%d\naudio_source aufile,%s\naudio_player aufile,%s\naudio_alert aufile,%s\nrtp_ports %d-%d\n",
+		sipPort, ctrlPort, silenceWAV(t, dir), filepath.Join(dir, "heard.wav"), filepath.Join(dir, "alert.wav"), rtpPort, rtpPort+3)
+	accounts := fmt.Sprintf("<sip:%s@%s>;auth_pass=%s;regint=600\n", user, d.sip, password)
+	for name, text := range map[string]string{"config": config, "accounts": accounts} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out lockedBuffer
+	out.b = &bytes.Buffer{}
+	cmd := exec.Command(bin, "-f", dir, "-t", "90")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("baresip:\n%s", out.String())
+		}
+	})
+	ctrl := fmt.Sprintf("127.0.0.1:%d", ctrlPort)
+
+	// baresip says when its REGISTER got 200 (digest, the store's password).
+	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(out.String(), "200 OK"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("baresip did not register within 15 s")
+		}
+	}
+	baresipCommand(t, ctrl, "dial", "ivr")
+	// The IVR answers and its welcome plays: key while it does.
+	var lines []struct{ Line, State, Caller, Called string }
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		lines = lines[:0]
+		d.api("GET", "/api/lines", nil, &lines)
+		up := false
+		for _, l := range lines {
+			up = up || (l.State == "in-call" && l.Called == "ivr" && l.Caller == user)
+		}
+		if up {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no call from %s to ivr in /api/lines: %+v", user, lines)
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	code := trace.NewGenerator(trace.DemoSeed).Chain(trace.DemoPorkIndex).TraceCode
+	baresipCommand(t, ctrl, "sndcode", "1"+code+"#")
+
+	var calls []struct {
+		Called, Line string
+		Codes        []struct{ Code, Result string }
+	}
+	found := false
+	for deadline := time.Now().Add(30 * time.Second); !found; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no call record from %s with %s found: %+v", user, code, calls)
+		}
+		calls = calls[:0]
+		d.api("GET", "/api/calls?caller="+user, nil, &calls)
+		for _, c := range calls {
+			for _, k := range c.Codes {
+				found = found || (k.Code == code && k.Result == "found" && c.Called == "ivr" && strings.HasPrefix(c.Line, "sip/"))
+			}
+		}
+	}
+	baresipCommand(t, ctrl, "hangup", "")
+}
+
+// baresipCommand sends baresip one ctrl_tcp command (JSON in a netstring)
+// and waits for its reply.
+func baresipCommand(t *testing.T, addr, cmd, params string) {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatalf("baresip ctrl_tcp: %v", err)
+	}
+	defer c.Close()
+	msg, _ := json.Marshal(map[string]string{"command": cmd, "params": params, "token": "t"})
+	if _, err := fmt.Fprintf(c, "%d:%s,", len(msg), msg); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var reply [4096]byte
+	if _, err := c.Read(reply[:]); err != nil {
+		t.Fatalf("baresip %s: no reply: %v", cmd, err)
+	}
+}
+
+// silenceWAV writes ten seconds of silence, 8 kHz 16-bit mono, for baresip
+// to send, and returns its path.
+func silenceWAV(t *testing.T, dir string) string {
+	t.Helper()
+	const rate, seconds = 8000, 10
+	var b bytes.Buffer
+	n := rate * seconds * 2
+	b.WriteString("RIFF")
+	for _, v := range []uint32{uint32(36 + n)} {
+		b.Write([]byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)})
+	}
+	b.WriteString("WAVEfmt ")
+	b.Write([]byte{16, 0, 0, 0, 1, 0, 1, 0, 0x40, 0x1f, 0, 0, 0x80, 0x3e, 0, 0, 2, 0, 16, 0})
+	b.WriteString("data")
+	b.Write([]byte{byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)})
+	b.Write(make([]byte, n))
+	path := filepath.Join(dir, "silence.wav")
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

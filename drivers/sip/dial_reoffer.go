@@ -1,0 +1,101 @@
+package sip
+
+import (
+	siplib "github.com/emiago/sipgo/sip"
+)
+
+// onDialledOffer serves a re-INVITE or UPDATE from the far end of a call we
+// dialled, as onReinvite and onUpdate do for calls that came in: hold
+// (sendonly or inactive: we answer recvonly or inactive and stop sending),
+// resume (sendrecv), a moved far end, or a session refresh (same SDP back).
+// A re-INVITE without SDP gets our current SDP as an offer, and its ACK's
+// answer, if any, is applied.
+func (d *Driver) onDialledOffer(l *dialLeg, req *siplib.Request, tx siplib.ServerTransaction) {
+	l.mu.Lock()
+	dc, ready := l.dc, l.answered && l.stream != nil && !l.ended
+	l.mu.Unlock()
+	if !ready {
+		d.respond(req, tx, 491, "Request Pending")
+		return
+	}
+	if err := dc.ReadRequest(req, tx); err != nil {
+		d.respond(req, tx, 500, "Server Internal Error")
+		return
+	}
+	invite := req.Method == siplib.INVITE
+	var body []byte
+	switch {
+	case len(req.Body()) > 0:
+		offer, err := parseSDP(req.Body())
+		if err != nil {
+			d.respondWarn(req, tx, 400, "Bad SDP", "offer refused; the call goes on as it was")
+			return
+		}
+		oa, err := negotiate(offer, d.cfg.Prefer)
+		if err != nil {
+			d.respondWarn(req, tx, 488, "Not Acceptable Here", "offer refused; the call goes on as it was")
+			return
+		}
+		body = l.renegotiate(offer, oa)
+	case invite:
+		l.mu.Lock()
+		l.reoffer, body = req.CSeq().SeqNo, l.sdp
+		l.mu.Unlock()
+	}
+	res := siplib.NewResponseFromRequest(req, 200, "OK", nil)
+	if body != nil {
+		res = siplib.NewSDPResponseFromRequest(req, body)
+	}
+	d.okHeaders(req, res)
+	l.mu.Lock()
+	res.AppendHeader(l.contact.Clone())
+	l.mu.Unlock()
+	if err := tx.Respond(res); err != nil || !invite {
+		return
+	}
+	if !siplib.IsReliable(req.Transport()) {
+		retransmit2xx(l.ctx, l.acks, tx, res, req.CSeq().SeqNo, l.log)
+	}
+}
+
+// renegotiate applies the far end's new offer and returns our answer, its
+// version bumped when it changed.
+func (l *dialLeg) renegotiate(offer *sdpSession, oa offerAnswer) []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	body := writeAnswer(offer, oa, l.local)
+	if string(body) != string(l.sdp) {
+		l.local.version++
+		body = writeAnswer(offer, oa, l.local)
+	}
+	if l.oa.hold() != oa.hold() {
+		l.log.Info("call hold changed", "hold", oa.hold(), "direction", oa.dir)
+	}
+	l.oa, l.sdp = oa, body
+	l.stream.update(oa)
+	return body
+}
+
+// ack notes an ACK's CSeq for a re-INVITE's 2xx retransmission, and takes
+// the answer an ACK brings to the offer we made for a re-INVITE without SDP.
+func (l *dialLeg) ack(req *siplib.Request) {
+	cseq := req.CSeq()
+	if cseq == nil {
+		return
+	}
+	l.mu.Lock()
+	if l.reoffer != 0 && l.reoffer == cseq.SeqNo && hasSDP(req) && l.stream != nil {
+		l.reoffer = 0
+		if ans, err := parseSDP(req.Body()); err == nil {
+			if oa, err := negotiate(ans, PreferOffer); err == nil {
+				l.oa = oa
+				l.stream.update(oa)
+			}
+		}
+	}
+	l.mu.Unlock()
+	select {
+	case l.acks <- cseq.SeqNo:
+	default:
+	}
+}

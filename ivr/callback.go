@@ -1,0 +1,71 @@
+package ivr
+
+import (
+	"context"
+	"errors"
+
+	"tracecall/acd/offer"
+	"tracecall/telephony"
+	"tracecall/telephony/event"
+)
+
+// Callbacks takes a waiting caller's request to be called back;
+// *offer.Callbacks is one. Once Request returns nil the ACD holds the request
+// in the caller's place, and the caller may hang up.
+type Callbacks interface {
+	Request(ctx context.Context, r offer.CallbackRequest) error
+}
+
+// callbackOn reports whether * on hold offers a callback in queue node n: the
+// node has the prompts, the daemon a dialler, and the caller a number.
+func (r *run) callbackOn(n Node) bool {
+	return n.Callback != "" && r.v.deps.Callbacks != nil && r.info.From != ""
+}
+
+// holdKey handles the keys pressed on hold: * offers a callback, keys before
+// it are dropped, and keys after it (typed ahead, as callers do: * then 1)
+// answer the confirmation. It reports whether the caller asked for a callback
+// and the request was taken; the queue node then says goodbye and hangs up.
+func (r *run) holdKey(ctx context.Context, n Node) bool {
+	star := false
+	for !star && r.s.PendingDigits() > 0 {
+		star = (<-r.s.Digits()).Key == '*'
+	}
+	if !star || !r.callbackOn(n) {
+		return false
+	}
+	vars := map[string]string{"tail": spellDigits(r.lang, tail(r.info.From, 4))}
+	if err := r.prompt(ctx, n.Callback, vars, true); err != nil {
+		return false
+	}
+	d, ok, err := r.key(ctx, r.v.cfg.MenuTimeout)
+	if err != nil || !ok {
+		return false
+	}
+	r.v.deps.Events.Publish(event.DigitsCollected{Base: r.base(), Node: "callback", Value: string(d.Key)})
+	if d.Key != '1' {
+		return false // back to holding, in the same place
+	}
+	req := offer.CallbackRequest{
+		ID:   r.info.CallID,
+		To:   telephony.Address{Driver: r.info.Driver, User: r.info.From},
+		From: r.info.To,
+	}
+	if err := r.v.deps.Callbacks.Request(ctx, req); err != nil {
+		if !errors.Is(err, context.Canceled) {
+			r.log.Warn("callback request refused; the caller holds on", "err", err)
+		}
+		return false
+	}
+	r.log.Info("caller asked to be called back", "queue", n.Queue)
+	_ = r.prompt(ctx, n.CallbackDone, vars, false)
+	return true
+}
+
+// tail is the last n characters of s.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[len(s)-n:]
+}

@@ -1,0 +1,249 @@
+package ivr_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"tracecall/acd"
+	"tracecall/acd/offer"
+	"tracecall/cdr"
+	"tracecall/config"
+	"tracecall/drivers/sim"
+	"tracecall/ivr"
+	"tracecall/store"
+	"tracecall/store/storetest"
+	"tracecall/telephony"
+	"tracecall/telephony/event"
+	"tracecall/telephony/event/eventtest"
+	"tracecall/trace"
+)
+
+// callbackHarness is the shipped config on sim lines with the ACD, the
+// callback dialler, agent phone 8001 and the call record writer, with short
+// timers.
+type callbackHarness struct {
+	d   *sim.Driver
+	bus *event.Bus
+	acd *acd.ACD
+	db  *store.DB
+}
+
+func newCallbackHarness(t *testing.T, cb acd.CallbackConfig) *callbackHarness {
+	t.Helper()
+	cfg, err := config.Load("../rootfs/etc/tracecall/tracecall.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.IVR.MenuTimeout = 1500 * time.Millisecond
+	cfg.IVR.AnnounceEvery = time.Second
+	cfg.ACD.Queues[0].RingTimeout = 3 * time.Second
+	cfg.ACD.Queues[0].WrapUp = 0
+	cfg.ACD.Callback = cb
+	bus := event.New(nil)
+	db := storetest.Open(t)
+	records := cdr.New(db, bus, nil)
+	d, err := sim.New(sim.Config{Lines: 4}, bus.Client("sim"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.AddPhone("8001", sim.PhoneOptions{AnswerAfter: 300 * time.Millisecond, ToneHz: agentTone, Record: true})
+	off := offer.New([]telephony.Driver{d}, nil)
+	a, err := acd.New(cfg.ACD, acd.Deps{Offerer: off, Events: bus.Client("acd")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	off.Attach(a)
+	callbacks := offer.NewCallbacks(off, a, bus.Client("callback"), cb.RingTimeout, nil)
+	chain := trace.NewGenerator(trace.DemoSeed).Chain(trace.DemoPorkIndex)
+	v, err := ivr.New(cfg.IVR, ivr.Deps{
+		Chains:       chains{chain.TraceCode: chain},
+		TraceOptions: trace.Options{CheckDigit: true, RetailMin: 20, RetailMax: 20},
+		Speaker:      &fastSpeaker{},
+		Events:       bus.Client("ivr"),
+		Queues:       a,
+		Agents:       off,
+		Callbacks:    callbacks,
+		AgentStates:  a,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{}, 4)
+	go func() { _ = records.Run(ctx); done <- struct{}{} }()
+	go func() { _ = a.Run(ctx); done <- struct{}{} }()
+	go func() { _ = d.Serve(ctx, v); done <- struct{}{} }()
+	go func() { _ = callbacks.Run(ctx); done <- struct{}{} }()
+	t.Cleanup(func() {
+		cancel()
+		for range 4 {
+			<-done
+		}
+	})
+	return &callbackHarness{d: d, bus: bus, acd: a, db: db}
+}
+
+// call places a caller from ani on the hotline, waiting for the driver to serve.
+func (h *callbackHarness) call(t *testing.T, ani, dtmf string, timeout time.Duration) *sim.Caller {
+	t.Helper()
+	var err error
+	for range 200 {
+		var c *sim.Caller
+		if c, err = h.d.Call(context.Background(), sim.CallOptions{ANI: ani, DNIS: "96315", DTMF: dtmf, Timeout: timeout}); err == nil {
+			return c
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal(err)
+	return nil
+}
+
+// waitDisposition waits for the record of id to reach disposition.
+func waitDisposition(t *testing.T, db *store.DB, id telephony.CallID, disposition string) store.CallRecord {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r, ok, err := db.Call(string(id))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok && !r.InProgress && r.Disposition == disposition {
+			return r
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("record %s: disposition %q, want %q; %+v", id, r.Disposition, disposition, r)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestCallbackWhenAgentFree: the only agent is busy; a second caller presses
+// * on hold, confirms with 1 and is hung up on; when the agent is free the
+// request is offered to them as a callback, and once they answer the caller's
+// phone rings and the two are connected.
+func TestCallbackWhenAgentFree(t *testing.T) {
+	t.Parallel()
+	h := newCallbackHarness(t, acd.CallbackConfig{Tries: 2, RetryAfter: time.Second, RingTimeout: 2 * time.Second})
+	w := eventtest.Watch(t, h.bus)
+	ctx := context.Background()
+	if err := h.acd.Login(ctx, "8001"); err != nil {
+		t.Fatal(err)
+	}
+	// The caller's own phone, for the callback.
+	back := h.d.AddPhone("13800138000", sim.PhoneOptions{AnswerAfter: 200 * time.Millisecond})
+
+	first := h.call(t, "13900000001", "0", 6*time.Second)
+	eventtest.Expect(w, 5*time.Second, func(e event.CallTaken) bool { return e.Call() == first.CallID() })
+
+	// 0 at the menu, * two seconds into the hold, 1 to confirm.
+	c := h.call(t, "13800138000", "0ww*w1", 20*time.Second)
+	req := eventtest.Expect(w, 8*time.Second, func(e event.CallbackRequested) bool { return e.Call() == c.CallID() })
+	if req.Number != "13800138000" || req.Queue != "trace" || req.Position != 1 {
+		t.Errorf("request %+v", req)
+	}
+	said := eventtest.Expect(w, 3*time.Second, func(e event.Said) bool {
+		return e.Call() == c.CallID() && e.Prompt == "queue_callback_done"
+	})
+	if !strings.Contains(said.Text, "已为您登记回拨") || strings.Contains(said.Text, "{tail}") {
+		t.Errorf("said %q", said.Text)
+	}
+	res, err := c.Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Hangup.By != "ivr" {
+		t.Errorf("callback caller hung up by %q, want the ivr after its goodbye", res.Hangup.By)
+	}
+	waitDisposition(t, h.db, c.CallID(), cdr.CallbackPending)
+	if back.Calls() != 0 {
+		t.Fatal("the caller was called back while the agent was busy")
+	}
+
+	// The first caller hangs up: the agent is offered the request as a callback.
+	off := eventtest.Expect(w, 8*time.Second, func(e event.CallOffered) bool { return e.Call() == c.CallID() })
+	if off.Agent != "8001" || off.Data[acd.DataCallback] != "1" || off.Data[acd.DataCallbackNumber] != "13800138000" {
+		t.Errorf("offer %+v", off)
+	}
+	att := eventtest.Expect(w, 5*time.Second, func(e event.CallbackAttempted) bool { return e.Call() == c.CallID() })
+	if att.Result != acd.CallbackAnswered || att.Attempt != 1 || att.Agent != "8001" {
+		t.Errorf("attempt %+v", att)
+	}
+	br := eventtest.Expect(w, 2*time.Second, func(e event.CallBridged) bool { return e.Call() == c.CallID() })
+	if br.ALine != "sim/phone/13800138000" || br.BLine != "sim/phone/8001" {
+		t.Errorf("bridged %s to %s", br.ALine, br.BLine)
+	}
+	// The caller hears the agent, then hangs up.
+	time.Sleep(500 * time.Millisecond)
+	back.Hangup()
+	eventtest.Expect(w, 3*time.Second, func(e event.CallEnded) bool { return e.Call() == c.CallID() && e.By == "caller" })
+	r := waitDisposition(t, h.db, c.CallID(), cdr.Answered)
+	if r.Type != cdr.TypeCallback || r.Agent != "8001" || r.Queue != "trace" || r.Caller != "13800138000" {
+		t.Errorf("record: type %q agent %q queue %q caller %q", r.Type, r.Agent, r.Queue, r.Caller)
+	}
+	agent, _ := h.d.Phone("8001")
+	pr, err := agent.Last().Wait(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// While the caller's phone rang, the agent heard ringback (450 Hz); then
+	// the caller's phone (600 Hz).
+	heard := loud(pr.Heard)
+	if len(heard) < 1600 {
+		t.Fatalf("agent heard %d samples of sound", len(heard))
+	}
+	if s := share(heard[:800], 450); s < 0.5 {
+		t.Errorf("agent's first sound has %.2f of its energy at 450 Hz, want ringback", s)
+	}
+	if s := share(heard[len(heard)-800:], 600); s < 0.5 {
+		t.Errorf("agent's last sound has %.2f of its energy at 600 Hz, want the caller", s)
+	}
+}
+
+// TestCallbackNotAnswered: the caller never picks up; the request is tried
+// the configured number of times, then recorded as failed, and the agent is
+// free again each time.
+func TestCallbackNotAnswered(t *testing.T) {
+	t.Parallel()
+	h := newCallbackHarness(t, acd.CallbackConfig{Tries: 2, RetryAfter: 500 * time.Millisecond, RingTimeout: time.Second})
+	w := eventtest.Watch(t, h.bus)
+	back := h.d.AddPhone("13800138001", sim.PhoneOptions{AnswerAfter: -1})
+	// Nobody logged in yet (the queue refuses callers then): log in, make
+	// the agent busy with a first caller so the second one waits.
+	ctx := context.Background()
+	if err := h.acd.Login(ctx, "8001"); err != nil {
+		t.Fatal(err)
+	}
+	first := h.call(t, "13900000001", "0", 5*time.Second)
+	eventtest.Expect(w, 5*time.Second, func(e event.CallTaken) bool { return e.Call() == first.CallID() })
+	c := h.call(t, "13800138001", "0ww*w1", 20*time.Second)
+	eventtest.Expect(w, 8*time.Second, func(e event.CallbackRequested) bool { return e.Call() == c.CallID() })
+
+	for i := 1; i <= 2; i++ {
+		att := eventtest.Expect(w, 10*time.Second, func(e event.CallbackAttempted) bool { return e.Call() == c.CallID() })
+		if att.Attempt != i || att.Result != acd.CallbackNoAnswer {
+			t.Errorf("attempt %+v, want %d unanswered", att, i)
+		}
+	}
+	f := eventtest.Expect(w, 3*time.Second, func(e event.CallbackFailed) bool { return e.Call() == c.CallID() })
+	if f.Attempts != 2 {
+		t.Errorf("failed after %d tries, want 2", f.Attempts)
+	}
+	if n := back.Calls(); n != 2 {
+		t.Errorf("caller's phone rang %d times, want 2", n)
+	}
+	r := waitDisposition(t, h.db, c.CallID(), cdr.CallbackFailed)
+	if r.Type != cdr.TypeCallback || r.Agent != "8001" {
+		t.Errorf("record: type %q agent %q", r.Type, r.Agent)
+	}
+	s, err := h.acd.Snapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range s.Agents {
+		if a.ID == "8001" && a.State != acd.StateReady {
+			t.Errorf("agent %s after the failed callback, want ready", a.State)
+		}
+	}
+}

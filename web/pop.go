@@ -1,0 +1,372 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"tracecall/crm"
+	"tracecall/store"
+	"tracecall/telephony/event"
+	"tracecall/trace"
+)
+
+// Pop is the screen pop: everything the agent desktop's card shows about a
+// call offered to an agent, composed once from the offer, the call's record,
+// the customer book and the trace store. It is published on the bus as an
+// event of kind "pop", so /api/events delivers it to that agent (and to team
+// leaders and above) like any other event, while the phone rings.
+type Pop struct {
+	event.Base        // the call, and when it was offered
+	Agent      string `json:"agent"`
+	Queue      string `json:"queue"`
+	Caller     string `json:"caller"`
+	Called     string `json:"called,omitempty"`
+	// Customer is the caller as the customer book knows them; nil for a
+	// new caller (the card offers a form to add one).
+	Customer *store.Customer `json:"customer"`
+	IVRFlow  string          `json:"ivr_flow,omitempty"`
+	IVRPath  []string        `json:"ivr_path"`
+	// TraceCode is the code the IVR carried with the call (its last found
+	// chain); Codes are every code keyed in the call, with their result and,
+	// for those found, the chain as GET /api/trace/{code} gives it.
+	TraceCode string    `json:"trace_code,omitempty"`
+	Codes     []PopCode `json:"codes"`
+	// Recent are the caller's last calls before this one, newest first,
+	// with their notes.
+	Recent        []PopCall         `json:"recent"`
+	TransferredBy string            `json:"transferred_by,omitempty"`
+	Data          map[string]string `json:"data,omitempty"` // the offer's data as the ACD had it
+	OfferedAt     time.Time         `json:"offered_at"`
+	ComposedAt    time.Time         `json:"composed_at"`
+}
+
+// Kind names the pop on the event stream.
+func (Pop) Kind() string { return "pop" }
+
+// PopCode is one trace code keyed in the call.
+type PopCode struct {
+	Code   string       `json:"code"`
+	Result string       `json:"result"` // found | not_found | invalid
+	Reason string       `json:"reason,omitempty"`
+	At     time.Time    `json:"at,omitzero"`
+	Chain  *trace.Chain `json:"chain,omitempty"`
+}
+
+// PopCall is one of the caller's earlier calls.
+type PopCall struct {
+	ID          string             `json:"call_id"`
+	Start       string             `json:"start"` // 2006-01-02 15:04 in the server's zone
+	Disposition string             `json:"disposition"`
+	Duration    float64            `json:"duration"`
+	Queue       string             `json:"queue,omitempty"`
+	Agent       string             `json:"agent,omitempty"`
+	Codes       []store.CodeLookup `json:"codes,omitempty"`
+	Notes       []store.CallNote   `json:"notes,omitempty"`
+}
+
+// Limits of the pop.
+const (
+	popRecent = 5 // earlier calls shown
+	// popHistory is how far back the earlier calls are looked for.
+	popHistory = 365 * 24 * time.Hour
+	// popWorkers is how many pops are composed at once; each is a few store
+	// reads, so more only contend for the two cores.
+	popWorkers = 4
+	// popQueue is how many desk events may wait for the composer before the
+	// bus cuts it off (it then subscribes again, and says so).
+	popQueue = 4096
+)
+
+// deskCallState is where an agent's current call is, for the desktop's
+// state answer: ringing (offered), talking (taken), ended.
+type deskCallState string
+
+const (
+	callRinging deskCallState = "ringing"
+	callTalking deskCallState = "talking"
+	callEnded   deskCallState = "ended"
+)
+
+// agentNow is an agent's state as the last AgentStateChanged said.
+type agentNow struct {
+	State     string    `json:"state"`
+	Reason    string    `json:"reason,omitempty"`
+	Since     time.Time `json:"since"`
+	Reachable bool      `json:"reachable"`
+}
+
+// agentCall is the call an agent was last offered and its pop.
+type agentCall struct {
+	ID    event.CallID
+	State deskCallState
+	Pop   *Pop // nil until composed
+}
+
+// popper turns the ACD's offers into pops, off every hot path: it is its own
+// bus subscriber, and composes in its own goroutines, so the IVR and the ACD
+// never wait for it. It also keeps each agent's state and current call, for
+// a desktop that (re)loads mid-call.
+type popper struct {
+	db    *store.DB
+	book  *crm.Book
+	topts trace.Options
+	loc   *time.Location
+	log   *slog.Logger
+	bus   *event.Bus
+	pub   *event.Client
+	sub   *event.Subscriber[event.Event]
+	sem   chan struct{}
+	wg    sync.WaitGroup // composing goroutines
+
+	// mu guards agents and calls.
+	mu     sync.Mutex
+	agents map[string]agentNow
+	calls  map[string]agentCall // by agent
+}
+
+func newPopper(d Deps, book *crm.Book) *popper {
+	p := &popper{
+		db: d.Store, book: book, topts: d.TraceOptions, loc: d.Location, log: d.Log.With("component", "web.pop"),
+		bus: d.Bus, pub: d.Bus.Client("web.pop"), sem: make(chan struct{}, popWorkers),
+		agents: make(map[string]agentNow), calls: make(map[string]agentCall),
+	}
+	p.sub = p.subscribe()
+	return p
+}
+
+// subscribe follows the events the desktop's state needs.
+func (p *popper) subscribe() *event.Subscriber[event.Event] {
+	return event.Subscribe[event.Event](p.bus.Client("web.pop"), event.WithQueue(popQueue),
+		event.WithFilter(func(e event.Event) bool {
+			switch e.(type) {
+			case event.CallOffered, event.CallOfferMissed, event.CallTaken, event.CallEnded, event.AgentStateChanged:
+				return true
+			}
+			return false
+		}))
+}
+
+// start runs the popper until ctx ends; the function it returns stops it
+// and waits for the pops being composed. It also completes the store's
+// caller index in the background (once per store), which makes the
+// caller's recent calls a few reads instead of a walk through the records.
+func (p *popper) start(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		p.run(ctx)
+	}()
+	p.wg.Go(func() {
+		if err := p.db.IndexCallers(ctx); err != nil && ctx.Err() == nil {
+			p.log.Error("indexing callers for the screen pop", "err", err)
+		}
+	})
+	return func() {
+		cancel()
+		<-done
+		p.wg.Wait()
+	}
+}
+
+func (p *popper) run(ctx context.Context) {
+	defer func() { p.sub.Close() }()
+	for {
+		select {
+		case e := <-p.sub.Events():
+			p.apply(ctx, e)
+		case <-p.sub.Done():
+			if ctx.Err() != nil {
+				return
+			}
+			// Cut off: pops for the offers missed meanwhile are lost, the
+			// next ones are not.
+			p.log.Error("screen pops fell behind the bus; subscribing again", "err", p.sub.Err())
+			p.sub = p.subscribe()
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// apply follows one event; an offer starts composing its pop.
+func (p *popper) apply(ctx context.Context, e event.Event) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch e := e.(type) {
+	case event.AgentStateChanged:
+		p.agents[e.Agent] = agentNow{State: e.State, Reason: e.Reason, Since: e.At, Reachable: e.Reachable}
+	case event.CallOffered:
+		p.calls[e.Agent] = agentCall{ID: e.CallID, State: callRinging}
+		p.wg.Add(1)
+		go func() {
+			defer p.wg.Done()
+			select {
+			case p.sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			defer func() { <-p.sem }()
+			pop := p.compose(e)
+			p.deliver(pop)
+		}()
+	case event.CallOfferMissed:
+		if c, ok := p.calls[e.Agent]; ok && c.ID == e.CallID && c.State == callRinging {
+			delete(p.calls, e.Agent)
+		}
+	case event.CallTaken:
+		if c, ok := p.calls[e.Agent]; ok && c.ID == e.CallID {
+			c.State = callTalking
+			p.calls[e.Agent] = c
+		}
+	case event.CallEnded:
+		for a, c := range p.calls {
+			if c.ID == e.CallID {
+				c.State = callEnded
+				p.calls[a] = c
+			}
+		}
+	}
+}
+
+// deliver publishes pop unless the offer it is for is over (missed, or
+// another call offered since): a late card would only confuse.
+func (p *popper) deliver(pop Pop) {
+	p.mu.Lock()
+	c, ok := p.calls[pop.Agent]
+	current := ok && c.ID == pop.CallID
+	if current {
+		c.Pop = &pop
+		p.calls[pop.Agent] = c
+	}
+	p.mu.Unlock()
+	if !current {
+		p.log.Debug("pop for an offer already over", "call_id", pop.CallID, "agent", pop.Agent)
+		return
+	}
+	p.pub.Publish(pop)
+}
+
+// current returns agent's state and their current call's pop, if any.
+func (p *popper) current(agent string) (agentNow, bool, agentCall) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	a, ok := p.agents[agent]
+	return a, ok, p.calls[agent]
+}
+
+// offeredTo reports whether call id is the one agent was last offered.
+func (p *popper) offeredTo(agent, id string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, ok := p.calls[agent]
+	return ok && string(c.ID) == id
+}
+
+// compose builds the pop for offer o from the store. A failed lookup leaves
+// its part empty and is logged: the agent gets the rest at once.
+func (p *popper) compose(o event.CallOffered) Pop {
+	log := p.log.With("call_id", o.CallID, "agent", o.Agent)
+	pop := Pop{
+		Base: o.Base, Agent: o.Agent, Queue: o.Queue, Caller: o.Caller, Called: o.Called,
+		IVRFlow: o.Data["ivr_flow"], TraceCode: o.Data["trace_code"], TransferredBy: o.Data["transferred_by"],
+		Data: o.Data, OfferedAt: o.At, IVRPath: []string{}, Codes: []PopCode{}, Recent: []PopCall{},
+	}
+	rec, ok, err := p.db.Call(string(o.CallID))
+	if err != nil {
+		log.Warn("pop: call record", "err", err)
+	}
+	if ok {
+		pop.IVRPath = append(pop.IVRPath, rec.IVRPath...)
+		if pop.Called == "" {
+			pop.Called = rec.Called
+		}
+	}
+	if c, known, err := p.book.Lookup(o.Caller); err != nil {
+		log.Warn("pop: customer", "err", err)
+	} else if known {
+		pop.Customer = &c
+	}
+	pop.Codes = p.codes(log, rec.Codes, pop.TraceCode)
+	recent, err := p.db.CallsByCaller(o.Caller, popRecent, time.Now().Add(-popHistory), string(o.CallID))
+	if err != nil {
+		log.Warn("pop: recent calls", "err", err)
+	}
+	for _, r := range recent {
+		pop.Recent = append(pop.Recent, PopCall{
+			ID: r.ID, Start: r.Start.In(p.loc).Format("2006-01-02 15:04"), Disposition: dispositionOf(r),
+			Duration: r.Duration, Queue: r.Queue, Agent: r.Agent, Codes: r.Codes, Notes: r.Notes,
+		})
+	}
+	pop.ComposedAt = time.Now()
+	return pop
+}
+
+// codes are the codes keyed in the call, each once (its last result), with
+// the chains of those found; the IVR's trace code is added when the record
+// does not have it yet.
+func (p *popper) codes(log *slog.Logger, keyed []store.CodeLookup, traceCode string) []PopCode {
+	out := []PopCode{}
+	at := map[string]int{}
+	for _, k := range keyed {
+		pc := PopCode{Code: k.Code, Result: k.Result, Reason: k.Reason, At: k.At}
+		if i, ok := at[k.Code]; ok {
+			out[i] = pc
+			continue
+		}
+		at[k.Code] = len(out)
+		out = append(out, pc)
+	}
+	if _, ok := at[traceCode]; traceCode != "" && !ok {
+		out = append(out, PopCode{Code: traceCode, Result: "found"})
+	}
+	for i := range out {
+		if out[i].Result != "found" {
+			continue
+		}
+		chain, err := lookupChain(p.db, out[i].Code, p.topts)
+		switch {
+		case errors.Is(err, trace.ErrNotFound):
+			out[i].Result = "not_found"
+		case err != nil:
+			log.Warn("pop: trace chain", "code", out[i].Code, "err", err)
+		default:
+			out[i].Chain = &chain
+		}
+	}
+	return out
+}
+
+// lookupChain finds the chain of a code as GET /api/trace/{code} does: the
+// chain's own code first, then the chains that carry it as a batch code,
+// voucher or certificate number. It returns trace.ErrNotFound when none has
+// it, and a *trace.CodeError for a malformed code.
+func lookupChain(db *store.DB, raw string, o trace.Options) (trace.Chain, error) {
+	chain, code, err := trace.Lookup(db, raw, "", o)
+	if !errors.Is(err, trace.ErrNotFound) {
+		return chain, err
+	}
+	var codes []string
+	if code.Kind == trace.KindCertificate {
+		codes, err = db.CodesByCert(code.Value)
+	} else {
+		codes, err = db.CodesByRef(code.Value)
+	}
+	if err != nil {
+		return trace.Chain{}, fmt.Errorf("web: trace reference lookup: %w", err)
+	}
+	for _, c := range codes {
+		chain, ok, err := db.Chain(c)
+		if err != nil {
+			return trace.Chain{}, fmt.Errorf("web: trace lookup: %w", err)
+		}
+		if ok {
+			return chain, nil
+		}
+	}
+	return trace.Chain{}, trace.ErrNotFound
+}
