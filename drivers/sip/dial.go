@@ -199,24 +199,31 @@ func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.Dia
 		return nil, de
 	}
 
-	// Answered: take the answer's SDP, ACK, and start media.
+	// Answered: take the answer's SDP, start media, then ACK. The dialog is
+	// known before the ACK goes, and the leg is up: a phone that hangs up
+	// the moment it has our ACK finds its BYE's dialog, not a 481.
 	oa, sdpErr := answerOf(dc.InviteResponse)
-	if ackErr := dc.Ack(ctx); ackErr != nil {
-		l.log.Warn("ack", "err", ackErr)
-	}
 	l.mu.Lock()
 	l.dialogID = dc.ID
 	l.mu.Unlock()
 	d.mu.Lock()
 	d.dialled[dc.ID] = l
 	d.mu.Unlock()
+	ack := func() {
+		if ackErr := dc.Ack(ctx); ackErr != nil {
+			l.log.Warn("ack", "err", ackErr)
+		}
+	}
 	if sdpErr != nil {
+		ack()
 		l.log.Info("dialled party's answer refused", "err", sdpErr)
 		l.answeredAt(time.Now(), oa, false)
 		l.end("system", telephony.CauseMediaError)
 		return nil, &DialError{To: to, Code: 200, Reason: sdpErr.Error(), Cause: telephony.CauseMediaError}
 	}
-	if !l.answeredAt(time.Now(), oa, true) {
+	up := l.answeredAt(time.Now(), oa, true)
+	ack()
+	if !up {
 		// Ended (shutdown) as the answer came: that end could not BYE yet.
 		d.goTracked(l.bye)
 		return nil, fmt.Errorf("sip: dial %s: %w", to, telephony.ErrHungUp)
