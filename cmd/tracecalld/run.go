@@ -148,6 +148,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		return err
 	}
 	log.Info("acd configuration", "queues", len(acdCfg.Queues), "agents", len(acdCfg.Agents), "from_file", seeded)
+	warnMissingQueues(cfg.IVR, acdCfg, log)
 	agents, err := acd.New(acdCfg, acd.Deps{
 		Offerer: offers, Events: bus.Client("acd"), Log: log.With("component", "acd"), Location: loc, Saver: db,
 	})
@@ -296,6 +297,23 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	_ = os.Remove(sock)
 	log.Info("tracecalld stopped cleanly")
 	return nil
+}
+
+// warnMissingQueues logs each IVR queue node whose queue does not run (yet):
+// queues live in the store and may be created in the panel after the flows
+// are written, so this is no error; until the queue exists, callers sent
+// there go on to the node's next step.
+func warnMissingQueues(flows ivr.Config, running acd.Config, log *slog.Logger) {
+	have := map[string]bool{}
+	for _, q := range running.Queues {
+		have[q.Name] = true
+	}
+	for node, q := range flows.QueueNodes() {
+		if !have[q] {
+			log.Warn("an IVR queue node names a queue that does not exist; create it under /admin/queues",
+				"node", node, "queue", q)
+		}
+	}
 }
 
 // demoSIP is where -demo takes SIP calls when nothing else says.
