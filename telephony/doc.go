@@ -8,6 +8,8 @@
 // and go while it runs, which is what hold, consult and conference need
 // (package switchboard drives it). Rooms share one RoomClock; with exactly two
 // talkers a room passes frames straight through and costs what a Bridge does.
+// LegState is the bookkeeping every driver's legs share: the context that ends
+// with the leg, answered or not, and the once-only end with its HangupInfo.
 //
 // # Concepts
 //

@@ -348,28 +348,38 @@ func (s *Server) noACD(w http.ResponseWriter) bool {
 }
 
 func (s *Server) handleAPIQueues(w http.ResponseWriter, r *http.Request) {
-	if s.noACD(w) {
-		return
-	}
-	ctx, cancel := s.acdCtx(r)
-	defer cancel()
-	cfg, sn, err := s.acdState(ctx)
-	if err != nil {
-		s.internal(w, "acd queues", err)
-		return
-	}
-	out := make([]apiQueue, 0, len(cfg.Queues))
-	for _, q := range cfg.Queues {
-		aq := toAPIQueue(q)
-		if i := slices.IndexFunc(sn.Queues, func(st acd.QueueStatus) bool { return st.Name == q.Name }); i >= 0 {
-			aq.Status = &sn.Queues[i]
+	s.apiList(w, r, "acd queues", func(cfg acd.Config, sn acd.Snapshot) any {
+		out := make([]apiQueue, 0, len(cfg.Queues))
+		for _, q := range cfg.Queues {
+			aq := toAPIQueue(q)
+			if i := slices.IndexFunc(sn.Queues, func(st acd.QueueStatus) bool { return st.Name == q.Name }); i >= 0 {
+				aq.Status = &sn.Queues[i]
+			}
+			out = append(out, aq)
 		}
-		out = append(out, aq)
-	}
-	writeJSON(w, http.StatusOK, out)
+		return out
+	})
 }
 
 func (s *Server) handleAPIAgents(w http.ResponseWriter, r *http.Request) {
+	s.apiList(w, r, "acd agents", func(cfg acd.Config, sn acd.Snapshot) any {
+		out := make([]apiAgent, 0, len(cfg.Agents))
+		for _, a := range cfg.Agents {
+			aa := toAPIAgent(a)
+			if i := slices.IndexFunc(sn.Agents, func(st acd.AgentStatus) bool { return st.ID == a.ID }); i >= 0 {
+				st := sn.Agents[i]
+				st.Since = st.Since.In(s.deps.Location)
+				aa.Status = &st
+			}
+			out = append(out, aa)
+		}
+		return out
+	})
+}
+
+// apiList answers GET /api/queues and /api/agents: list makes the body from
+// the ACD's config and snapshot, read together.
+func (s *Server) apiList(w http.ResponseWriter, r *http.Request, what string, list func(acd.Config, acd.Snapshot) any) {
 	if s.noACD(w) {
 		return
 	}
@@ -377,20 +387,10 @@ func (s *Server) handleAPIAgents(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	cfg, sn, err := s.acdState(ctx)
 	if err != nil {
-		s.internal(w, "acd agents", err)
+		s.internal(w, what, err)
 		return
 	}
-	out := make([]apiAgent, 0, len(cfg.Agents))
-	for _, a := range cfg.Agents {
-		aa := toAPIAgent(a)
-		if i := slices.IndexFunc(sn.Agents, func(st acd.AgentStatus) bool { return st.ID == a.ID }); i >= 0 {
-			st := sn.Agents[i]
-			st.Since = st.Since.In(s.deps.Location)
-			aa.Status = &st
-		}
-		out = append(out, aa)
-	}
-	writeJSON(w, http.StatusOK, out)
+	writeJSON(w, http.StatusOK, list(cfg, sn))
 }
 
 // acdState is the ACD's config and its snapshot.
@@ -478,29 +478,53 @@ func (s *Server) handleAPIReplaceQueue(w http.ResponseWriter, r *http.Request) {
 
 // apiPutQueue creates a queue (name "") or replaces the queue name.
 func (s *Server) apiPutQueue(w http.ResponseWriter, r *http.Request, name string) {
-	if s.noACD(w) {
-		return
+	q, code, ok := apiPut[queueInput](s, w, r, name, "save queue", s.putQueue,
+		func(cfg acd.Config) []acd.QueueConfig { return cfg.Queues },
+		func(a, b acd.QueueConfig) bool { return a.Name == b.Name })
+	if ok {
+		writeJSON(w, code, toAPIQueue(q))
 	}
-	var in queueInput
+}
+
+// acdInput is a queue or agent as the API takes it, which checks itself
+// into the ACD's config (see queueInput.toConfig).
+type acdInput[C any] interface {
+	toConfig(existing string, errs *fieldErrs) C
+}
+
+// apiPut is the flow the API's create and replace of queues and agents
+// share: read and check the input In, make the change with put, and return
+// the item as it then runs (defaults filled in; the one checked if the ACD
+// cannot say) with put's result, or answer the fault and return ok false.
+// key is the queue name or agent id from the URL, "" to create; running
+// lists the ACD's items, and same tells the changed one among them.
+func apiPut[In acdInput[C], C, R any](s *Server, w http.ResponseWriter, r *http.Request, key, what string,
+	put func(r *http.Request, key string, c C, errs *fieldErrs) (R, error),
+	running func(acd.Config) []C, same func(a, b C) bool,
+) (c C, res R, ok bool) {
+	if s.noACD(w) {
+		return c, res, false
+	}
+	var in In
 	if !decodeInput(w, r, &in) {
-		return
+		return c, res, false
 	}
 	var errs fieldErrs
-	q := in.toConfig(name, &errs)
-	code, err := s.putQueue(r, name, q, &errs)
+	c = in.toConfig(key, &errs)
+	res, err := put(r, key, c, &errs)
 	if err != nil {
-		s.changeFailed(w, "save queue", err, &errs)
-		return
+		s.changeFailed(w, what, err, &errs)
+		return c, res, false
 	}
-	// Answer with the queue as it runs, defaults filled in.
 	ctx, cancel := s.acdCtx(r)
 	defer cancel()
 	if cfg, err := s.deps.ACD.Config(ctx); err == nil {
-		if i := slices.IndexFunc(cfg.Queues, func(x acd.QueueConfig) bool { return x.Name == q.Name }); i >= 0 {
-			q = cfg.Queues[i]
+		list := running(cfg)
+		if i := slices.IndexFunc(list, func(x C) bool { return same(x, c) }); i >= 0 {
+			c = list[i]
 		}
 	}
-	writeJSON(w, code, toAPIQueue(q))
+	return c, res, true
 }
 
 // putQueue makes the change once errs is empty; code is 201 or 200.
@@ -528,23 +552,38 @@ func (s *Server) putQueue(r *http.Request, name string, q acd.QueueConfig, errs 
 var errInvalidInput = errors.New("invalid input")
 
 func (s *Server) handleAPIDeleteQueue(w http.ResponseWriter, r *http.Request) {
-	if s.noACD(w) {
-		return
+	if s.apiChange(w, r, "delete queue", func() error { return s.deleteQueue(r, r.PathValue("name")) }) {
+		w.WriteHeader(http.StatusNoContent)
 	}
-	if err := s.deleteQueue(r, r.PathValue("name")); err != nil {
-		s.changeFailed(w, "delete queue", err, &fieldErrs{})
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) deleteQueue(r *http.Request, name string) error {
+	return s.acdRemove(r, "queue", name, s.deps.ACD.RemoveQueue)
+}
+
+// apiChange makes a change of the API that takes no input (a delete, the
+// reset) where there is an ACD, and answers its fault; ok says it was made
+// and the answer is still to write.
+func (s *Server) apiChange(w http.ResponseWriter, r *http.Request, what string, change func() error) (ok bool) {
+	if s.noACD(w) {
+		return false
+	}
+	if err := change(); err != nil {
+		s.changeFailed(w, what, err, &fieldErrs{})
+		return false
+	}
+	return true
+}
+
+// acdRemove removes the queue or agent (kind) key with remove, and notes
+// who did.
+func (s *Server) acdRemove(r *http.Request, kind, key string, remove func(context.Context, string) error) error {
 	ctx, cancel := s.acdCtx(r)
 	defer cancel()
-	if err := s.deps.ACD.RemoveQueue(ctx, name); err != nil {
+	if err := remove(ctx, key); err != nil {
 		return err
 	}
-	s.audit(r, "queue deleted", "queue", name)
+	s.audit(r, kind+" deleted", kind, key)
 	return nil
 }
 
@@ -567,27 +606,13 @@ func (s *Server) handleAPIReplaceAgent(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiPutAgent(w http.ResponseWriter, r *http.Request, id string) {
-	if s.noACD(w) {
+	a, res, ok := apiPut[agentInput](s, w, r, id, "save agent", s.putAgent,
+		func(cfg acd.Config) []acd.AgentConfig { return cfg.Agents },
+		func(a, b acd.AgentConfig) bool { return a.ID == b.ID })
+	if !ok {
 		return
 	}
-	var in agentInput
-	if !decodeInput(w, r, &in) {
-		return
-	}
-	var errs fieldErrs
-	a := in.toConfig(id, &errs)
-	res, err := s.putAgent(r, id, a, &errs)
-	if err != nil {
-		s.changeFailed(w, "save agent", err, &errs)
-		return
-	}
-	ctx, cancel := s.acdCtx(r)
-	defer cancel()
-	if cfg, err := s.deps.ACD.Config(ctx); err == nil {
-		if i := slices.IndexFunc(cfg.Agents, func(x acd.AgentConfig) bool { return x.ID == a.ID }); i >= 0 {
-			res.Agent = toAPIAgent(cfg.Agents[i])
-		}
-	}
+	res.Agent = toAPIAgent(a)
 	if id != "" {
 		writeJSON(w, http.StatusOK, res.Agent)
 		return
@@ -653,35 +678,19 @@ func (s *Server) ensureAgentUser(ctx context.Context, a acd.AgentConfig) (passwo
 }
 
 func (s *Server) handleAPIDeleteAgent(w http.ResponseWriter, r *http.Request) {
-	if s.noACD(w) {
-		return
+	if s.apiChange(w, r, "delete agent", func() error { return s.deleteAgent(r, r.PathValue("id")) }) {
+		w.WriteHeader(http.StatusNoContent)
 	}
-	if err := s.deleteAgent(r, r.PathValue("id")); err != nil {
-		s.changeFailed(w, "delete agent", err, &fieldErrs{})
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) deleteAgent(r *http.Request, id string) error {
-	ctx, cancel := s.acdCtx(r)
-	defer cancel()
-	if err := s.deps.ACD.RemoveAgent(ctx, id); err != nil {
-		return err
-	}
-	s.audit(r, "agent deleted", "agent", id)
-	return nil
+	return s.acdRemove(r, "agent", id, s.deps.ACD.RemoveAgent)
 }
 
 func (s *Server) handleAPIResetACD(w http.ResponseWriter, r *http.Request) {
-	if s.noACD(w) {
-		return
+	if s.apiChange(w, r, "reset the ACD", func() error { return s.resetACD(r) }) {
+		s.handleAPIQueues(w, r)
 	}
-	if err := s.resetACD(r); err != nil {
-		s.changeFailed(w, "reset the ACD", err, &fieldErrs{})
-		return
-	}
-	s.handleAPIQueues(w, r)
 }
 
 // errNoFileACD is returned by resetACD before the daemon has stored the

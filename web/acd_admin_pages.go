@@ -46,10 +46,17 @@ type queueAdminRow struct {
 	LongestWait, ServiceLevel                                         string
 }
 
-// queuesPageData is the queues page's own data.
-type queuesPageData struct {
+// adminList is what the list card of an admin page (admin_list in
+// templates/partials/admin.html) shows when it has no rows to show: that
+// there is no ACD, or that it did not answer.
+type adminList struct {
 	Configured bool
 	Failed     bool
+}
+
+// queuesPageData is the queues page's own data.
+type queuesPageData struct {
+	adminList
 	Rows       []queueAdminRow
 	Form       adminForm
 	Strategies []choice
@@ -67,11 +74,10 @@ type agentAdminRow struct {
 
 // agentsPageData is the agents page's own data.
 type agentsPageData struct {
-	Configured bool
-	Failed     bool
-	Rows       []agentAdminRow
-	Form       adminForm
-	Roles      []choice
+	adminList
+	Rows  []agentAdminRow
+	Form  adminForm
+	Roles []choice
 	// Created is set once, on the answer to creating an agent whose panel
 	// user was made: its username and generated password.
 	Created *createdAgent
@@ -80,16 +86,34 @@ type agentsPageData struct {
 // --- queues ---
 
 func (s *Server) handleQueuesPage(w http.ResponseWriter, r *http.Request) {
-	f := newAdminForm()
-	if name := r.URL.Query().Get("edit"); name != "" && s.deps.ACD != nil {
-		ctx, cancel := s.acdCtx(r)
-		cfg, err := s.deps.ACD.Config(ctx)
-		cancel()
-		if i := slices.IndexFunc(cfg.Queues, func(q acd.QueueConfig) bool { return q.Name == name }); err == nil && i >= 0 {
-			f.Editing, f.Values = name, queueValues(cfg.Queues[i])
+	f := s.editForm(r, func(cfg acd.Config, name string) map[string]string {
+		if i := slices.IndexFunc(cfg.Queues, func(q acd.QueueConfig) bool { return q.Name == name }); i >= 0 {
+			return queueValues(cfg.Queues[i])
 		}
-	}
+		return nil
+	})
 	s.renderQueues(w, r, http.StatusOK, "", f)
+}
+
+// editForm is the form of an admin page: empty, or with ?edit=KEY that queue
+// or agent's settings as values finds them in the ACD's config (nil when it
+// is not there, which leaves the form empty).
+func (s *Server) editForm(r *http.Request, values func(cfg acd.Config, key string) map[string]string) adminForm {
+	f := newAdminForm()
+	key := r.URL.Query().Get("edit")
+	if key == "" || s.deps.ACD == nil {
+		return f
+	}
+	ctx, cancel := s.acdCtx(r)
+	defer cancel()
+	cfg, err := s.deps.ACD.Config(ctx)
+	if err != nil {
+		return f
+	}
+	if v := values(cfg, key); v != nil {
+		f.Editing, f.Values = key, v
+	}
+	return f
 }
 
 // queueValues is a queue as the form shows it: durations in seconds.
@@ -230,31 +254,34 @@ func (s *Server) formFailed(err error, errs *fieldErrs, f *adminForm, what strin
 }
 
 func (s *Server) handleQueueDelete(w http.ResponseWriter, r *http.Request) {
-	if s.deps.ACD == nil {
-		s.renderQueues(w, r, http.StatusServiceUnavailable, "acd_not_configured", newAdminForm())
-		return
-	}
-	if err := s.deleteQueue(r, r.PathValue("name")); err != nil {
-		f := newAdminForm()
-		code, msg := s.formFailed(err, &fieldErrs{}, &f, "delete queue")
-		s.renderQueues(w, r, code, msg, f)
-		return
-	}
-	http.Redirect(w, r, "/admin/queues?done=queue_deleted", http.StatusSeeOther)
+	s.formChange(w, r, s.renderQueues, "delete queue", "/admin/queues?done=queue_deleted",
+		func() error { return s.deleteQueue(r, r.PathValue("name")) })
 }
 
 func (s *Server) handleResetACDForm(w http.ResponseWriter, r *http.Request) {
+	s.formChange(w, r, s.renderQueues, "reset the ACD", "/admin/queues?done=acd_reset",
+		func() error { return s.resetACD(r) })
+}
+
+// renderPage shows an admin page with a message (see pageMessage) and the
+// form f: renderQueues, or renderAgents without a user just created.
+type renderPage func(w http.ResponseWriter, r *http.Request, code int, msg string, f adminForm)
+
+// formChange is the flow of the pages' buttons that post no fields (a
+// delete, the reset): change runs only where there is an ACD; once made the
+// browser goes to done, else render shows the page again with the fault.
+func (s *Server) formChange(w http.ResponseWriter, r *http.Request, render renderPage, what, done string, change func() error) {
 	if s.deps.ACD == nil {
-		s.renderQueues(w, r, http.StatusServiceUnavailable, "acd_not_configured", newAdminForm())
+		render(w, r, http.StatusServiceUnavailable, "acd_not_configured", newAdminForm())
 		return
 	}
-	if err := s.resetACD(r); err != nil {
+	if err := change(); err != nil {
 		f := newAdminForm()
-		code, msg := s.formFailed(err, &fieldErrs{}, &f, "reset the ACD")
-		s.renderQueues(w, r, code, msg, f)
+		code, msg := s.formFailed(err, &fieldErrs{}, &f, what)
+		render(w, r, code, msg, f)
 		return
 	}
-	http.Redirect(w, r, "/admin/queues?done=acd_reset", http.StatusSeeOther)
+	http.Redirect(w, r, done, http.StatusSeeOther)
 }
 
 // pageMessage is a message key of the catalogue, or with a leading "!" a
@@ -266,47 +293,60 @@ func pageMessage(m map[string]string, msg string) string {
 	return m[msg]
 }
 
-// renderQueues shows the queues page with a message (see pageMessage) and
-// the form f.
-func (s *Server) renderQueues(w http.ResponseWriter, r *http.Request, code int, msg string, f adminForm) {
-	v := s.view(w, r, "title_queues")
+// adminView is the view of an admin page with a message (see pageMessage).
+func (s *Server) adminView(w http.ResponseWriter, r *http.Request, title, msg string) *view {
+	v := s.view(w, r, title)
 	v.Live = true
 	if msg != "" {
 		v.Error = pageMessage(v.M, msg)
 	}
+	return v
+}
+
+// adminState is the ACD's config and snapshot for the list of an admin page
+// (page names it in the log), and how the list card fares.
+func (s *Server) adminState(r *http.Request, page string) (adminList, acd.Config, acd.Snapshot) {
+	if s.deps.ACD == nil {
+		return adminList{}, acd.Config{}, acd.Snapshot{}
+	}
+	ctx, cancel := s.acdCtx(r)
+	defer cancel()
+	cfg, sn, err := s.acdState(ctx)
+	if err != nil {
+		s.deps.Log.Warn(page, "err", err)
+		return adminList{Configured: true, Failed: true}, cfg, sn
+	}
+	return adminList{Configured: true}, cfg, sn
+}
+
+// renderQueues shows the queues page with a message (see pageMessage) and
+// the form f.
+func (s *Server) renderQueues(w http.ResponseWriter, r *http.Request, code int, msg string, f adminForm) {
+	v := s.adminView(w, r, "title_queues", msg)
 	d := queuesPageData{Form: f}
 	var cfg acd.Config
-	if s.deps.ACD != nil {
-		d.Configured = true
-		ctx, cancel := s.acdCtx(r)
-		c, sn, err := s.acdState(ctx)
-		cancel()
-		if err != nil {
-			s.deps.Log.Warn("queues page", "err", err)
-			d.Failed = true
+	var sn acd.Snapshot
+	d.adminList, cfg, sn = s.adminState(r, "queues page")
+	for _, q := range cfg.Queues {
+		row := queueAdminRow{
+			Name: q.Name, StrategyText: textOr(v.M, "strategy_"+q.Strategy, q.Strategy),
+			Members: strings.Join(q.Agents, ", "), Skills: skillsText(q.Skills), Overflow: overflowText(v.M, q.Overflow),
+			EditURL: "/admin/queues?edit=" + url.QueryEscape(q.Name), DeleteURL: "/admin/queues/" + url.PathEscape(q.Name) + "/delete",
+			ServiceLevel: "—",
 		}
-		cfg = c
-		for _, q := range cfg.Queues {
-			row := queueAdminRow{
-				Name: q.Name, StrategyText: textOr(v.M, "strategy_"+q.Strategy, q.Strategy),
-				Members: strings.Join(q.Agents, ", "), Skills: skillsText(q.Skills), Overflow: overflowText(v.M, q.Overflow),
-				EditURL: "/admin/queues?edit=" + url.QueryEscape(q.Name), DeleteURL: "/admin/queues/" + url.PathEscape(q.Name) + "/delete",
-				ServiceLevel: "—",
-			}
-			if row.Members == "" {
-				row.Members = v.M["adm_all_skilled"]
-			}
-			if i := slices.IndexFunc(sn.Queues, func(st acd.QueueStatus) bool { return st.Name == q.Name }); i >= 0 {
-				st := sn.Queues[i]
-				row.LoggedIn, row.Ready, row.Waiting, row.Ringing = st.LoggedIn, st.Ready, st.Waiting, st.Ringing
-				row.Answered, row.Abandoned = st.Answered, st.Abandoned
-				row.LongestWait = formatDuration(st.LongestWait.Seconds())
-				if st.ServiceLevel >= 0 {
-					row.ServiceLevel = fmt.Sprintf("%.0f%%", 100*st.ServiceLevel)
-				}
-			}
-			d.Rows = append(d.Rows, row)
+		if row.Members == "" {
+			row.Members = v.M["adm_all_skilled"]
 		}
+		if i := slices.IndexFunc(sn.Queues, func(st acd.QueueStatus) bool { return st.Name == q.Name }); i >= 0 {
+			st := sn.Queues[i]
+			row.LoggedIn, row.Ready, row.Waiting, row.Ringing = st.LoggedIn, st.Ready, st.Waiting, st.Ringing
+			row.Answered, row.Abandoned = st.Answered, st.Abandoned
+			row.LongestWait = formatDuration(st.LongestWait.Seconds())
+			if st.ServiceLevel >= 0 {
+				row.ServiceLevel = fmt.Sprintf("%.0f%%", 100*st.ServiceLevel)
+			}
+		}
+		d.Rows = append(d.Rows, row)
 	}
 	f.Action = "/admin/queues"
 	if f.Editing != "" {
@@ -353,18 +393,14 @@ func overflowText(m map[string]string, s string) string {
 // --- agents ---
 
 func (s *Server) handleAgentsPage(w http.ResponseWriter, r *http.Request) {
-	f := newAdminForm()
-	if id := r.URL.Query().Get("edit"); id != "" && s.deps.ACD != nil {
-		ctx, cancel := s.acdCtx(r)
-		cfg, err := s.deps.ACD.Config(ctx)
-		cancel()
-		if i := slices.IndexFunc(cfg.Agents, func(a acd.AgentConfig) bool { return a.ID == id }); err == nil && i >= 0 {
+	f := s.editForm(r, func(cfg acd.Config, id string) map[string]string {
+		if i := slices.IndexFunc(cfg.Agents, func(a acd.AgentConfig) bool { return a.ID == id }); i >= 0 {
 			a := cfg.Agents[i]
-			f.Editing = id
-			f.Values = map[string]string{"id": a.ID, "name": a.Name, "role": string(a.Role), "extension": a.Extension,
+			return map[string]string{"id": a.ID, "name": a.Name, "role": string(a.Role), "extension": a.Extension,
 				"skills": skillsText(a.Skills), "priority": strconv.Itoa(a.Priority)}
 		}
-	}
+		return nil
+	})
 	s.renderAgents(w, r, http.StatusOK, "", f, nil)
 }
 
@@ -410,57 +446,40 @@ func (s *Server) handleAgentForm(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAgentDelete(w http.ResponseWriter, r *http.Request) {
-	if s.deps.ACD == nil {
-		s.renderAgents(w, r, http.StatusServiceUnavailable, "acd_not_configured", newAdminForm(), nil)
-		return
-	}
-	if err := s.deleteAgent(r, r.PathValue("id")); err != nil {
-		f := newAdminForm()
-		code, msg := s.formFailed(err, &fieldErrs{}, &f, "delete agent")
+	render := func(w http.ResponseWriter, r *http.Request, code int, msg string, f adminForm) {
 		s.renderAgents(w, r, code, msg, f, nil)
-		return
 	}
-	http.Redirect(w, r, "/admin/agents?done=agent_deleted", http.StatusSeeOther)
+	s.formChange(w, r, render, "delete agent", "/admin/agents?done=agent_deleted",
+		func() error { return s.deleteAgent(r, r.PathValue("id")) })
 }
 
 // renderAgents shows the agents page with a message (see pageMessage), the
 // form f, and the user just created with its password, if any.
 func (s *Server) renderAgents(w http.ResponseWriter, r *http.Request, code int, msg string, f adminForm, created *createdAgent) {
-	v := s.view(w, r, "title_agents")
-	v.Live = true
-	if msg != "" {
-		v.Error = pageMessage(v.M, msg)
-	}
+	v := s.adminView(w, r, "title_agents", msg)
 	d := agentsPageData{Created: created}
 	if created != nil {
 		v.Flash = v.M["done_agent_created"]
 	}
-	if s.deps.ACD != nil {
-		d.Configured = true
-		ctx, cancel := s.acdCtx(r)
-		cfg, sn, err := s.acdState(ctx)
-		cancel()
-		if err != nil {
-			s.deps.Log.Warn("agents page", "err", err)
-			d.Failed = true
+	var cfg acd.Config
+	var sn acd.Snapshot
+	d.adminList, cfg, sn = s.adminState(r, "agents page")
+	now := time.Now()
+	for _, a := range cfg.Agents {
+		row := agentAdminRow{
+			ID: a.ID, Name: a.Name, RoleName: textOr(v.M, "role_"+string(a.Role), string(a.Role)),
+			Extension: a.Extension, Skills: skillsText(a.Skills),
+			EditURL: "/admin/agents?edit=" + url.QueryEscape(a.ID), DeleteURL: "/admin/agents/" + url.PathEscape(a.ID) + "/delete",
 		}
-		now := time.Now()
-		for _, a := range cfg.Agents {
-			row := agentAdminRow{
-				ID: a.ID, Name: a.Name, RoleName: textOr(v.M, "role_"+string(a.Role), string(a.Role)),
-				Extension: a.Extension, Skills: skillsText(a.Skills),
-				EditURL: "/admin/agents?edit=" + url.QueryEscape(a.ID), DeleteURL: "/admin/agents/" + url.PathEscape(a.ID) + "/delete",
+		if i := slices.IndexFunc(sn.Agents, func(st acd.AgentStatus) bool { return st.ID == a.ID }); i >= 0 {
+			st := sn.Agents[i]
+			row.State, row.StateText, row.Reason = string(st.State), textOr(v.M, "agent_"+string(st.State), string(st.State)), st.Reason
+			row.Reachable, row.Taken, row.Queues = st.Reachable, st.Taken, strings.Join(st.Queues, ", ")
+			if !st.Since.IsZero() {
+				row.InState = formatDuration(now.Sub(st.Since).Seconds())
 			}
-			if i := slices.IndexFunc(sn.Agents, func(st acd.AgentStatus) bool { return st.ID == a.ID }); i >= 0 {
-				st := sn.Agents[i]
-				row.State, row.StateText, row.Reason = string(st.State), textOr(v.M, "agent_"+string(st.State), string(st.State)), st.Reason
-				row.Reachable, row.Taken, row.Queues = st.Reachable, st.Taken, strings.Join(st.Queues, ", ")
-				if !st.Since.IsZero() {
-					row.InState = formatDuration(now.Sub(st.Since).Seconds())
-				}
-			}
-			d.Rows = append(d.Rows, row)
 		}
+		d.Rows = append(d.Rows, row)
 	}
 	f.Action = "/admin/agents"
 	if f.Editing != "" {

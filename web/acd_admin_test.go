@@ -335,3 +335,66 @@ func equalQueue(a, b acd.QueueConfig) bool {
 	jb, _ := json.Marshal(b)
 	return bytes.Equal(ja, jb)
 }
+
+// TestACDChangesRefused: a change of a queue or agent that is not there, or
+// with no ACD in the daemon, is refused the same way by the API and the
+// pages.
+func TestACDChangesRefused(t *testing.T) {
+	withACD, _ := newACDPanel(t)
+	noACD := newPanel(t)
+	queue := `{"name":"nope","strategy":"ring_all"}`
+	agent := `{"id":"nope","extension":"sim:8009"}`
+	tests := []struct {
+		name               string
+		p                  *panel
+		method, path, body string
+		wantCode           int
+		wantReason         string
+	}{
+		{"list queues", noACD, "GET", "/api/queues", "", 503, "no_acd"},
+		{"list agents", noACD, "GET", "/api/agents", "", 503, "no_acd"},
+		{"create queue", noACD, "POST", "/api/queues", queue, 503, "no_acd"},
+		{"replace agent", noACD, "PUT", "/api/agents/nope", agent, 503, "no_acd"},
+		{"delete queue", noACD, "DELETE", "/api/queues/trace", "", 503, "no_acd"},
+		{"delete agent", noACD, "DELETE", "/api/agents/8001", "", 503, "no_acd"},
+		{"reset", noACD, "POST", "/api/acd/reset", "", 503, "no_acd"},
+		{"replace unknown queue", withACD, "PUT", "/api/queues/nope", queue, 404, "not_found"},
+		{"replace unknown agent", withACD, "PUT", "/api/agents/nope", agent, 404, "not_found"},
+		{"delete unknown queue", withACD, "DELETE", "/api/queues/nope", "", 404, "not_found"},
+		{"delete unknown agent", withACD, "DELETE", "/api/agents/nope", "", 404, "not_found"},
+		{"queue with a bad field", withACD, "POST", "/api/queues", `{"name":"a b"}`, 422, "invalid"},
+		{"agent with an unknown field", withACD, "POST", "/api/agents", `{"id":"x","shoe":1}`, 400, "bad_json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, body := api(t, tt.p, token, tt.method, tt.path, tt.body)
+			if code != tt.wantCode || field(body, "reason") != tt.wantReason {
+				t.Errorf("%s %s = %d %v, want %d %s", tt.method, tt.path, code, body, tt.wantCode, tt.wantReason)
+			}
+		})
+	}
+
+	pages := []struct {
+		name     string
+		p        *panel
+		path     string
+		wantCode int
+	}{
+		{"delete queue", noACD, "/admin/queues/trace/delete", 503},
+		{"delete agent", noACD, "/admin/agents/8001/delete", 503},
+		{"reset", noACD, "/admin/acd/reset", 503},
+		{"delete unknown queue", withACD, "/admin/queues/nope/delete", 404},
+		{"delete unknown agent", withACD, "/admin/agents/nope/delete", 404},
+	}
+	withACD.addUser("boss", auth.RoleAdmin, "boss-password")
+	noACD.addUser("boss", auth.RoleAdmin, "boss-password")
+	for _, tt := range pages {
+		t.Run("page "+tt.name, func(t *testing.T) {
+			b := tt.p.browser()
+			b.mustLogin("boss", "boss-password")
+			if r := b.post(tt.path, b.form()); r.code != tt.wantCode {
+				t.Errorf("POST %s = %d, want %d:\n%s", tt.path, r.code, tt.wantCode, r.body)
+			}
+		})
+	}
+}

@@ -81,21 +81,32 @@ func (b *browser) api(method, path, body string, noCSRF bool) (int, map[string]a
 	return r.code, out
 }
 
+// deskPassword is the password of deskPanel's users.
+const deskPassword = "desk-password"
+
+// deskPanel is a panel on desk d with two agents, zhang and wang, and a team
+// leader, li.
 func deskPanel(t *testing.T, d web.Desk) *panel {
 	t.Helper()
 	p := newPanel(t, func(deps *web.Deps) { deps.Desk = d })
-	p.addUser("zhang", auth.RoleAgent, "agent-password")
-	p.addUser("wang", auth.RoleAgent, "agent-password")
-	p.addUser("li", auth.RoleTeamLeader, "leader-password")
+	p.addUser("zhang", auth.RoleAgent, deskPassword)
+	p.addUser("wang", auth.RoleAgent, deskPassword)
+	p.addUser("li", auth.RoleTeamLeader, deskPassword)
 	return p
+}
+
+// deskLogin is a browser logged in as deskPanel's user name.
+func (p *panel) deskLogin(name string) *browser {
+	p.t.Helper()
+	b := p.browser()
+	b.mustLogin(name, deskPassword)
+	return b
 }
 
 func TestDeskActions(t *testing.T) {
 	desk := &recordingDesk{fail: map[string]error{"answer": web.ErrDeskUnsupported, "conference": web.ErrDeskNoCall}}
 	p := deskPanel(t, desk)
-	zhang, li := p.browser(), p.browser()
-	zhang.mustLogin("zhang", "agent-password")
-	li.mustLogin("li", "leader-password")
+	zhang, li := p.deskLogin("zhang"), p.deskLogin("li")
 
 	tests := []struct {
 		name       string
@@ -179,8 +190,7 @@ func TestDeskActions(t *testing.T) {
 
 func TestDeskWithoutCallControl(t *testing.T) {
 	p := deskPanel(t, nil)
-	b := p.browser()
-	b.mustLogin("zhang", "agent-password")
+	b := p.deskLogin("zhang")
 	if code, body := b.api("POST", "/api/desk/ready", "", false); code != http.StatusServiceUnavailable || body["reason"] != "no_desk" {
 		t.Errorf("ready without a desk = %d %v, want 503 no_desk", code, body)
 	}
@@ -199,8 +209,7 @@ func TestDeskWithoutCallControl(t *testing.T) {
 
 func TestCustomersAPI(t *testing.T) {
 	p := deskPanel(t, nil)
-	b := p.browser()
-	b.mustLogin("zhang", "agent-password")
+	b := p.deskLogin("zhang")
 
 	code, c := b.api("POST", "/api/customers", `{"numbers":["138 0013 8000"],"name":"王芳","class":"vip","company":"东安街菜市场"}`, false)
 	if code != http.StatusCreated || c["id"] == nil || c["updatedBy"] != "zhang" {
@@ -251,10 +260,7 @@ func TestCallNotes(t *testing.T) {
 	if err := p.db.Update(func(tx *store.Tx) error { return tx.PutCall(rec) }); err != nil {
 		t.Fatal(err)
 	}
-	zhang, wang, li := p.browser(), p.browser(), p.browser()
-	zhang.mustLogin("zhang", "agent-password")
-	wang.mustLogin("wang", "agent-password")
-	li.mustLogin("li", "leader-password")
+	zhang, wang, li := p.deskLogin("zhang"), p.deskLogin("wang"), p.deskLogin("li")
 
 	tests := []struct {
 		name       string

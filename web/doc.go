@@ -41,9 +41,11 @@
 // not configured.
 //
 // Admins get the queue and agent pages (/admin/queues, /admin/agents, in
-// acd_admin_pages.go): the live list (refreshed like the wallboard) and one
-// form to create or edit, posted to the same path (or /{name}) and answered
-// 422 with the note next to each field at fault. They and /api/queues,
+// acd_admin_pages.go; the list card and select options they share are in
+// templates/partials/admin.html, parsed with every page): the live list
+// (refreshed like the wallboard) and one form to create or edit, posted to
+// the same path (or /{name}) and answered 422 with the note next to each
+// field at fault. They and /api/queues,
 // /api/agents change the running ACD through Deps.ACD (ACDAdmin), which
 // keeps the change in the store before applying it. Creating an agent creates
 // the panel user of that username and role when there is none and shows its

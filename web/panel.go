@@ -16,7 +16,7 @@ import (
 
 // panelFiles are the panel's templates and static assets, built in.
 //
-//go:embed templates/*.html assets/*
+//go:embed templates/*.html templates/partials/*.html assets/*
 var panelFiles embed.FS
 
 // pageNames are the templates under templates/ but the layout, each rendered
@@ -35,13 +35,14 @@ func templateNames() []string {
 	return out
 }
 
-// parsePages parses every page with the layout. The templates are built in,
-// so an error is a bug that the tests catch.
+// parsePages parses every page with the layout and the parts pages share
+// (templates/partials). The templates are built in, so an error is a bug
+// that the tests catch.
 func parsePages() map[string]*template.Template {
 	out := make(map[string]*template.Template, len(pageNames))
 	for _, name := range pageNames {
 		t := template.New(name).Option("missingkey=error")
-		out[name] = template.Must(t.ParseFS(panelFiles, "templates/layout.html", "templates/"+name+".html"))
+		out[name] = template.Must(t.ParseFS(panelFiles, "templates/layout.html", "templates/partials/*.html", "templates/"+name+".html"))
 	}
 	return out
 }

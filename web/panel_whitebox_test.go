@@ -42,10 +42,10 @@ func TestCatalogueComplete(t *testing.T) {
 		},
 		"agent":     agentData{Me: "admin", Desk: true, Labels: map[string]string{"desk_call": "x"}},
 		"wallboard": wallboardData{Configured: true, Queues: []queueRow{{Name: "q"}}, Agents: []agentRow{{Name: "a"}}},
-		"admin_queues": queuesPageData{Configured: true, Rows: []queueAdminRow{{Name: "q", Ringing: 1}},
+		"admin_queues": queuesPageData{adminList: adminList{Configured: true}, Rows: []queueAdminRow{{Name: "q", Ringing: 1}},
 			Strategies: []choice{{Value: "linear", Label: "l", Selected: true}},
 			Form:       adminForm{Editing: "q", Values: map[string]string{"name": "q"}, Errs: map[string]string{"name": "x"}}},
-		"admin_agents": agentsPageData{Configured: true, Rows: []agentAdminRow{{ID: "a", State: "ready", Reason: "r"}},
+		"admin_agents": agentsPageData{adminList: adminList{Configured: true}, Rows: []agentAdminRow{{ID: "a", State: "ready", Reason: "r"}},
 			Form: newAdminForm(), Roles: []choice{{Value: "agent"}}, Created: &createdAgent{Username: "a", Password: "p"}},
 	}
 	for _, name := range pageNames {

@@ -49,16 +49,41 @@ type simCallRequest struct {
 // maxSimTimeout bounds a simulated call placed over the API.
 const maxSimTimeout = 30 * time.Minute
 
+// decodeSimRequest reads the JSON body of a sim request into v, refusing
+// unknown fields; it answers 400 and returns false when it cannot.
+func decodeSimRequest(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, "bad_json", "body: "+err.Error())
+		return false
+	}
+	return true
+}
+
+// ndjsonStream starts a 200 answer in NDJSON and returns send, which writes
+// v as one line and flushes it, so the client sees each line as it happens.
+func ndjsonStream(w http.ResponseWriter) (send func(v any)) {
+	w.Header().Set("Content-Type", "application/x-ndjson")
+	w.WriteHeader(http.StatusOK)
+	flusher, _ := w.(http.Flusher)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return func(v any) {
+		_ = enc.Encode(v)
+		if flusher != nil {
+			flusher.Flush()
+		}
+	}
+}
+
 func (s *Server) handleSimCall(w http.ResponseWriter, r *http.Request) {
 	if s.deps.Simulator == nil {
 		writeError(w, http.StatusServiceUnavailable, "no_sim", "no simulated lines: start tracecalld with -demo or enable [sim]")
 		return
 	}
 	var req simCallRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_json", "body: "+err.Error())
+	if !decodeSimRequest(w, r, &req) {
 		return
 	}
 	timeout := 60 * time.Second
@@ -82,17 +107,7 @@ func (s *Server) handleSimCall(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "sim_call", err.Error())
 		return
 	}
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	w.WriteHeader(http.StatusOK)
-	flusher, _ := w.(http.Flusher)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	send := func(v any) {
-		_ = enc.Encode(v)
-		if flusher != nil {
-			flusher.Flush()
-		}
-	}
+	send := ndjsonStream(w)
 	send(map[string]any{"type": "call", "call_id": id})
 	for ended := false; !ended; {
 		select {

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -72,10 +71,7 @@ func (s *Server) handleSimPhone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req simPhoneRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_json", "body: "+err.Error())
+	if !decodeSimRequest(w, r, &req) {
 		return
 	}
 	if !validDialString(req.Ext) || strings.ContainsAny(req.Ext, "*#") {
@@ -114,17 +110,7 @@ func (s *Server) handleSimPhone(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "sim_phone", err.Error())
 		return
 	}
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	w.WriteHeader(http.StatusOK)
-	flusher, _ := w.(http.Flusher)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	send := func(v any) {
-		_ = enc.Encode(v)
-		if flusher != nil {
-			flusher.Flush()
-		}
-	}
+	send := ndjsonStream(w)
 	head := map[string]any{"type": "phone", "ext": p.Ext}
 	if p.SetAnswerAfter {
 		head["answer_after"] = p.AnswerAfter.String()

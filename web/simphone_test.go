@@ -44,12 +44,19 @@ func (f *fakePhones) SimPhone(ctx context.Context, p web.SimPhone) (<-chan web.S
 	return out, nil
 }
 
-func TestSimPhone(t *testing.T) {
+// simPhoneServer is the TCP API of a panel whose simulated phones are a
+// fakePhones.
+func simPhoneServer(t *testing.T) (*httptest.Server, *fakePhones) {
 	bus := event.New(nil)
 	f := &fakePhones{bus: bus, got: make(chan web.SimPhone, 1)}
 	s := web.New(web.Deps{Store: storetest.Open(t), Bus: bus, Token: token, DataDir: t.TempDir(), Simulator: f})
 	ts := httptest.NewServer(s.TCPHandler())
 	t.Cleanup(ts.Close)
+	return ts, f
+}
+
+func TestSimPhone(t *testing.T) {
+	ts, f := simPhoneServer(t)
 
 	req, _ := http.NewRequest("POST", ts.URL+"/api/sim/phone", strings.NewReader(`{"ext":"8001","answer_after":"-1s","dial":"*21"}`))
 	req.Header.Set("Authorization", "Bearer "+token)
@@ -90,11 +97,7 @@ func TestSimPhone(t *testing.T) {
 }
 
 func TestSimPhoneBadRequests(t *testing.T) {
-	bus := event.New(nil)
-	f := &fakePhones{bus: bus, got: make(chan web.SimPhone, 1)}
-	s := web.New(web.Deps{Store: storetest.Open(t), Bus: bus, Token: token, DataDir: t.TempDir(), Simulator: f})
-	ts := httptest.NewServer(s.TCPHandler())
-	t.Cleanup(ts.Close)
+	ts, _ := simPhoneServer(t)
 	tests := []struct {
 		name, body, reason string
 	}{

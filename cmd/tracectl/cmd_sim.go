@@ -128,26 +128,47 @@ type simFollower struct {
 // follow reads the stream to its end line. It returns nil only if the call
 // ran to its end (end.ok) and, when asked for, the recording was written.
 func (f *simFollower) follow(r io.Reader) error {
+	return followStream(r, "stream ended before the call did", func(raw json.RawMessage, ev *simEvent) (bool, error) {
+		if ev.Type == "end" {
+			return true, f.end(ev)
+		}
+		return false, f.event(raw, ev)
+	})
+}
+
+// followStream reads an NDJSON event stream of the daemon's (sim call, sim
+// phone), handing each line, as sent and decoded into T, to line until line
+// says it was the last or fails. cutOff is the error when the stream ends
+// first.
+func followStream[T any](r io.Reader, cutOff string, line func(raw json.RawMessage, ev *T) (last bool, err error)) error {
 	dec := json.NewDecoder(r)
 	for {
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			if errors.Is(err, io.EOF) {
-				return errors.New("stream ended before the call did")
+				return errors.New(cutOff)
 			}
 			return fmt.Errorf("read stream: %w", err)
 		}
-		var ev simEvent
+		var ev T
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			return fmt.Errorf("bad event %s: %w", raw, err)
 		}
-		if ev.Type == "end" {
-			return f.end(&ev)
-		}
-		if err := f.event(raw, &ev); err != nil {
+		if last, err := line(raw, &ev); last || err != nil {
 			return err
 		}
 	}
+}
+
+// writeLine writes an event as it came, on one line (--json).
+func writeLine(w io.Writer, raw json.RawMessage) error {
+	var buf bytes.Buffer
+	if err := json.Compact(&buf, raw); err != nil {
+		return fmt.Errorf("compact event: %w", err)
+	}
+	buf.WriteByte('\n')
+	_, err := w.Write(buf.Bytes())
+	return err
 }
 
 // event handles every line but the last.
@@ -156,13 +177,7 @@ func (f *simFollower) event(raw json.RawMessage, ev *simEvent) error {
 		return f.saveRecording(ev)
 	}
 	if f.json {
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, raw); err != nil {
-			return fmt.Errorf("compact event: %w", err)
-		}
-		buf.WriteByte('\n')
-		_, err := f.c.stdout.Write(buf.Bytes())
-		return err
+		return writeLine(f.c.stdout, raw)
 	}
 	_, err := fmt.Fprintln(f.c.stdout, describeSimEvent(ev))
 	return err

@@ -94,27 +94,10 @@ type phoneFollower struct {
 // follow reads the stream until it ends: an end line, or the connection
 // closing when tracectl is interrupted.
 func (f *phoneFollower) follow(r io.Reader) error {
-	dec := json.NewDecoder(r)
-	for {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			if errors.Is(err, io.EOF) {
-				return errors.New("tracecalld ended the stream")
-			}
-			return fmt.Errorf("read stream: %w", err)
-		}
-		var ev phoneEvent
-		if err := json.Unmarshal(raw, &ev); err != nil {
-			return fmt.Errorf("bad event %s: %w", raw, err)
-		}
+	return followStream(r, "tracecalld ended the stream", func(raw json.RawMessage, ev *phoneEvent) (bool, error) {
 		if f.json {
-			var buf bytes.Buffer
-			if err := json.Compact(&buf, raw); err != nil {
-				return fmt.Errorf("compact event: %w", err)
-			}
-			buf.WriteByte('\n')
-			if _, err := f.c.stdout.Write(buf.Bytes()); err != nil {
-				return err
+			if err := writeLine(f.c.stdout, raw); err != nil {
+				return true, err
 			}
 		}
 		if ev.Type == "end" {
@@ -123,16 +106,17 @@ func (f *phoneFollower) follow(r io.Reader) error {
 				if msg == "" {
 					msg = "the daemon reported failure"
 				}
-				return errors.New(msg)
+				return true, errors.New(msg)
 			}
-			return nil
+			return true, nil
 		}
 		if !f.json {
-			if _, err := fmt.Fprintln(f.c.stdout, f.describe(&ev)); err != nil {
-				return err
+			if _, err := fmt.Fprintln(f.c.stdout, f.describe(ev)); err != nil {
+				return true, err
 			}
 		}
-	}
+		return false, nil
+	})
 }
 
 // describe is one event as a line for a person, led by its time.

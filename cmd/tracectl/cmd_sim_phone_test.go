@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // phoneStream is what the fake daemon streams for a phone that dials *21 and
@@ -143,6 +144,40 @@ func TestSimPhoneUsage(t *testing.T) {
 			_, stderr, code := tracectl(t, append([]string{"-s", "/nonexistent.sock", "sim", "phone"}, tt.args...)...)
 			if code != exitUsage || !strings.Contains(stderr, tt.want) {
 				t.Errorf("exit %d, stderr %q; want 2 naming %s", code, stderr, tt.want)
+			}
+		})
+	}
+}
+
+// TestPhoneFollowerEnds: how the phone's stream may end, and what --json
+// prints on the way.
+func TestPhoneFollowerEnds(t *testing.T) {
+	tests := []struct {
+		name    string
+		json    bool
+		stream  string
+		wantErr string // "" for none
+		wantOut string
+	}{
+		{"end ok", false, `{"type":"phone","ext":"8001"}` + "\n" + `{"type":"end","ok":true}` + "\n", "", "phone 8001 up; Ctrl-C to stop\n"},
+		{"end failed", false, `{"type":"end","ok":false}`, "the daemon reported failure", ""},
+		{"end with its error", true, `{"type":"end", "ok":false, "error":"stopping"}`, "stopping", `{"type":"end","ok":false,"error":"stopping"}` + "\n"},
+		{"cut off", false, `{"type":"phone","ext":"8001"}` + "\n", "tracecalld ended the stream", "phone 8001 up; Ctrl-C to stop\n"},
+		{"bad event", false, `{"type":1}`, `bad event {"type":1}`, ""},
+		{"not JSON", false, `{"type"`, "read stream", ""},
+		{"json lines compacted", true, "{ \"type\": \"phone\",\n \"ext\": \"8001\" }\n" + `{"type":"end","ok":true}`,
+			"", `{"type":"phone","ext":"8001"}` + "\n" + `{"type":"end","ok":true}` + "\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			f := &phoneFollower{c: &cli{stdout: &out, loc: time.UTC}, json: tt.json}
+			err := f.follow(strings.NewReader(tt.stream))
+			if (tt.wantErr == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Errorf("follow = %v, want %q", err, tt.wantErr)
+			}
+			if out.String() != tt.wantOut {
+				t.Errorf("printed %q, want %q", out.String(), tt.wantOut)
 			}
 		})
 	}

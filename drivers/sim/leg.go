@@ -2,7 +2,6 @@ package sim
 
 import (
 	"context"
-	"io"
 	"sync"
 	"time"
 
@@ -27,28 +26,23 @@ type leg struct {
 	info   telephony.LegInfo
 	caller *Caller
 	phone  *Phone // set on a phone's leg (outbound), nil on a line's
-	ctx    context.Context
-	cancel context.CancelFunc
 
 	rx  chan media.Frame     // caller → appliance, filled by the clock
 	tx  chan media.Frame     // appliance → caller, drained by the clock
 	oob chan telephony.Digit // out-of-band keys; nil for in-band callers
 
-	// mu guards the state below.
-	mu       sync.Mutex
-	answered bool
-	ended    bool
-	hangup   telephony.HangupInfo
+	// mu guards the LegState: Context, answered, and how the leg ended.
+	mu sync.Mutex
+	telephony.LegState
 }
 
 func newLeg(d *Driver, ln *line, c *Caller, now time.Time) *leg {
-	ctx, cancel := context.WithCancel(context.Background())
 	id := c.opts.CallID
 	if id == "" {
 		id = telephony.NewCallID(now)
 	}
 	l := &leg{
-		d: d, line: ln, caller: c, ctx: ctx, cancel: cancel,
+		d: d, line: ln, caller: c,
 		info: telephony.LegInfo{
 			ID:        telephony.LegID(ln.name + "/" + now.Format("150405.000000")),
 			CallID:    id,
@@ -62,6 +56,7 @@ func newLeg(d *Driver, ln *line, c *Caller, now time.Time) *leg {
 		rx: make(chan media.Frame, rxQueue),
 		tx: make(chan media.Frame, txQueue),
 	}
+	l.Init(&l.mu)
 	if c.opts.OutOfBand {
 		l.oob = make(chan telephony.Digit, 32)
 	}
@@ -71,7 +66,6 @@ func newLeg(d *Driver, ln *line, c *Caller, now time.Time) *leg {
 
 func (l *leg) ID() telephony.LegID            { return l.info.ID }
 func (l *leg) Info() telephony.LegInfo        { return l.info }
-func (l *leg) Context() context.Context       { return l.ctx }
 func (l *leg) Digits() <-chan telephony.Digit { return l.oob }
 
 func (l *leg) Media() (media.FrameReader, media.FrameWriter, error) { return l, l, nil }
@@ -80,29 +74,35 @@ func (l *leg) Media() (media.FrameReader, media.FrameWriter, error) { return l, 
 // A phone's leg is answered by the phone, so Answer only checks it is up.
 func (l *leg) Answer(ctx context.Context) error {
 	l.mu.Lock()
-	if l.ended {
+	if l.EndedLocked() {
 		l.mu.Unlock()
 		return telephony.ErrHungUp
 	}
-	if l.answered || l.phone != nil {
+	if l.AnsweredLocked() || l.phone != nil {
 		l.mu.Unlock()
 		return nil
 	}
-	l.answered = true
+	l.AnswerLocked()
 	l.mu.Unlock()
-	now := time.Now()
+	l.up(time.Now())
+	return nil
+}
+
+// up puts an answered leg in call: its line shows it, the caller's side
+// starts, and the clock moves its frames. CallAnswered is a line leg's to
+// publish: a phone's leg joins a call that its caller's leg started.
+func (l *leg) up(now time.Time) {
 	l.d.mu.Lock()
 	if l.line.leg == l {
 		l.line.since = now
 		l.d.publishLine(l.line, telephony.LineInCall, now)
 	}
 	l.d.mu.Unlock()
-	if l.d.pub != nil {
+	if l.phone == nil && l.d.pub != nil {
 		l.d.pub.Publish(event.CallAnswered{Base: event.Base{CallID: l.info.CallID, At: now}})
 	}
 	l.caller.answered(now)
 	l.d.clock.add(l)
-	return nil
 }
 
 // Hangup ends the call from the appliance's side.
@@ -111,55 +111,32 @@ func (l *leg) Hangup(ctx context.Context, c telephony.Cause) error {
 	return nil
 }
 
-// Ended reports how the leg ended.
-func (l *leg) Ended() (telephony.HangupInfo, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.hangup, l.ended
-}
-
 func (l *leg) lineState() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.answered {
+	if l.AnsweredLocked() {
 		return telephony.LineInCall
 	}
 	return telephony.LineRinging
 }
 
 // ReadFrame returns the caller's next frame, waiting for its tick.
-func (l *leg) ReadFrame(f *media.Frame) error {
-	select {
-	case fr := <-l.rx:
-		*f = fr
-		return nil
-	case <-l.ctx.Done():
-		return io.EOF
-	}
-}
+func (l *leg) ReadFrame(f *media.Frame) error { return l.ReadFrameFrom(l.rx, f) }
 
 // WriteFrame queues a frame for the caller; it waits while the queue is full.
-func (l *leg) WriteFrame(f *media.Frame) error {
-	select {
-	case l.tx <- *f:
-		return nil
-	case <-l.ctx.Done():
-		return io.EOF
-	}
-}
+func (l *leg) WriteFrame(f *media.Frame) error { return l.WriteFrameTo(l.tx, f) }
 
 // end hangs the leg up once, from whichever side: by is "caller", "ivr" or "system".
 func (l *leg) end(by string, cause telephony.Cause) {
 	now := time.Now()
 	l.mu.Lock()
-	if l.ended {
-		l.mu.Unlock()
+	first := l.EndLocked(by, cause, now)
+	h := l.HangupLocked()
+	l.mu.Unlock()
+	if !first {
 		return
 	}
-	l.ended = true
-	l.hangup = telephony.HangupInfo{By: by, Cause: cause, At: now}
-	l.mu.Unlock()
-	l.cancel()
+	l.Cancel()
 	l.d.clock.remove(l)
 	l.d.release(l, now)
 	if l.phone != nil {
@@ -169,7 +146,7 @@ func (l *leg) end(by string, cause telephony.Cause) {
 	} else if l.d.pub != nil {
 		l.d.pub.Publish(event.CallEnded{Base: event.Base{CallID: l.info.CallID, At: now}, By: by, Cause: string(cause)})
 	}
-	l.caller.finish(l.hangup)
+	l.caller.finish(h)
 }
 
 var (

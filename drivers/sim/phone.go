@@ -216,7 +216,7 @@ func (p *Phone) ring(ctx context.Context, o telephony.DialOptions) (*leg, error)
 	case <-ringOut.C:
 		l.end("caller", telephony.CauseNoAnswer)
 		return nil, ErrNoAnswer
-	case <-l.ctx.Done():
+	case <-l.Context().Done():
 		return nil, ErrRejected
 	case <-ctx.Done():
 		l.end("ivr", telephony.CauseNormal)
@@ -235,21 +235,13 @@ func (p *Phone) ring(ctx context.Context, o telephony.DialOptions) (*leg, error)
 // false if the leg has already ended.
 func (l *leg) offHook() bool {
 	l.mu.Lock()
-	if l.ended {
-		l.mu.Unlock()
+	up := l.AnswerLocked()
+	l.mu.Unlock()
+	if !up {
 		return false
 	}
-	l.answered = true
-	l.mu.Unlock()
 	now := time.Now()
-	l.d.mu.Lock()
-	if l.line.leg == l {
-		l.line.since = now
-		l.d.publishLine(l.line, telephony.LineInCall, now)
-	}
-	l.d.mu.Unlock()
-	l.caller.answered(now)
-	l.d.clock.add(l)
+	l.up(now)
 	l.phone.notify(PhoneEvent{Type: PhoneAnswered, CallID: l.info.CallID, From: l.info.From, To: l.info.To, At: now})
 	return true
 }

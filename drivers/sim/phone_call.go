@@ -33,7 +33,7 @@ func (p *Phone) Call(ctx context.Context, o CallOptions) (*Caller, error) {
 	p.mu.Lock()
 	if p.leg != nil {
 		p.mu.Unlock()
-		l.cancel()
+		l.Cancel()
 		return nil, fmt.Errorf("sim: phone %s: %w: %w", p.ext, ErrBusy, telephony.ErrUnavailable)
 	}
 	p.leg, p.last = l, c
@@ -45,7 +45,7 @@ func (p *Phone) Call(ctx context.Context, o CallOptions) (*Caller, error) {
 		p.mu.Lock()
 		p.leg = nil
 		p.mu.Unlock()
-		l.cancel()
+		l.Cancel()
 		return nil, fmt.Errorf("sim: phone %s: %w: driver not serving", p.ext, telephony.ErrUnavailable)
 	}
 	h, hctx := d.handler, context.WithoutCancel(d.serving)
@@ -67,7 +67,7 @@ func (p *Phone) Call(ctx context.Context, o CallOptions) (*Caller, error) {
 	// The leg is a line's as far as the handler and the call's events go;
 	// the phone is free again once it ends.
 	go func() {
-		<-l.ctx.Done()
+		<-l.Context().Done()
 		p.idle(l)
 	}()
 	go func() {

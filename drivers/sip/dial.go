@@ -114,19 +114,19 @@ func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.Dia
 	if from == "" {
 		from = d.cfg.Name
 	}
-	lctx, cancel := context.WithCancel(context.Background())
 	l := &dialLeg{
-		d: d, ctx: lctx, cancel: cancel, port: port, conn: conn, rtcp: rtcp, since: now, acks: make(chan uint32, 8),
+		d: d, port: port, conn: conn, rtcp: rtcp, since: now, acks: make(chan uint32, 8),
 		info: telephony.LegInfo{
 			CallID: callID, Driver: d.cfg.Name, From: from, To: to.User,
 			Direction: telephony.Outbound, Created: now,
 		},
 	}
+	l.Init(&l.mu)
 	if !d.seizeOut(l, now, o.CallID == "") {
 		conn.Close()
 		rtcp.Close()
 		d.ports.release(port)
-		cancel()
+		l.Cancel()
 		return nil, fmt.Errorf("sip: dial %s: %w", to, telephony.ErrNoLine)
 	}
 
@@ -162,7 +162,7 @@ func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.Dia
 	ringCtx, stopRing := context.WithTimeoutCause(ctx, timeout, errNoAnswer)
 	defer stopRing()
 	// Shutdown ends the leg while it rings: stop ringing then (CANCEL).
-	defer context.AfterFunc(lctx, stopRing)()
+	defer context.AfterFunc(l.Context(), stopRing)()
 	answer := sipgo.AnswerOptions{OnResponse: func(res *siplib.Response) error {
 		switch res.StatusCode {
 		case 180, 183:
@@ -319,46 +319,40 @@ func (d *Driver) dialledDialog(req *siplib.Request) *dialLeg {
 
 // dialLeg is one outbound SIP call: what Dial returns.
 type dialLeg struct {
-	d      *Driver
-	n      int // line number
-	info   telephony.LegInfo
-	log    *slog.Logger
-	ctx    context.Context
-	cancel context.CancelFunc
-	port   int
-	acks   chan uint32 // CSeq of each ACK, for 2xx retransmission of re-INVITEs
+	d    *Driver
+	n    int // line number
+	info telephony.LegInfo
+	log  *slog.Logger
+	port int
+	acks chan uint32 // CSeq of each ACK, for 2xx retransmission of re-INVITEs
 	// joined says the leg was dialled into a call another leg started (an
 	// agent's phone for a caller): the call's start and end are that leg's
 	// to publish, so an agent leaving on a transfer does not end the call.
 	joined bool
 
-	// mu guards the fields below it.
-	mu       sync.Mutex
+	// mu guards the fields below it, and the LegState.
+	mu sync.Mutex
+	telephony.LegState
 	dc       *sipgo.DialogClientSession // set once the INVITE is sent
 	dialogID string                     // set once answered
 	conn     *net.UDPConn               // RTP and RTCP sockets until the stream takes them
 	rtcp     *net.UDPConn
 	stream   *stream // set once answered
-	local    localMedia
 	contact  siplib.ContactHeader
-	oa       offerAnswer // as last negotiated
-	sdp      []byte      // our current SDP: the offer, then answers to re-offers
-	reoffer  uint32      // CSeq of a re-INVITE without SDP whose ACK brings the answer
-	since    time.Time
-	answered bool
-	ended    bool
-	hangup   telephony.HangupInfo
+	negotiated
+	reoffer uint32 // CSeq of a re-INVITE without SDP whose ACK brings the answer
+	since   time.Time
 }
 
 // answeredAt starts media with what the far end answered and publishes the
 // answer; without media (a refused answer) it only notes it, for the BYE.
 func (l *dialLeg) answeredAt(now time.Time, oa offerAnswer, withMedia bool) bool {
 	l.mu.Lock()
-	if l.ended {
+	if !l.AnswerLocked() {
 		l.mu.Unlock()
 		return false
 	}
-	l.answered, l.since = true, now
+	l.since = now
 	if withMedia {
 		l.oa = oa
 		l.stream = newStream(l.conn, l.rtcp, l.port, oa)
@@ -377,15 +371,14 @@ func (l *dialLeg) answeredAt(now time.Time, oa offerAnswer, withMedia bool) bool
 	return true
 }
 
-func (l *dialLeg) ID() telephony.LegID      { return l.info.ID }
-func (l *dialLeg) Info() telephony.LegInfo  { return l.info }
-func (l *dialLeg) Context() context.Context { return l.ctx }
+func (l *dialLeg) ID() telephony.LegID     { return l.info.ID }
+func (l *dialLeg) Info() telephony.LegInfo { return l.info }
 
 // Answer does nothing: Dial returns the leg answered.
 func (l *dialLeg) Answer(ctx context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.ended {
+	if l.EndedLocked() {
 		return telephony.ErrHungUp
 	}
 	return nil
@@ -395,13 +388,6 @@ func (l *dialLeg) Answer(ctx context.Context) error {
 func (l *dialLeg) Hangup(ctx context.Context, c telephony.Cause) error {
 	l.end("ivr", c)
 	return nil
-}
-
-// Ended reports how the leg ended.
-func (l *dialLeg) Ended() (telephony.HangupInfo, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.hangup, l.ended
 }
 
 func (l *dialLeg) Media() (media.FrameReader, media.FrameWriter, error) { return l, l, nil }
@@ -440,13 +426,7 @@ func (l *dialLeg) ReadFrame(f *media.Frame) error {
 	if s == nil {
 		return io.EOF
 	}
-	select {
-	case fr := <-s.rx:
-		*f = fr
-		return nil
-	case <-l.ctx.Done():
-		return io.EOF
-	}
+	return l.ReadFrameFrom(s.rx, f)
 }
 
 // WriteFrame queues a frame for the far end; it waits while the queue is full.
@@ -455,12 +435,7 @@ func (l *dialLeg) WriteFrame(f *media.Frame) error {
 	if s == nil {
 		return io.EOF
 	}
-	select {
-	case s.tx <- *f:
-		return nil
-	case <-l.ctx.Done():
-		return io.EOF
-	}
+	return l.WriteFrameTo(s.tx, f)
 }
 
 func (l *dialLeg) lineState() telephony.LineState {
@@ -470,7 +445,7 @@ func (l *dialLeg) lineState() telephony.LineState {
 		Line: l.info.Line, Number: l.info.To, State: telephony.LineRinging, Since: l.since,
 		Caller: l.info.From, Called: l.info.To, CallID: l.info.CallID,
 	}
-	if l.answered {
+	if l.AnsweredLocked() {
 		s.State = telephony.LineInCall
 	}
 	return s
@@ -492,20 +467,16 @@ func (l *dialLeg) publishLine(state string, at time.Time) {
 func (l *dialLeg) end(by string, cause telephony.Cause) {
 	now := time.Now()
 	l.mu.Lock()
-	if l.ended {
+	if !l.EndLocked(by, cause, now) {
 		l.mu.Unlock()
 		return
 	}
-	l.ended = true
-	l.hangup = telephony.HangupInfo{By: by, Cause: cause, At: now}
-	bye := l.answered && by != "caller"
+	bye := l.AnsweredLocked() && by != "caller"
 	s, conn, rtcp := l.stream, l.conn, l.rtcp
 	l.mu.Unlock()
 	var st Stats
 	if s != nil {
-		l.d.clock.remove(s)
-		s.close()
-		st = s.stats()
+		st = l.d.stopStream(s)
 	} else {
 		if conn != nil {
 			conn.Close()
@@ -517,12 +488,7 @@ func (l *dialLeg) end(by string, cause telephony.Cause) {
 	l.d.ports.release(l.port)
 	l.d.freeLine(l, l.n)
 	l.publishLine(telephony.LineIdle, now)
-	if l.d.pub != nil && !l.joined {
-		l.d.pub.Publish(event.CallEnded{Base: event.Base{CallID: l.info.CallID, At: now}, By: by, Cause: string(cause)})
-	}
-	l.cancel()
-	l.log.Info("call ended", "by", by, "cause", cause, "duration", now.Sub(l.info.Created).Round(time.Millisecond),
-		"rtp_sent", st.PacketsSent, "rtp_received", st.PacketsReceived, "rtp_lost", st.PacketsLost)
+	l.d.ended(&l.LegState, l.info, l.log, !l.joined, st)
 	if bye && l.d.goTracked(l.bye) {
 		return
 	}

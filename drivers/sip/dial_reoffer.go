@@ -12,7 +12,7 @@ import (
 // answer, if any, is applied.
 func (d *Driver) onDialledOffer(l *dialLeg, req *siplib.Request, tx siplib.ServerTransaction) {
 	l.mu.Lock()
-	dc, ready := l.dc, l.answered && l.stream != nil && !l.ended
+	dc, ready := l.dc, l.AnsweredLocked() && l.stream != nil && !l.EndedLocked()
 	l.mu.Unlock()
 	if !ready {
 		d.respond(req, tx, 491, "Request Pending")
@@ -54,7 +54,7 @@ func (d *Driver) onDialledOffer(l *dialLeg, req *siplib.Request, tx siplib.Serve
 		return
 	}
 	if !siplib.IsReliable(req.Transport()) {
-		retransmit2xx(l.ctx, l.acks, tx, res, req.CSeq().SeqNo, l.log)
+		retransmit2xx(l.Context(), l.acks, tx, res, req.CSeq().SeqNo, l.log)
 	}
 }
 
@@ -63,17 +63,7 @@ func (d *Driver) onDialledOffer(l *dialLeg, req *siplib.Request, tx siplib.Serve
 func (l *dialLeg) renegotiate(offer *sdpSession, oa offerAnswer) []byte {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	body := writeAnswer(offer, oa, l.local)
-	if string(body) != string(l.sdp) {
-		l.local.version++
-		body = writeAnswer(offer, oa, l.local)
-	}
-	if l.oa.hold() != oa.hold() {
-		l.log.Info("call hold changed", "hold", oa.hold(), "direction", oa.dir)
-	}
-	l.oa, l.sdp = oa, body
-	l.stream.update(oa)
-	return body
+	return l.reanswer(offer, oa, l.stream, l.log)
 }
 
 // ack notes an ACK's CSeq for a re-INVITE's 2xx retransmission, and takes

@@ -88,9 +88,8 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 	}
 
 	now := time.Now()
-	ctx, cancel := context.WithCancel(context.Background())
 	l := &leg{
-		d: d, ctx: ctx, cancel: cancel, ds: ds, dialogID: ds.ID, contact: contact, offer: offer, oa: oa, late: late,
+		d: d, ds: ds, dialogID: ds.ID, contact: contact, offer: offer, late: late, negotiated: negotiated{oa: oa},
 		answerc: make(chan chan error), acks: make(chan uint32, 8), since: now, sipCallID: req.CallID().Value(),
 		info: telephony.LegInfo{
 			CallID:    telephony.NewCallID(now),
@@ -101,9 +100,10 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 			Created:   now,
 		},
 	}
+	l.Init(&l.mu)
 	conn, rtcp, port, err := d.ports.open()
 	if err != nil {
-		cancel()
+		l.Cancel()
 		d.log.Warn("invite refused", "source", req.Source(), "err", err)
 		finalResponse(ds, tx, 503, "Service Unavailable")
 		return
@@ -113,14 +113,14 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 	_, _ = rand.Read(sess[:])
 	if late {
 		l.local = localMedia{ip: d.mediaIP(sourceAddr(req)), port: port, session: uint64(binary.BigEndian.Uint32(sess[:])), version: 1}
-		l.answer = writeOffer(l.local)
+		l.sdp = writeOffer(l.local)
 	} else {
 		l.local = localMedia{ip: d.mediaIP(oa.remote.Addr()), port: port, session: uint64(binary.BigEndian.Uint32(sess[:])), version: 1}
-		l.answer = writeAnswer(offer, oa, l.local)
+		l.sdp = writeAnswer(offer, oa, l.local)
 	}
 	h, hctx, ok := d.seize(l, now)
 	if !ok {
-		cancel()
+		l.Cancel()
 		l.stream.close()
 		d.ports.release(port)
 		d.log.Warn("invite refused: no free line", "source", req.Source(), "max_calls", d.cfg.MaxCalls)
@@ -165,9 +165,9 @@ func (l *leg) ring(tx siplib.ServerTransaction) {
 			l.end("caller", telephony.CauseNormal)
 			l.finishInvite()
 			return
-		case <-l.ctx.Done():
+		case <-l.Context().Done():
 			l.mu.Lock()
-			cause := l.hangup.Cause
+			cause := l.HangupLocked().Cause
 			l.mu.Unlock()
 			code, reason := failureResponse(cause)
 			finalResponse(l.ds, tx, code, reason)
@@ -196,13 +196,13 @@ func (l *leg) finishInvite() {
 func (l *leg) answerCall(reply chan error) bool {
 	now := time.Now()
 	l.mu.Lock()
-	if l.ended {
+	if !l.AnswerLocked() {
 		l.mu.Unlock()
 		reply <- telephony.ErrHungUp
 		return false
 	}
-	l.answered, l.since = true, now
-	body := l.answer
+	l.since = now
+	body := l.sdp
 	l.d.clock.add(l.stream)
 	l.d.publishLine(l, telephony.LineInCall, now)
 	if l.d.pub != nil {
@@ -218,7 +218,7 @@ func (l *leg) answerCall(reply chan error) bool {
 	err := l.ds.WriteResponse(res) // retransmits until the ACK
 	l.mu.Lock()
 	l.inviteDone = true
-	ended, by := l.ended, l.hangup.By
+	ended, by := l.EndedLocked(), l.HangupLocked().By
 	lateErr := l.lateErr
 	if l.late && lateErr == nil && !l.lateTaken {
 		lateErr = errors.New("sip: no answer read from the ack")
@@ -267,7 +267,7 @@ func lateOffer(prefer string) offerAnswer {
 func (l *leg) ackAnswer(req *siplib.Request) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !l.late || l.lateTaken || l.ended {
+	if !l.late || l.lateTaken || l.EndedLocked() {
 		return
 	}
 	if cseq := req.CSeq(); cseq == nil || cseq.SeqNo != l.ds.InviteRequest.CSeq().SeqNo {
@@ -301,17 +301,12 @@ func (l *leg) ackAnswer(req *siplib.Request) {
 // or a session refresh. It answers 200 with our SDP (unchanged for a
 // refresh) and retransmits it until the ACK, as RFC 3261 asks of the UAS core.
 func (d *Driver) onReinvite(req *siplib.Request, tx siplib.ServerTransaction) {
-	l := d.dialog(req)
+	l := d.offerLeg(req, tx)
 	if l == nil {
-		if dl := d.dialledDialog(req); dl != nil {
-			d.onDialledOffer(dl, req, tx)
-			return
-		}
-		d.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}
 	l.mu.Lock()
-	ready := l.answered && l.inviteDone && !l.ended
+	ready := l.AnsweredLocked() && l.inviteDone && !l.EndedLocked()
 	l.mu.Unlock()
 	if !ready {
 		d.respond(req, tx, 491, "Request Pending")
@@ -333,7 +328,7 @@ func (d *Driver) onReinvite(req *siplib.Request, tx siplib.ServerTransaction) {
 		return
 	}
 	if !siplib.IsReliable(req.Transport()) {
-		retransmit2xx(l.ctx, l.acks, tx, res, req.CSeq().SeqNo, l.log)
+		retransmit2xx(l.Context(), l.acks, tx, res, req.CSeq().SeqNo, l.log)
 	}
 }
 
@@ -383,15 +378,25 @@ func retransmit2xx(ctx context.Context, acks <-chan uint32, tx siplib.ServerTran
 	}
 }
 
+// offerLeg finds the call that came in whose dialog req (a re-INVITE or
+// UPDATE) is in. It serves req itself, and returns nil, when req is in a
+// call we dialled (onDialledOffer) or in no dialog of ours (481).
+func (d *Driver) offerLeg(req *siplib.Request, tx siplib.ServerTransaction) *leg {
+	if l := d.dialog(req); l != nil {
+		return l
+	}
+	if dl := d.dialledDialog(req); dl != nil {
+		d.onDialledOffer(dl, req, tx)
+		return nil
+	}
+	d.respond(req, tx, 481, "Call/Transaction Does Not Exist")
+	return nil
+}
+
 // onUpdate serves UPDATE within a call: a session refresh, or an offer.
 func (d *Driver) onUpdate(req *siplib.Request, tx siplib.ServerTransaction) {
-	l := d.dialog(req)
+	l := d.offerLeg(req, tx)
 	if l == nil {
-		if dl := d.dialledDialog(req); dl != nil {
-			d.onDialledOffer(dl, req, tx)
-			return
-		}
-		d.respond(req, tx, 481, "Call/Transaction Does Not Exist")
 		return
 	}
 	if err := l.ds.ReadRequest(req, tx); err != nil {

@@ -2,7 +2,6 @@ package sip
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -20,12 +19,10 @@ const byeTimeout = 5 * time.Second
 
 // leg is one inbound SIP call: what the Handler serves.
 type leg struct {
-	d      *Driver
-	n      int // line number, set by seize
-	info   telephony.LegInfo
-	log    *slog.Logger
-	ctx    context.Context
-	cancel context.CancelFunc
+	d    *Driver
+	n    int // line number, set by seize
+	info telephony.LegInfo
+	log  *slog.Logger
 
 	ds        *sipgo.DialogServerSession
 	dialogID  string
@@ -38,23 +35,18 @@ type leg struct {
 	answerc chan chan error // Answer asks the INVITE goroutine to send the 200
 	acks    chan uint32     // CSeq of each ACK, for 2xx retransmission of re-INVITEs
 
-	// mu guards the fields below it.
-	mu         sync.Mutex
+	// mu guards the fields below it, and the LegState.
+	mu sync.Mutex
+	telephony.LegState
 	since      time.Time // when the line last changed state
-	answered   bool
-	ended      bool
-	inviteDone bool // the INVITE goroutine is done with ds: a BYE may go
-	hangup     telephony.HangupInfo
-	local      localMedia
-	oa         offerAnswer
-	answer     []byte // our current SDP
-	lateTaken  bool   // the ACK to a late offer has been read
-	lateErr    error  // why that ACK's answer could not be used
+	inviteDone bool      // the INVITE goroutine is done with ds: a BYE may go
+	negotiated
+	lateTaken bool  // the ACK to a late offer has been read
+	lateErr   error // why that ACK's answer could not be used
 }
 
-func (l *leg) ID() telephony.LegID      { return l.info.ID }
-func (l *leg) Info() telephony.LegInfo  { return l.info }
-func (l *leg) Context() context.Context { return l.ctx }
+func (l *leg) ID() telephony.LegID     { return l.info.ID }
+func (l *leg) Info() telephony.LegInfo { return l.info }
 
 // Digits returns RFC 4733 and SIP INFO keys.
 func (l *leg) Digits() <-chan telephony.Digit { return l.stream.digits }
@@ -73,7 +65,7 @@ func (l *leg) Stats() Stats { return l.stream.stats() }
 // within 32 s ends the call).
 func (l *leg) Answer(ctx context.Context) error {
 	l.mu.Lock()
-	ended, answered := l.ended, l.answered
+	ended, answered := l.EndedLocked(), l.AnsweredLocked()
 	l.mu.Unlock()
 	if ended {
 		return telephony.ErrHungUp
@@ -84,7 +76,7 @@ func (l *leg) Answer(ctx context.Context) error {
 	reply := make(chan error, 1)
 	select {
 	case l.answerc <- reply:
-	case <-l.ctx.Done():
+	case <-l.Context().Done():
 		return telephony.ErrHungUp
 	case <-ctx.Done():
 		return ctx.Err()
@@ -104,33 +96,11 @@ func (l *leg) Hangup(ctx context.Context, c telephony.Cause) error {
 	return nil
 }
 
-// Ended reports how the leg ended.
-func (l *leg) Ended() (telephony.HangupInfo, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.hangup, l.ended
-}
-
 // ReadFrame returns the far end's next frame, waiting for its tick.
-func (l *leg) ReadFrame(f *media.Frame) error {
-	select {
-	case fr := <-l.stream.rx:
-		*f = fr
-		return nil
-	case <-l.ctx.Done():
-		return io.EOF
-	}
-}
+func (l *leg) ReadFrame(f *media.Frame) error { return l.ReadFrameFrom(l.stream.rx, f) }
 
 // WriteFrame queues a frame for the far end; it waits while the queue is full.
-func (l *leg) WriteFrame(f *media.Frame) error {
-	select {
-	case l.stream.tx <- *f:
-		return nil
-	case <-l.ctx.Done():
-		return io.EOF
-	}
-}
+func (l *leg) WriteFrame(f *media.Frame) error { return l.WriteFrameTo(l.stream.tx, f) }
 
 // end ends the leg once, from whichever side: by is "caller", "ivr" or
 // "system". Media stops at once; the signalling that goes with it (BYE, or
@@ -138,32 +108,46 @@ func (l *leg) WriteFrame(f *media.Frame) error {
 func (l *leg) end(by string, cause telephony.Cause) {
 	now := time.Now()
 	l.mu.Lock()
-	if l.ended {
+	if !l.EndLocked(by, cause, now) {
 		l.mu.Unlock()
 		return
 	}
-	l.ended = true
-	l.hangup = telephony.HangupInfo{By: by, Cause: cause, At: now}
-	bye := l.answered && l.inviteDone && by != "caller"
+	bye := l.AnsweredLocked() && l.inviteDone && by != "caller"
 	l.mu.Unlock()
-	l.d.clock.remove(l.stream)
-	l.stream.close()
+	st := l.d.stopStream(l.stream)
 	l.d.ports.release(l.stream.port)
 	l.d.release(l)
 	l.d.publishLine(l, telephony.LineIdle, now)
-	if l.d.pub != nil {
-		l.d.pub.Publish(event.CallEnded{Base: event.Base{CallID: l.info.CallID, At: now}, By: by, Cause: string(cause)})
-	}
-	l.cancel() // last: whoever watches Context sees the line free and the call ended
-	st := l.stream.stats()
-	l.log.Info("call ended", "by", by, "cause", cause, "duration", now.Sub(l.info.Created).Round(time.Millisecond),
-		"rtp_sent", st.PacketsSent, "rtp_received", st.PacketsReceived, "rtp_lost", st.PacketsLost,
-		"rtp_late", st.Late, "rtp_dropped", st.Dropped)
+	l.d.ended(&l.LegState, l.info, l.log, true, st)
 	if bye {
 		l.sendBye()
 	} else if by == "caller" {
 		l.d.forgetDialog(l.dialogID)
 	}
+}
+
+// stopStream takes s off the clock and closes it; it returns the call's
+// final RTP counts.
+func (d *Driver) stopStream(s *stream) Stats {
+	d.clock.remove(s)
+	s.close()
+	return s.stats()
+}
+
+// ended is how either kind of leg finishes once its media and its line are
+// released: CallEnded on the bus (unless publish is false: a leg dialled
+// into another leg's call), then the leg's Context cancelled, so whoever
+// watches it finds the line free and the call ended, and a log line with the
+// call's RTP counts.
+func (d *Driver) ended(s *telephony.LegState, info telephony.LegInfo, log *slog.Logger, publish bool, st Stats) {
+	h, _ := s.Ended()
+	if publish && d.pub != nil {
+		d.pub.Publish(event.CallEnded{Base: event.Base{CallID: info.CallID, At: h.At}, By: h.By, Cause: string(h.Cause)})
+	}
+	s.Cancel()
+	log.Info("call ended", "by", h.By, "cause", h.Cause, "duration", h.At.Sub(info.Created).Round(time.Millisecond),
+		"rtp_sent", st.PacketsSent, "rtp_received", st.PacketsReceived, "rtp_lost", st.PacketsLost,
+		"rtp_late", st.Late, "rtp_dropped", st.Dropped)
 }
 
 // sendBye sends BYE in the background.
@@ -188,28 +172,43 @@ func (l *leg) bye() {
 func (l *leg) currentAnswer() []byte {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.answer
+	return l.sdp
 }
 
-// renegotiate applies a new offer within the dialog (re-INVITE or UPDATE):
-// hold, resume, a moved far end or a session refresh. Our SDP keeps its
-// version when nothing changed and bumps it otherwise.
+// renegotiate applies a new offer within the dialog (re-INVITE or UPDATE)
+// and returns our answer; once the call ended, our SDP as it was.
 func (l *leg) renegotiate(offer *sdpSession, oa offerAnswer) []byte {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.ended {
-		return l.answer
+	if l.EndedLocked() {
+		return l.sdp
 	}
-	body := writeAnswer(offer, oa, l.local)
-	if string(body) != string(l.answer) {
-		l.local.version++
-		body = writeAnswer(offer, oa, l.local)
+	return l.reanswer(offer, oa, l.stream, l.log)
+}
+
+// negotiated is a call's SDP as last agreed in its dialog. Both kinds of leg
+// keep one, guarded by their mutex.
+type negotiated struct {
+	local localMedia
+	oa    offerAnswer // as last negotiated
+	sdp   []byte      // our current SDP: an offer, then answers to re-offers
+}
+
+// reanswer answers a new offer within the dialog (re-INVITE or UPDATE):
+// hold, resume, a moved far end or a session refresh. Our SDP keeps its
+// version when nothing changed and bumps it otherwise; s takes the new
+// terms.
+func (n *negotiated) reanswer(offer *sdpSession, oa offerAnswer, s *stream, log *slog.Logger) []byte {
+	body := writeAnswer(offer, oa, n.local)
+	if string(body) != string(n.sdp) {
+		n.local.version++
+		body = writeAnswer(offer, oa, n.local)
 	}
-	if l.oa.hold() != oa.hold() {
-		l.log.Info("call hold changed", "hold", oa.hold(), "direction", oa.dir)
+	if n.oa.hold() != oa.hold() {
+		log.Info("call hold changed", "hold", oa.hold(), "direction", oa.dir)
 	}
-	l.oa, l.answer = oa, body
-	l.stream.update(oa)
+	n.oa, n.sdp = oa, body
+	s.update(oa)
 	return body
 }
 

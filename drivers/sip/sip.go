@@ -287,7 +287,7 @@ func (l *leg) lineState() telephony.LineState {
 		Line: l.info.Line, Number: l.info.To, State: telephony.LineRinging, Since: l.since,
 		Caller: l.info.From, Called: l.info.To, CallID: l.info.CallID,
 	}
-	if l.answered {
+	if l.AnsweredLocked() {
 		s.State = telephony.LineInCall
 	}
 	return s
