@@ -84,11 +84,34 @@ type callback struct {
 	attempts int    // tries made
 	parked   bool   // out of the heaps until the retry after an unanswered try
 	round    uint64 // bumps on each retry timer; the timer compares
+	left     bool   // the waiting caller's own call was reported ended
+}
+
+// callerLeft handles CallEnded for a callback request and reports whether it
+// is the waiting caller hanging up, which leaves the request in its place.
+// The app that held the caller reports that once, when its leg ends, which
+// may be after the goodbye it says once the request is taken: by then an
+// agent who became free may be talking to the called-back caller, and that
+// report must not end their call. So the first CallEnded after the request
+// is always the caller's, and so is any while nobody talks on the request;
+// only a later one, while an agent talks, ends the callback call.
+func (c *core) callerLeft(k *call) bool {
+	switch {
+	case k.cb == nil:
+		return false
+	case !k.cb.left:
+		k.cb.left = true
+		return true
+	}
+	return k.state != callTalking
 }
 
 // Callback turns a caller waiting in a queue into a callback request to
 // number: the entry keeps its place, the caller may hang up (CallEnded no
-// longer abandons it) and max wait no longer sends it on. A call ringing an
+// longer abandons it) and max wait no longer sends it on. The first CallEnded
+// after the request is taken as that hangup however late it comes, even while
+// an agent already talks to the called-back caller; a later one ends the
+// callback call. A call ringing an
 // agent is refused with ErrOnCall: the agent is about to take it. Asking
 // twice is harmless.
 func (a *ACD) Callback(ctx context.Context, id telephony.CallID, number string) error {

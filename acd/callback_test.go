@@ -136,3 +136,25 @@ func TestCallbackRefusedWhileRinging(t *testing.T) {
 		}
 	})
 }
+
+// TestCallbackCallerLeavesLate: the queue node reports its caller's hangup
+// after the goodbye it says once the request is taken; by then a free agent
+// may be talking to the called-back caller. That report leaves them talking;
+// the callback call's own end sends them on.
+func TestCallbackCallerLeavesLate(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		r := start(t, acd.Config{Queues: []acd.QueueConfig{{Name: "q"}}, Agents: agents("a1")}, 1)
+		r.enqueue("c1", "q", "1001", 0)
+		r.check(r.acd.Callback(t.Context(), "c1", "1001"))
+		r.login("a1")
+		r.offered("c1", "a1")
+		r.answer("c1", "a1")
+		if retry, err := r.acd.CallbackResult(t.Context(), "c1", acd.CallbackAnswered); err != nil || retry {
+			t.Fatalf("answered callback: retry %v, %v", retry, err)
+		}
+		r.end("c1") // the queue node's caller, late
+		r.wantState("a1", acd.StateTalking, "")
+		r.end("c1") // the callback call
+		r.wantState("a1", acd.StateReady, "")
+	})
+}

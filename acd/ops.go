@@ -43,8 +43,8 @@ func (c *core) leave(id telephony.CallID) error {
 func (c *core) callEnded(id telephony.CallID) {
 	switch k := c.calls[id]; {
 	case k == nil:
-	case k.cb != nil && k.state != callTalking:
-		// The caller hung up to be called back: the request keeps its place.
+	case c.callerLeft(k):
+		// The caller hung up to be called back (callback.go): the request keeps its place.
 	case k.state == callTalking:
 		c.endTalk(k)
 	default:

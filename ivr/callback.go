@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"tracecall/acd"
 	"tracecall/acd/offer"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
@@ -50,6 +51,16 @@ func (r *run) holdKey(ctx context.Context, n Node) bool {
 		ID:   r.info.CallID,
 		To:   telephony.Address{Driver: r.info.Driver, User: r.info.From},
 		From: r.info.To,
+		// The call as the queue node queued it, so that a transfer of the
+		// callback carries the trace code on.
+		Call: acd.Call{ID: r.info.CallID, Caller: r.info.From, Called: r.info.To, Queue: n.Queue,
+			Data: map[string]string{"ivr_flow": r.flowName}},
+	}
+	if r.chain != nil {
+		req.Call.Data["trace_code"] = r.chain.TraceCode
+	}
+	if c := r.v.deps.Customers; c != nil {
+		req.Call.Priority = c.Priority(ctx, r.info.From)
 	}
 	if err := r.v.deps.Callbacks.Request(ctx, req); err != nil {
 		if !errors.Is(err, context.Canceled) {

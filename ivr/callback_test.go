@@ -2,6 +2,7 @@ package ivr_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"tracecall/ivr"
 	"tracecall/store"
 	"tracecall/store/storetest"
+	"tracecall/switchboard"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
 	"tracecall/telephony/event/eventtest"
@@ -24,13 +26,22 @@ import (
 // callback dialler, agent phone 8001 and the call record writer, with short
 // timers.
 type callbackHarness struct {
-	d   *sim.Driver
-	bus *event.Bus
-	acd *acd.ACD
-	db  *store.DB
+	d     *sim.Driver
+	bus   *event.Bus
+	acd   *acd.ACD
+	db    *store.DB
+	board *switchboard.Board // nil unless asked for
 }
 
 func newCallbackHarness(t *testing.T, cb acd.CallbackConfig) *callbackHarness {
+	t.Helper()
+	return newCallbackHarnessWith(t, cb, false)
+}
+
+// newCallbackHarnessWith is newCallbackHarness, with the daemon's call
+// control (a switchboard.Board, h.board) connecting queued callers and
+// callbacks when board is set.
+func newCallbackHarnessWith(t *testing.T, cb acd.CallbackConfig, board bool) *callbackHarness {
 	t.Helper()
 	cfg, err := config.Load("../rootfs/etc/tracecall/tracecall.toml")
 	if err != nil {
@@ -56,6 +67,17 @@ func newCallbackHarness(t *testing.T, cb acd.CallbackConfig) *callbackHarness {
 	}
 	off.Attach(a)
 	callbacks := offer.NewCallbacks(off, a, bus.Client("callback"), cb.RingTimeout, nil)
+	var agents ivr.Agents = off
+	var sb *switchboard.Board
+	if board {
+		if sb, err = switchboard.New(switchboard.Config{}, switchboard.Deps{
+			ACD: a, Agents: off, Drivers: []telephony.Driver{d}, Events: bus.Client("switchboard"),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		agents = sb
+		callbacks.ConnectThrough(sb)
+	}
 	chain := trace.NewGenerator(trace.DemoSeed).Chain(trace.DemoPorkIndex)
 	v, err := ivr.New(cfg.IVR, ivr.Deps{
 		Chains:       chains{chain.TraceCode: chain},
@@ -63,7 +85,7 @@ func newCallbackHarness(t *testing.T, cb acd.CallbackConfig) *callbackHarness {
 		Speaker:      &fastSpeaker{},
 		Events:       bus.Client("ivr"),
 		Queues:       a,
-		Agents:       off,
+		Agents:       agents,
 		Callbacks:    callbacks,
 		AgentStates:  a,
 	})
@@ -82,7 +104,7 @@ func newCallbackHarness(t *testing.T, cb acd.CallbackConfig) *callbackHarness {
 			<-done
 		}
 	})
-	return &callbackHarness{d: d, bus: bus, acd: a, db: db}
+	return &callbackHarness{d: d, bus: bus, acd: a, db: db, board: sb}
 }
 
 // call places a caller from ani on the hotline, waiting for the driver to serve.
@@ -245,5 +267,70 @@ func TestCallbackNotAnswered(t *testing.T) {
 		if a.ID == "8001" && a.State != acd.StateReady {
 			t.Errorf("agent %s after the failed callback, want ready", a.State)
 		}
+	}
+}
+
+// TestCallbackThroughBoard: with the daemon's wiring, the IVR's callback
+// request carries the call (queue, trace code) and the called-back caller is
+// on the switchboard like any connected call: the agent holds them and
+// transfers them to a number, and the call record is one answered callback.
+func TestCallbackThroughBoard(t *testing.T) {
+	t.Parallel()
+	h := newCallbackHarnessWith(t, acd.CallbackConfig{Tries: 2, RetryAfter: time.Second, RingTimeout: 2 * time.Second}, true)
+	w := eventtest.Watch(t, h.bus)
+	ctx := context.Background()
+	if err := h.acd.Login(ctx, "8001"); err != nil {
+		t.Fatal(err)
+	}
+	back := h.d.AddPhone("13800138000", sim.PhoneOptions{AnswerAfter: 200 * time.Millisecond})
+	h.d.AddPhone("8100", sim.PhoneOptions{AnswerAfter: 200 * time.Millisecond})
+
+	first := h.call(t, "13900000001", "0", 6*time.Second)
+	eventtest.Expect(w, 5*time.Second, func(e event.CallTaken) bool { return e.Call() == first.CallID() })
+	c := h.call(t, "13800138000", "0ww*w1", 20*time.Second)
+	eventtest.Expect(w, 8*time.Second, func(e event.CallbackRequested) bool { return e.Call() == c.CallID() })
+
+	// The first caller's call ends; the agent takes the request and the
+	// caller is called back, onto the board.
+	eventtest.Expect(w, 10*time.Second, func(e event.CallbackAttempted) bool {
+		return e.Call() == c.CallID() && e.Result == acd.CallbackAnswered
+	})
+	deadline := time.Now().Add(3 * time.Second)
+	for h.board.Calls()["8001"] != c.CallID() {
+		if time.Now().After(deadline) {
+			t.Fatalf("the callback is not on the board: %v", h.board.Calls())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := h.board.Hold(ctx, "8001", true); err != nil {
+		t.Fatal(err)
+	}
+	eventtest.Expect(w, 2*time.Second, func(e event.CallHeld) bool { return e.Call() == c.CallID() && e.Held })
+	if err := h.board.Transfer(ctx, "8001", switchboard.Target{Kind: switchboard.TargetNumber, Value: "sim:8100"}, false); err != nil {
+		t.Fatal(err)
+	}
+	eventtest.Expect(w, 3*time.Second, func(e event.CallTransfer) bool {
+		return e.Call() == c.CallID() && e.Stage == "completed" && e.Target == "sim:8100"
+	})
+	time.Sleep(300 * time.Millisecond)
+	back.Hangup()
+	eventtest.Expect(w, 3*time.Second, func(e event.CallEnded) bool { return e.Call() == c.CallID() })
+	r := waitDisposition(t, h.db, c.CallID(), cdr.Answered)
+	if r.Type != cdr.TypeCallback || r.Agent != "8001" || r.Queue != "trace" {
+		t.Errorf("record: type %q agent %q queue %q", r.Type, r.Agent, r.Queue)
+	}
+	deadline = time.Now().Add(3 * time.Second)
+	for {
+		s, err := h.acd.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i := slices.IndexFunc(s.Agents, func(a acd.AgentStatus) bool { return a.ID == "8001" }); i >= 0 && s.Agents[i].State == acd.StateReady {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("agent after the callback: %+v", s.Agents)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

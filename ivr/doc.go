@@ -17,8 +17,10 @@
 // caller hears the node's prompt, then hold music (a soft melody, or China's
 // ringback tone) with their position announced every AnnounceEvery, and the
 // estimated wait too when the ACD has an honest one. Deps.Agents delivers the
-// leg of the agent who answers; the node then releases its Session and bridges
-// caller and agent (telephony.Bridge) until either hangs up, and the flow ends.
+// leg of the agent who answers; the node then releases its Session and hands
+// both legs to call control when Deps.Agents can Connect them (the daemon's
+// switchboard: hold, transfers, conference), else bridges them
+// (telephony.Bridge), until the caller's part is over, and the flow ends.
 // When the queue sends the call on (no agent logged in, max wait) the node's
 // next runs.
 //

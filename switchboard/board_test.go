@@ -88,12 +88,14 @@ func ofType[T event.Event](e *events) []T {
 
 // rig is a switchboard over the sim driver, the real ACD and the Offerer.
 type rig struct {
-	t     *testing.T
-	d     *sim.Driver
-	acd   *acd.ACD
-	board *switchboard.Board
-	ev    *events
-	conns chan conn // callers connected to their first agent
+	t      *testing.T
+	d      *sim.Driver
+	acd    *acd.ACD
+	board  *switchboard.Board
+	offers *offer.Offerer
+	bus    *event.Bus
+	ev     *events
+	conns  chan conn // callers connected to their first agent
 }
 
 type conn struct {
@@ -144,7 +146,7 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	offers.Attach(a)
-	r.acd = a
+	r.acd, r.offers, r.bus = a, offers, bus
 	r.board, err = switchboard.New(switchboard.Config{}, switchboard.Deps{
 		ACD: a, Agents: offers, Drivers: []telephony.Driver{d},
 		Pickups: map[string]switchboard.Pickup{"sim": pickup{d}},

@@ -12,7 +12,9 @@
 // leg and the acd.Call. Connect puts both in a telephony.Room for the call
 // and runs the connection until the caller hangs up or nobody is left with
 // them; then it hangs up whoever is still on and tells the ACD each agent's
-// part ended, so each goes to wrap-up.
+// part ended, so each goes to wrap-up. The acd/offer callback dialler hands
+// it an answered callback the same way (offer.Connector): the called-back
+// caller's leg, the agent's, and the call as it was queued.
 //
 // Everyone on the connection is a room member: the caller, the agents (or
 // dialled numbers) talking with them, and the party of a consult. Hold puts

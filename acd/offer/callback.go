@@ -30,12 +30,40 @@ type CallbackRequest struct {
 	To telephony.Address
 	// From is the number presented to the caller: the hotline they dialled.
 	From string
+	// Call is the call as it was queued (queue, priority, the IVR's data such
+	// as the trace code), handed to the Connector with the callback's legs so
+	// that transfers carry it on. Its ID is ID; empty fields default to the
+	// caller's number and the hotline.
+	Call acd.Call
+}
+
+// call is what the Connector gets for r.
+func (r CallbackRequest) call() acd.Call {
+	k := r.Call
+	k.ID = r.ID
+	if k.Caller == "" {
+		k.Caller = r.To.User
+	}
+	if k.Called == "" {
+		k.Called = r.From
+	}
+	return k
+}
+
+// Connector runs an answered callback as call control runs a queued caller's
+// call: it takes the caller's and the agent's legs, keeps them through hold,
+// transfers and conference until the caller's part is over, hangs up whoever
+// is left and tells the ACD each agent's part ended. *switchboard.Board is
+// one; the interface keeps this package from importing it.
+type Connector interface {
+	Connect(ctx context.Context, caller, agent telephony.Leg, call acd.Call) error
 }
 
 // Callbacks dials callers back for the ACD's callback requests. It waits for
 // the agent who takes a request (the ACD offers it like a call, and the
 // Offerer delivers the agent's leg here as it would to a queue node), dials
-// the caller through the driver that carried their call, and bridges the two;
+// the caller through the driver that carried their call, and connects the two
+// (through the Connector, or a bridge);
 // an unanswered try is reported to the ACD, which offers the request again
 // later or gives up after its tries.
 type Callbacks struct {
@@ -46,6 +74,7 @@ type Callbacks struct {
 	log   *slog.Logger
 	reqs  chan pending
 	ended chan struct{} // closed when Run returns
+	conn  Connector     // nil: a plain bridge
 }
 
 type pending struct {
@@ -65,6 +94,11 @@ func NewCallbacks(o *Offerer, a CallbackACD, pub *event.Client, ringTimeout time
 	return &Callbacks{o: o, acd: a, pub: pub, ring: ringTimeout, log: log,
 		reqs: make(chan pending), ended: make(chan struct{})}
 }
+
+// ConnectThrough hands each answered callback's legs to cn (call control),
+// so that the agent can hold, transfer and conference it like any call,
+// instead of bridging them. Call it before Run.
+func (c *Callbacks) ConnectThrough(cn Connector) { c.conn = cn }
 
 // ErrCallbacksStopped is returned by Request when Run is not running.
 var ErrCallbacksStopped = errors.New("offer: callback dialler stopped")
@@ -142,7 +176,7 @@ func (c *Callbacks) follow(ctx context.Context, p pending) {
 }
 
 // try dials the caller for the agent on agentLeg and, when the caller
-// answers, bridges them until one hangs up. It reports whether the request
+// answers, connects them until the call is over. It reports whether the request
 // goes on (the ACD will offer it again).
 func (c *Callbacks) try(ctx context.Context, log *slog.Logger, r CallbackRequest, agentLeg telephony.Leg) bool {
 	bg := context.WithoutCancel(ctx)
@@ -179,14 +213,23 @@ func (c *Callbacks) try(ctx context.Context, log *slog.Logger, r CallbackRequest
 		log.Warn("reporting a callback answered", "err", err)
 	}
 	log.Info("caller called back", "agent_leg", agentLeg.ID())
-	opts := []telephony.BridgeOption{telephony.WithBridgeLog(log)}
-	if c.pub != nil {
-		opts = append(opts, telephony.WithBridgeEvents(c.pub))
-	}
-	// Like a queue node's bridge, this one lives as long as the legs; the
-	// drivers hang every leg up at shutdown.
-	if err := telephony.Bridge(bg, caller, agentLeg, opts...); err != nil {
-		log.Warn("callback bridge ended", "err", err)
+	if c.conn != nil {
+		// Call control runs the call until the caller's part is over (Run's
+		// ctx ending ends it too) and tells the ACD; the CallEnded below is
+		// then a no-op.
+		if err := c.conn.Connect(ctx, caller, agentLeg, r.call()); err != nil {
+			log.Warn("callback call control ended", "err", err)
+		}
+	} else {
+		opts := []telephony.BridgeOption{telephony.WithBridgeLog(log)}
+		if c.pub != nil {
+			opts = append(opts, telephony.WithBridgeEvents(c.pub))
+		}
+		// Like a queue node's bridge, this one lives as long as the legs; the
+		// drivers hang every leg up at shutdown.
+		if err := telephony.Bridge(bg, caller, agentLeg, opts...); err != nil {
+			log.Warn("callback bridge ended", "err", err)
+		}
 	}
 	_ = caller.Hangup(bg, telephony.CauseNormal)
 	_ = agentLeg.Hangup(bg, telephony.CauseNormal)

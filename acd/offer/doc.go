@@ -19,7 +19,10 @@
 // takes over the call's Await, so the leg of the agent who later answers the
 // request comes to it, dials the caller's number on the driver that carried
 // the call ("sim:13800138000" on the simulated lines, "sip:…" out of the SIP
-// trunk) while the agent hears ringback, and bridges the two; an unanswered, busy or refused call back hangs
+// trunk) while the agent hears ringback, and hands the two legs to call
+// control (a Connector, the daemon's switchboard; see ConnectThrough), so the
+// agent can hold, transfer and conference a callback like any call — without
+// one it bridges them. An unanswered, busy or refused call back hangs
 // the agent up and is reported to the ACD, which offers the request again or
 // gives up. The callback keeps the call's id, so its bridge and its end
 // (event.CallEnded, published here because the dialled legs publish none) land

@@ -167,6 +167,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 	// Callers who press * on hold are called back through the same offers.
 	callbacks := offer.NewCallbacks(offers, agents, bus.Client("acd.callback"), cfg.ACD.Callback.RingTimeout, log.With("component", "acd.callback"))
+	callbacks.ConnectThrough(board) // an answered callback is held and transferred like any call
 
 	// The customer book gives VIP callers their priority in the queues and the
 	// agent's screen the caller's name.
