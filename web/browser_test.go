@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,36 +18,8 @@ import (
 	"tracecall/telephony/event"
 	"tracecall/web"
 	"tracecall/web/auth"
+	"tracecall/web/webtest"
 )
-
-// chromium starts Debian's chromium headless with a fresh profile and
-// returns a tab's context, or skips the test when chromium is not installed.
-func chromium(t *testing.T) context.Context {
-	t.Helper()
-	exe, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium not found on PATH: install it with `apt-get install -y chromium` (make deps does)")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(alloc, chromedp.WithLogf(t.Logf))
-	t.Cleanup(func() { cancelTab(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil { // starts the browser, without a deadline
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
 
 // liveServer is the panel on loopback over a fresh store and bus, with the
 // daemon's first admin; Run follows the bus as in the daemon.
@@ -100,7 +71,7 @@ func loginSteps(base, user, pw string) chromedp.Action[chromedp.Void] {
 }
 
 func TestBrowser(t *testing.T) {
-	browser := chromium(t)
+	browser := webtest.Chromium(t, chromedp.WithLogf(t.Logf))
 	ts, db, bus, adminPW := liveServer(t)
 	users := auth.New(db, auth.Config{Params: auth.TestParams()}, nil)
 	if err := users.CreateUser(context.Background(), auth.NewUser{Username: "li", Role: auth.RoleTeamLeader, Password: "leader-password"}); err != nil {

@@ -12,6 +12,7 @@ import (
 	"tracecall/telephony/event"
 	"tracecall/trace"
 	"tracecall/web/auth"
+	"tracecall/web/webtest"
 )
 
 // TestBrowserScreenPop: an agent opens the desktop in Chromium; an offer
@@ -19,7 +20,7 @@ import (
 // its chain while the phone rings; the agent adds the new caller as a
 // customer and saves wrap-up notes on the call.
 func TestBrowserScreenPop(t *testing.T) {
-	browser := chromium(t)
+	browser := webtest.Chromium(t, chromedp.WithLogf(t.Logf))
 	ts, db, bus, _ := liveServer(t)
 	users := auth.New(db, auth.Config{Params: auth.TestParams()}, nil)
 	if err := users.CreateUser(context.Background(), auth.NewUser{Username: "zhang", Role: auth.RoleAgent, Password: "agent-password"}); err != nil {

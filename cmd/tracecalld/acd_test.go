@@ -2,19 +2,13 @@ package main_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -25,69 +19,10 @@ import (
 // that need queues, agents or flows of their own.
 func startConfigured(t *testing.T, config string, flags ...string) *daemon {
 	t.Helper()
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng not installed (make test installs it): apt-get install espeak-ng")
-	}
 	data := t.TempDir()
-	d := &daemon{t: t, data: data, addr: freeAddr(t), log: &bytes.Buffer{}}
-	argv := append([]string{"-config", config, "-data", data, "-http", d.addr, "-sip", "off"}, flags...)
-	d.cmd = exec.Command(daemonBin, argv...)
-	d.cmd.Stderr = &lockedBuffer{b: d.log}
-	if err := d.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if d.cmd.ProcessState == nil {
-			_ = d.cmd.Process.Signal(syscall.SIGTERM)
-			_ = d.cmd.Wait()
-		}
-		if t.Failed() {
-			t.Logf("daemon log:\n%s", d.cmd.Stderr.(*lockedBuffer).String())
-		}
-	})
-	sock := filepath.Join(data, "tracecalld.sock")
-	d.sock = &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-	}}}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get("http://" + d.addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("daemon did not come up: %v\n%s", err, d.cmd.Stderr.(*lockedBuffer).String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	tok, err := os.ReadFile(filepath.Join(data, "api-token"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.token = strings.TrimSpace(string(tok))
+	d := &daemon{t: t, data: data, addr: freeAddr(t)}
+	d.launch(append([]string{"-config", config, "-data", data, "-http", d.addr, "-sip", "off"}, flags...)...)
 	return d
-}
-
-// lockedBuffer is the daemon's stderr: written by exec's copier, read by the
-// test while the daemon runs.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  *bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // acdWatch follows the daemon's event stream (GET /api/events on the unix

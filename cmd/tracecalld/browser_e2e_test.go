@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -17,37 +16,8 @@ import (
 	"tracecall/trace"
 	"tracecall/web"
 	"tracecall/web/auth"
+	"tracecall/web/webtest"
 )
-
-// e2eBrowser starts Debian's chromium headless and returns its first tab; each
-// person in the test gets a browser context of their own (newPerson), so
-// their cookies are apart. It skips the test when chromium is not installed.
-func e2eBrowser(t *testing.T) context.Context {
-	t.Helper()
-	exe, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium not found on PATH: install it with `apt-get install -y chromium` (make deps does)")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(exe),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelTab := chromedp.NewContext(alloc)
-	t.Cleanup(func() { cancelTab(); cancelAlloc() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
 
 // person is one user at their own browser (a separate browser context: own
 // cookies, own session).
@@ -156,7 +126,7 @@ func (p *person) fetchCSRF(method, path string, withToken bool) int {
 // it created the first admin.
 func firstAdminPassword(t *testing.T, d *daemon) string {
 	t.Helper()
-	m := regexp.MustCompile(`password: (\S+)`).FindStringSubmatch(d.cmd.Stderr.(*lockedBuffer).String())
+	m := regexp.MustCompile(`password: (\S+)`).FindStringSubmatch(d.log.String())
 	if m == nil {
 		t.Fatal("the daemon printed no first admin password")
 	}
@@ -205,7 +175,7 @@ func panelRoutes(t *testing.T) []route {
 func TestBrowserEndToEnd(t *testing.T) {
 	d := startConfigured(t, "testdata/e2e.toml", "-demo")
 	adminPW := firstAdminPassword(t, d)
-	browser := e2eBrowser(t)
+	browser := webtest.Chromium(t)
 	base := "http://" + d.addr
 	routes := panelRoutes(t)
 

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -50,7 +51,7 @@ type daemon struct {
 	sip   string // SIP listen address, UDP and TCP
 	token string
 	sock  *http.Client
-	log   *bytes.Buffer
+	log   *lockedBuffer // the daemon's stderr
 }
 
 func freeAddr(t *testing.T) string {
@@ -62,15 +63,29 @@ func freeAddr(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// startDaemon runs tracecalld -demo on data and waits until it answers.
+// startDaemon runs tracecalld -demo with the shipped config on data and
+// waits until it answers.
 func startDaemon(t *testing.T, data string) *daemon {
+	t.Helper()
+	d := &daemon{t: t, data: data, addr: freeAddr(t), sip: freeSIPAddr(t)}
+	d.launch("-config", "../../rootfs/etc/tracecall/tracecall.toml", "-data", data, "-http", d.addr, "-sip", d.sip, "-demo")
+	if fi, err := os.Stat(filepath.Join(data, "api-token")); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("api-token mode %v, want 0600", fi.Mode().Perm())
+	}
+	return d
+}
+
+// launch starts tracecalld with argv (d.data and d.addr must match it), stops
+// it with SIGTERM when the test ends (printing its log if the test failed),
+// waits until it answers on d.addr, and reads its API token.
+func (d *daemon) launch(argv ...string) {
+	t := d.t
 	t.Helper()
 	if _, err := exec.LookPath("espeak-ng"); err != nil {
 		t.Skip("espeak-ng not installed (make test installs it): apt-get install espeak-ng")
 	}
-	d := &daemon{t: t, data: data, addr: freeAddr(t), sip: freeSIPAddr(t), log: &bytes.Buffer{}}
-	d.cmd = exec.Command(daemonBin, "-config", "../../rootfs/etc/tracecall/tracecall.toml",
-		"-data", data, "-http", d.addr, "-sip", d.sip, "-demo")
+	d.log = &lockedBuffer{}
+	d.cmd = exec.Command(daemonBin, argv...)
 	d.cmd.Stderr = d.log
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -84,7 +99,7 @@ func startDaemon(t *testing.T, data string) *daemon {
 			t.Logf("daemon log:\n%s", d.log.String())
 		}
 	})
-	sock := filepath.Join(data, "tracecalld.sock")
+	sock := filepath.Join(d.data, "tracecalld.sock")
 	d.sock = &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
 	}}}
@@ -102,15 +117,30 @@ func startDaemon(t *testing.T, data string) *daemon {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	tok, err := os.ReadFile(filepath.Join(data, "api-token"))
+	tok, err := os.ReadFile(filepath.Join(d.data, "api-token"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	d.token = strings.TrimSpace(string(tok))
-	if fi, err := os.Stat(filepath.Join(data, "api-token")); err != nil || fi.Mode().Perm() != 0o600 {
-		t.Errorf("api-token mode %v, want 0600", fi.Mode().Perm())
-	}
-	return d
+}
+
+// lockedBuffer collects a process's output: written by exec's copier, read by
+// the test while the process runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // api calls the TCP API with the bearer token.

@@ -45,7 +45,6 @@ func TestBaresipPhoneCallsIVR(t *testing.T) {
 		}
 	}
 	var out lockedBuffer
-	out.b = &bytes.Buffer{}
 	cmd := exec.Command(bin, "-f", dir, "-t", "90")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {

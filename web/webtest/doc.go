@@ -1,0 +1,3 @@
+// Package webtest helps tests drive the panel in a real browser: Debian's
+// chromium, headless, through chromedp. Only tests import it.
+package webtest
