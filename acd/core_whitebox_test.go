@@ -36,39 +36,7 @@ func TestCoreInvariants(t *testing.T) {
 			rng := rand.New(rand.NewPCG(uint64(len(s)), 9))
 			for step := range 4000 {
 				b.now = b.now.Add(time.Duration(rng.IntN(4000)) * time.Millisecond)
-				a := b.c.agents[rng.IntN(len(b.c.agents))]
-				var k *call
-				if ids := slices.Sorted(maps.Keys(b.c.calls)); len(ids) > 0 {
-					k = b.c.calls[ids[rng.IntN(len(ids))]]
-				}
-				b.do(func(c *core) {
-					switch rng.IntN(10) {
-					case 0:
-						_ = c.login(a)
-					case 1:
-						_ = c.setNotReady(a, "break")
-					case 2:
-						_ = c.setReady(a)
-					case 3:
-						if k := a.call; k != nil {
-							_ = c.offerResult(k.pub.ID, a, rng.IntN(2) == 0)
-						}
-					case 4:
-						if k != nil {
-							c.callEnded(k.pub.ID)
-						}
-					case 5:
-						if k != nil {
-							_ = c.leave(k.pub.ID)
-						}
-					case 6:
-						c.setReachable(a, a.down)
-					case 7:
-						_ = c.logout(a)
-					default:
-						c.fire()
-					}
-				})
+				randomMove(b, rng)
 				if rng.IntN(3) == 0 {
 					b.enqueue(fmt.Sprintf("q%d", rng.IntN(3)))
 				}
@@ -81,6 +49,46 @@ func TestCoreInvariants(t *testing.T) {
 			}
 		})
 	}
+}
+
+// randomMove makes one move an agent, a caller or the clock could make, at
+// random: an agent logs in or out, goes ready or not, answers or refuses an
+// offer, loses or regains their phone; a call ends or leaves its queue; or
+// the timers fire.
+func randomMove(b *bench, rng *rand.Rand) {
+	a := b.c.agents[rng.IntN(len(b.c.agents))]
+	var k *call
+	if ids := slices.Sorted(maps.Keys(b.c.calls)); len(ids) > 0 {
+		k = b.c.calls[ids[rng.IntN(len(ids))]]
+	}
+	b.do(func(c *core) {
+		switch rng.IntN(10) {
+		case 0:
+			_ = c.login(a)
+		case 1:
+			_ = c.setNotReady(a, "break")
+		case 2:
+			_ = c.setReady(a)
+		case 3:
+			if k := a.call; k != nil {
+				_ = c.offerResult(k.pub.ID, a, rng.IntN(2) == 0)
+			}
+		case 4:
+			if k != nil {
+				c.callEnded(k.pub.ID)
+			}
+		case 5:
+			if k != nil {
+				_ = c.leave(k.pub.ID)
+			}
+		case 6:
+			c.setReachable(a, a.down)
+		case 7:
+			_ = c.logout(a)
+		default:
+			c.fire()
+		}
+	})
 }
 
 func checkCore(c *core) error {

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"log/slog"
-	"maps"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -47,35 +46,7 @@ func TestApplyInvariants(t *testing.T) {
 						b.do(func(c *core) { c.apply(next.withDefaults()) })
 					}
 				} else {
-					a := b.c.agents[rng.IntN(len(b.c.agents))]
-					var k *call
-					if ids := slices.Sorted(maps.Keys(b.c.calls)); len(ids) > 0 {
-						k = b.c.calls[ids[rng.IntN(len(ids))]]
-					}
-					b.do(func(c *core) {
-						switch rng.IntN(9) {
-						case 0:
-							_ = c.login(a)
-						case 1:
-							_ = c.setNotReady(a, "break")
-						case 2:
-							_ = c.setReady(a)
-						case 3:
-							if k := a.call; k != nil {
-								_ = c.offerResult(k.pub.ID, a, rng.IntN(2) == 0)
-							}
-						case 4:
-							if k != nil {
-								c.callEnded(k.pub.ID)
-							}
-						case 5:
-							c.setReachable(a, a.down)
-						case 6:
-							_ = c.logout(a)
-						default:
-							c.fire()
-						}
-					})
+					randomMove(b, rng)
 				}
 				if rng.IntN(3) == 0 && len(b.c.queues) > 0 {
 					b.enqueue(b.c.queues[rng.IntN(len(b.c.queues))].cfg.Name)

@@ -8,32 +8,19 @@ import (
 	"time"
 
 	"tracecall/acd"
-	"tracecall/acd/offer"
 	"tracecall/cdr"
 	"tracecall/config"
 	"tracecall/drivers/sim"
-	"tracecall/ivr"
 	"tracecall/store"
-	"tracecall/store/storetest"
 	"tracecall/switchboard"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
 	"tracecall/telephony/event/eventtest"
-	"tracecall/trace"
 )
 
-// callbackHarness is the shipped config on sim lines with the ACD, the
-// callback dialler, agent phone 8001 and the call record writer, with short
-// timers.
-type callbackHarness struct {
-	d     *sim.Driver
-	bus   *event.Bus
-	acd   *acd.ACD
-	db    *store.DB
-	board *switchboard.Board // nil unless asked for
-}
-
-func newCallbackHarness(t *testing.T, cb acd.CallbackConfig) *callbackHarness {
+// newCallbackHarness is the ACD harness with the callback settings cb and an
+// agent phone that answers after 300 ms, without wrap-up.
+func newCallbackHarness(t *testing.T, cb acd.CallbackConfig) *acdHarness {
 	t.Helper()
 	return newCallbackHarnessWith(t, cb, false)
 }
@@ -41,85 +28,14 @@ func newCallbackHarness(t *testing.T, cb acd.CallbackConfig) *callbackHarness {
 // newCallbackHarnessWith is newCallbackHarness, with the daemon's call
 // control (a switchboard.Board, h.board) connecting queued callers and
 // callbacks when board is set.
-func newCallbackHarnessWith(t *testing.T, cb acd.CallbackConfig, board bool) *callbackHarness {
+func newCallbackHarnessWith(t *testing.T, cb acd.CallbackConfig, board bool) *acdHarness {
 	t.Helper()
-	cfg, err := config.Load("../rootfs/etc/tracecall/tracecall.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.IVR.MenuTimeout = 1500 * time.Millisecond
-	cfg.IVR.AnnounceEvery = time.Second
-	cfg.ACD.Queues[0].RingTimeout = 3 * time.Second
-	cfg.ACD.Queues[0].WrapUp = 0
-	cfg.ACD.Callback = cb
-	bus := event.New(nil)
-	db := storetest.Open(t)
-	records := cdr.New(db, bus, nil)
-	d, err := sim.New(sim.Config{Lines: 4}, bus.Client("sim"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.AddPhone("8001", sim.PhoneOptions{AnswerAfter: 300 * time.Millisecond, ToneHz: agentTone, Record: true})
-	off := offer.New([]telephony.Driver{d}, nil)
-	a, err := acd.New(cfg.ACD, acd.Deps{Offerer: off, Events: bus.Client("acd")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	off.Attach(a)
-	callbacks := offer.NewCallbacks(off, a, bus.Client("callback"), cb.RingTimeout, nil)
-	var agents ivr.Agents = off
-	var sb *switchboard.Board
-	if board {
-		if sb, err = switchboard.New(switchboard.Config{}, switchboard.Deps{
-			ACD: a, Agents: off, Drivers: []telephony.Driver{d}, Events: bus.Client("switchboard"),
-		}); err != nil {
-			t.Fatal(err)
-		}
-		agents = sb
-		callbacks.ConnectThrough(sb)
-	}
-	chain := trace.NewGenerator(trace.DemoSeed).Chain(trace.DemoPorkIndex)
-	v, err := ivr.New(cfg.IVR, ivr.Deps{
-		Chains:       chains{chain.TraceCode: chain},
-		TraceOptions: trace.Options{CheckDigit: true, RetailMin: 20, RetailMax: 20},
-		Speaker:      &fastSpeaker{},
-		Events:       bus.Client("ivr"),
-		Queues:       a,
-		Agents:       agents,
-		Callbacks:    callbacks,
-		AgentStates:  a,
+	return buildHarness(t, harnessSpec{
+		edit:        func(c *config.Config) { c.ACD.Queues[0].WrapUp = 0 },
+		callback:    cb,
+		board:       board,
+		answerAfter: 300 * time.Millisecond,
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 4)
-	go func() { _ = records.Run(ctx); done <- struct{}{} }()
-	go func() { _ = a.Run(ctx); done <- struct{}{} }()
-	go func() { _ = d.Serve(ctx, v); done <- struct{}{} }()
-	go func() { _ = callbacks.Run(ctx); done <- struct{}{} }()
-	t.Cleanup(func() {
-		cancel()
-		for range 4 {
-			<-done
-		}
-	})
-	return &callbackHarness{d: d, bus: bus, acd: a, db: db, board: sb}
-}
-
-// call places a caller from ani on the hotline, waiting for the driver to serve.
-func (h *callbackHarness) call(t *testing.T, ani, dtmf string, timeout time.Duration) *sim.Caller {
-	t.Helper()
-	var err error
-	for range 200 {
-		var c *sim.Caller
-		if c, err = h.d.Call(context.Background(), sim.CallOptions{ANI: ani, DNIS: "96315", DTMF: dtmf, Timeout: timeout}); err == nil {
-			return c
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	t.Fatal(err)
-	return nil
 }
 
 // waitDisposition waits for the record of id to reach disposition.
@@ -156,11 +72,11 @@ func TestCallbackWhenAgentFree(t *testing.T) {
 	// The caller's own phone, for the callback.
 	back := h.d.AddPhone("13800138000", sim.PhoneOptions{AnswerAfter: 200 * time.Millisecond})
 
-	first := h.call(t, "13900000001", "0", 6*time.Second)
+	first := h.callFrom(t, "13900000001", "0", 6*time.Second)
 	eventtest.Expect(w, 5*time.Second, func(e event.CallTaken) bool { return e.Call() == first.CallID() })
 
 	// 0 at the menu, * two seconds into the hold, 1 to confirm.
-	c := h.call(t, "13800138000", "0ww*w1", 20*time.Second)
+	c := h.callFrom(t, "13800138000", "0ww*w1", 20*time.Second)
 	req := eventtest.Expect(w, 8*time.Second, func(e event.CallbackRequested) bool { return e.Call() == c.CallID() })
 	if req.Number != "13800138000" || req.Queue != "trace" || req.Position != 1 {
 		t.Errorf("request %+v", req)
@@ -237,9 +153,9 @@ func TestCallbackNotAnswered(t *testing.T) {
 	if err := h.acd.Login(ctx, "8001"); err != nil {
 		t.Fatal(err)
 	}
-	first := h.call(t, "13900000001", "0", 5*time.Second)
+	first := h.callFrom(t, "13900000001", "0", 5*time.Second)
 	eventtest.Expect(w, 5*time.Second, func(e event.CallTaken) bool { return e.Call() == first.CallID() })
-	c := h.call(t, "13800138001", "0ww*w1", 20*time.Second)
+	c := h.callFrom(t, "13800138001", "0ww*w1", 20*time.Second)
 	eventtest.Expect(w, 8*time.Second, func(e event.CallbackRequested) bool { return e.Call() == c.CallID() })
 
 	for i := 1; i <= 2; i++ {
@@ -285,9 +201,9 @@ func TestCallbackThroughBoard(t *testing.T) {
 	back := h.d.AddPhone("13800138000", sim.PhoneOptions{AnswerAfter: 200 * time.Millisecond})
 	h.d.AddPhone("8100", sim.PhoneOptions{AnswerAfter: 200 * time.Millisecond})
 
-	first := h.call(t, "13900000001", "0", 6*time.Second)
+	first := h.callFrom(t, "13900000001", "0", 6*time.Second)
 	eventtest.Expect(w, 5*time.Second, func(e event.CallTaken) bool { return e.Call() == first.CallID() })
-	c := h.call(t, "13800138000", "0ww*w1", 20*time.Second)
+	c := h.callFrom(t, "13800138000", "0ww*w1", 20*time.Second)
 	eventtest.Expect(w, 8*time.Second, func(e event.CallbackRequested) bool { return e.Call() == c.CallID() })
 
 	// The first caller's call ends; the agent takes the request and the

@@ -15,6 +15,7 @@ import (
 	"tracecall/ivr"
 	"tracecall/store"
 	"tracecall/store/storetest"
+	"tracecall/switchboard"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
 	"tracecall/telephony/event/eventtest"
@@ -24,16 +25,30 @@ import (
 // agentTone is what the simulated agent "says": far from the hold melody's notes.
 const agentTone = 1000
 
-// acdHarness is the shipped flow on sim lines with the ACD, sim agent phones
-// and the call record writer, all with short timers.
+// acdHarness is the shipped flow on sim lines with the ACD, the callback
+// dialler, agent phone 8001 and the call record writer, all with short timers.
 type acdHarness struct {
-	d   *sim.Driver
-	bus *event.Bus
-	acd *acd.ACD
-	db  *store.DB
+	d     *sim.Driver
+	bus   *event.Bus
+	acd   *acd.ACD
+	db    *store.DB
+	board *switchboard.Board // nil unless asked for
+}
+
+// harnessSpec tunes an acdHarness.
+type harnessSpec struct {
+	edit        func(*config.Config) // after the short timers are set
+	callback    acd.CallbackConfig
+	board       bool          // connect callers through a switchboard, as the daemon does
+	answerAfter time.Duration // agent phone 8001's; zero: 500 ms
 }
 
 func newACDHarness(t *testing.T, edit func(*config.Config)) *acdHarness {
+	t.Helper()
+	return buildHarness(t, harnessSpec{edit: edit})
+}
+
+func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 	t.Helper()
 	cfg, err := config.Load("../rootfs/etc/tracecall/tracecall.toml")
 	if err != nil {
@@ -42,8 +57,12 @@ func newACDHarness(t *testing.T, edit func(*config.Config)) *acdHarness {
 	cfg.IVR.MenuTimeout = 1500 * time.Millisecond
 	cfg.IVR.AnnounceEvery = time.Second
 	cfg.ACD.Queues[0].RingTimeout = 3 * time.Second
-	if edit != nil {
-		edit(&cfg)
+	cfg.ACD.Callback = spec.callback
+	if spec.edit != nil {
+		spec.edit(&cfg)
+	}
+	if spec.answerAfter == 0 {
+		spec.answerAfter = 500 * time.Millisecond
 	}
 	bus := event.New(nil)
 	db := storetest.Open(t)
@@ -52,13 +71,25 @@ func newACDHarness(t *testing.T, edit func(*config.Config)) *acdHarness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d.AddPhone("8001", sim.PhoneOptions{AnswerAfter: 500 * time.Millisecond, ToneHz: agentTone, Record: true})
+	d.AddPhone("8001", sim.PhoneOptions{AnswerAfter: spec.answerAfter, ToneHz: agentTone, Record: true})
 	off := offer.New([]telephony.Driver{d}, nil)
 	a, err := acd.New(cfg.ACD, acd.Deps{Offerer: off, Events: bus.Client("acd")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	off.Attach(a)
+	callbacks := offer.NewCallbacks(off, a, bus.Client("callback"), cfg.ACD.Callback.RingTimeout, nil)
+	var agents ivr.Agents = off
+	var sb *switchboard.Board
+	if spec.board {
+		if sb, err = switchboard.New(switchboard.Config{}, switchboard.Deps{
+			ACD: a, Agents: off, Drivers: []telephony.Driver{d}, Events: bus.Client("switchboard"),
+		}); err != nil {
+			t.Fatal(err)
+		}
+		agents = sb
+		callbacks.ConnectThrough(sb)
+	}
 	chain := trace.NewGenerator(trace.DemoSeed).Chain(trace.DemoPorkIndex)
 	v, err := ivr.New(cfg.IVR, ivr.Deps{
 		Chains:       chains{chain.TraceCode: chain},
@@ -66,32 +97,42 @@ func newACDHarness(t *testing.T, edit func(*config.Config)) *acdHarness {
 		Speaker:      &fastSpeaker{},
 		Events:       bus.Client("ivr"),
 		Queues:       a,
-		Agents:       off,
+		Agents:       agents,
+		Callbacks:    callbacks,
+		AgentStates:  a,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 3)
+	done := make(chan struct{}, 4)
 	go func() { _ = records.Run(ctx); done <- struct{}{} }()
 	go func() { _ = a.Run(ctx); done <- struct{}{} }()
 	go func() { _ = d.Serve(ctx, v); done <- struct{}{} }()
+	go func() { _ = callbacks.Run(ctx); done <- struct{}{} }()
 	t.Cleanup(func() {
 		cancel()
-		for range 3 {
+		for range 4 {
 			<-done
 		}
 	})
-	return &acdHarness{d: d, bus: bus, acd: a, db: db}
+	return &acdHarness{d: d, bus: bus, acd: a, db: db, board: sb}
 }
 
-// call places a caller on the hotline, waiting for the driver to serve.
+// call places a caller from 13800138000 on the hotline.
 func (h *acdHarness) call(t *testing.T, dtmf string, timeout time.Duration) *sim.Caller {
+	t.Helper()
+	return h.callFrom(t, "13800138000", dtmf, timeout)
+}
+
+// callFrom places a caller from ani on the hotline, waiting for the driver
+// to serve.
+func (h *acdHarness) callFrom(t *testing.T, ani, dtmf string, timeout time.Duration) *sim.Caller {
 	t.Helper()
 	var err error
 	for range 200 {
 		var c *sim.Caller
-		if c, err = h.d.Call(context.Background(), sim.CallOptions{ANI: "13800138000", DNIS: "96315", DTMF: dtmf, Record: true, Timeout: timeout}); err == nil {
+		if c, err = h.d.Call(context.Background(), sim.CallOptions{ANI: ani, DNIS: "96315", DTMF: dtmf, Record: true, Timeout: timeout}); err == nil {
 			return c
 		}
 		time.Sleep(5 * time.Millisecond)
