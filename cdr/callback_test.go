@@ -1,27 +1,18 @@
 package cdr_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	"tracecall/cdr"
 	"tracecall/store"
-	"tracecall/store/storetest"
 	"tracecall/telephony/event"
 )
 
 // TestCallbackRecord: one record follows a callback request from the first
 // ring to the callback's end, or to its failure.
 func TestCallbackRecord(t *testing.T) {
-	db := storetest.Open(t)
-	bus := event.New(nil)
-	w := cdr.New(db, bus, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	pub := bus.Client("test")
+	db, pub := startWriter(t)
 	t0 := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 

@@ -14,6 +14,25 @@ import (
 
 func base(id string, at time.Time) event.Base { return event.Base{CallID: event.CallID(id), At: at} }
 
+// startWriter runs a record writer on a fresh store and bus until the test
+// ends, when Run must return without error; pub publishes on the bus.
+func startWriter(t *testing.T) (*store.DB, *event.Client) {
+	t.Helper()
+	db := storetest.Open(t)
+	bus := event.New(nil)
+	w := cdr.New(db, bus, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- w.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("writer: %v", err)
+		}
+	})
+	return db, bus.Client("test")
+}
+
 // waitFor polls the store until cond holds; the writer commits asynchronously.
 func waitFor(t *testing.T, db *store.DB, id string, cond func(store.CallRecord) bool) store.CallRecord {
 	t.Helper()
@@ -34,13 +53,7 @@ func waitFor(t *testing.T, db *store.DB, id string, cond func(store.CallRecord) 
 }
 
 func TestRecordFollowsTheCall(t *testing.T) {
-	db := storetest.Open(t)
-	bus := event.New(nil)
-	w := cdr.New(db, bus, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	pub := bus.Client("test")
+	db, pub := startWriter(t)
 	t0 := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
 
 	pub.Publish(event.CallStarted{Base: base("c1", t0), Line: "sim/1", From: "13800138000", To: "ivr", Direction: "inbound"})
@@ -77,10 +90,6 @@ func TestRecordFollowsTheCall(t *testing.T) {
 	if r2.Disposition != cdr.Abandoned {
 		t.Errorf("unanswered call disposition %q, want abandoned", r2.Disposition)
 	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
 }
 
 func TestRecoverClosesInterruptedCalls(t *testing.T) {
@@ -104,14 +113,7 @@ func TestRecoverClosesInterruptedCalls(t *testing.T) {
 }
 
 func TestRecordShowsQueueWaitAndAgents(t *testing.T) {
-	db := storetest.Open(t)
-	bus := event.New(nil)
-	w := cdr.New(db, bus, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	defer func() { cancel(); <-done }()
-	pub := bus.Client("test")
+	db, pub := startWriter(t)
 	t0 := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
 
 	pub.Publish(event.CallStarted{Base: base("q1", t0), From: "13800138000", To: "96315"})
@@ -158,13 +160,7 @@ func TestRecordShowsQueueWaitAndAgents(t *testing.T) {
 // one record; its queue wait and agent are the first answer's, every agent
 // offered shows in AgentsTried, and a consult nobody took is no abandon.
 func TestTransferKeepsTheFirstAnswer(t *testing.T) {
-	db := storetest.Open(t)
-	bus := event.New(nil)
-	w := cdr.New(db, bus, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- w.Run(ctx) }()
-	pub := bus.Client("test")
+	db, pub := startWriter(t)
 	t0 := time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
 	at := func(s int) event.Base { return base("t1", t0.Add(time.Duration(s)*time.Second)) }
 
@@ -187,9 +183,5 @@ func TestTransferKeepsTheFirstAnswer(t *testing.T) {
 	}
 	if !slices.Equal(r.AgentsTried, []string{"li", "wang"}) {
 		t.Errorf("agents tried %v, want [li wang]", r.AgentsTried)
-	}
-	cancel()
-	if err := <-done; err != nil {
-		t.Fatal(err)
 	}
 }
