@@ -154,18 +154,7 @@ func pumpIn(side string, r media.FrameReader, q chan media.Frame, stop <-chan st
 			return
 		default:
 		}
-		for {
-			select {
-			case q <- f:
-			default:
-				select {
-				case <-q:
-				default:
-				}
-				continue
-			}
-			break
-		}
+		pushDropOldest(q, &f)
 	}
 }
 
