@@ -122,17 +122,34 @@ type popper struct {
 	sem   chan struct{}
 	wg    sync.WaitGroup // composing goroutines
 
-	// mu guards agents and calls.
+	// mu guards agents, calls and rounds.
 	mu     sync.Mutex
 	agents map[string]agentNow
 	calls  map[string]agentCall // by agent
+	// rounds shares one composition among the offers of one round (ring-all
+	// offers a call to every free agent at once, under one time): the pop is
+	// the same but for its agent. Dropped when the call is taken or ends.
+	rounds map[popRound]*sharedPop
+}
+
+// popRound is one round of offers of a call.
+type popRound struct {
+	call event.CallID
+	at   time.Time
+}
+
+// sharedPop is a round's pop, composed by the first of its offers to get a
+// worker; it is not changed after.
+type sharedPop struct {
+	once sync.Once
+	pop  Pop
 }
 
 func newPopper(d Deps, book *crm.Book) *popper {
 	p := &popper{
 		db: d.Store, book: book, topts: d.TraceOptions, loc: d.Location, log: d.Log.With("component", "web.pop"),
 		bus: d.Bus, pub: d.Bus.Client("web.pop"), sem: make(chan struct{}, popWorkers),
-		agents: make(map[string]agentNow), calls: make(map[string]agentCall),
+		agents: make(map[string]agentNow), calls: make(map[string]agentCall), rounds: make(map[popRound]*sharedPop),
 	}
 	p.sub = p.subscribe()
 	return p
@@ -202,6 +219,12 @@ func (p *popper) apply(ctx context.Context, e event.Event) {
 		p.agents[e.Agent] = agentNow{State: e.State, Reason: e.Reason, Since: e.At, Reachable: e.Reachable}
 	case event.CallOffered:
 		p.calls[e.Agent] = agentCall{ID: e.CallID, State: callRinging}
+		r := popRound{e.CallID, e.At}
+		shared := p.rounds[r]
+		if shared == nil {
+			shared = &sharedPop{}
+			p.rounds[r] = shared
+		}
 		p.wg.Add(1)
 		go func() {
 			defer p.wg.Done()
@@ -211,7 +234,9 @@ func (p *popper) apply(ctx context.Context, e event.Event) {
 				return
 			}
 			defer func() { <-p.sem }()
-			pop := p.compose(e)
+			shared.once.Do(func() { shared.pop = p.compose(e) })
+			pop := shared.pop
+			pop.Agent = e.Agent
 			p.deliver(pop)
 		}()
 	case event.CallOfferMissed:
@@ -219,16 +244,27 @@ func (p *popper) apply(ctx context.Context, e event.Event) {
 			delete(p.calls, e.Agent)
 		}
 	case event.CallTaken:
+		p.forgetRounds(e.CallID)
 		if c, ok := p.calls[e.Agent]; ok && c.ID == e.CallID {
 			c.State = callTalking
 			p.calls[e.Agent] = c
 		}
 	case event.CallEnded:
+		p.forgetRounds(e.CallID)
 		for a, c := range p.calls {
 			if c.ID == e.CallID {
 				c.State = callEnded
 				p.calls[a] = c
 			}
+		}
+	}
+}
+
+// forgetRounds drops the shared pops of call id; p.mu is held.
+func (p *popper) forgetRounds(id event.CallID) {
+	for r := range p.rounds {
+		if r.call == id {
+			delete(p.rounds, r)
 		}
 	}
 }

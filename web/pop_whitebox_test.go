@@ -172,6 +172,56 @@ func TestPopDelivery(t *testing.T) {
 	}
 }
 
+// TestPopRingAll: the offers of one round (ring-all) share one composition:
+// each agent gets the same pop under their own name, and the round is
+// forgotten once an agent takes the call.
+func TestPopRingAll(t *testing.T) {
+	_, book, d := popFixture(t)
+	p := newPopper(d, book)
+	w := eventtest.Watch(t, d.Bus)
+	ctx, cancel := context.WithCancel(context.Background())
+	stop := p.start(ctx)
+	defer func() { stop(); cancel() }()
+
+	pub := d.Bus.Client("acd")
+	at := time.Now()
+	agents := []string{"zhang", "li", "wang"}
+	for _, a := range agents {
+		pub.Publish(event.CallOffered{Base: event.Base{CallID: "r1", At: at}, Queue: "trace", Agent: a, Caller: "13800138000"})
+	}
+	var pops []Pop
+	got := map[string]bool{}
+	for range agents { // in whatever order the workers finish
+		pp := eventtest.Expect(w, 5*time.Second, func(p Pop) bool { return p.CallID == "r1" })
+		got[pp.Agent] = true
+		pops = append(pops, pp)
+	}
+	for _, a := range agents {
+		if !got[a] {
+			t.Errorf("no pop for %s", a)
+		}
+	}
+	for _, pp := range pops[1:] {
+		if pp.ComposedAt != pops[0].ComposedAt || pp.Customer == nil || pp.Customer.ID != pops[0].Customer.ID {
+			t.Errorf("pop for %s composed apart: %+v vs %+v", pp.Agent, pp, pops[0])
+		}
+	}
+	pub.Publish(event.CallTaken{Base: event.Base{CallID: "r1"}, Queue: "trace", Agent: "li"})
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		p.mu.Lock()
+		n := len(p.rounds)
+		p.mu.Unlock()
+		if n == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d rounds kept after the call was taken", n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // TestPopView: the pop goes to its agent alone, even when another agent was
 // offered the same call (ring-all), and to team leaders.
 func TestPopView(t *testing.T) {
