@@ -13,6 +13,15 @@
 #   C=400 MODE=inband scripts/loadtest-sip.sh
 #
 # Knobs (environment):
+#   NET=veth       where SIPp sits: veth puts it in its own network namespace
+#                  behind a veth pair, with the receive work of packets to it
+#                  steered to CPU 0 (RPS), so each side pays for what it
+#                  receives, as between two hosts. NET=lo is the anchor's
+#                  loopback, where the kernel delivers each packet in the
+#                  sender's system call: the daemon's sendto then pays for
+#                  offering every packet to each of SIPp's per-call raw
+#                  play_pcap_audio sockets (800 of them at C=800, ~15 µs a
+#                  packet), SIPp's cost billed to the daemon.
 #   C=200          simultaneous calls (-l), new calls at C/7 per second
 #   M=4*C          calls in all (-m)
 #   MODE=rfc4733   or inband (uac-ivr-inband.xml: the IVR detects tones)
@@ -24,6 +33,9 @@
 #                  before starting; other load there skews every figure
 #   PERF=1         also profile the daemon with perf over the sample window and
 #                  print where its CPU time goes (needs perf: apt-get install linux-perf)
+#   PPROF=1        also take the daemon's own CPU profile over the sample
+#                  window and its heap at the end of it (tracecalld -pprof),
+#                  and print the top of each (go tool pprof)
 #   TRACECALLD=bin/tracecalld  run this binary as it is instead of building one
 #   CONFIG=rootfs/etc/tracecall/tracecall.toml  the daemon's config (RTP range from it)
 #   NICE=0         nice value for the daemon, SIPp and the capture: -10 shields
@@ -48,6 +60,7 @@ KEEP=${KEEP:-0}
 GO=${GO:-go}
 NICE=${NICE:-0}
 CHRT=${CHRT:-}
+NET=${NET:-veth}
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -61,9 +74,10 @@ inband) scenario=uac-ivr-inband.xml pcap=dtmf-inband.pcap ;;
 esac
 [[ $C =~ ^[0-9]+$ && $C -gt 0 ]] || die "C=$C: want a positive number of calls"
 [[ $NICE =~ ^-?[0-9]+$ ]] || die "NICE=$NICE: want a nice value (-20..19)"
+case $NET in veth | lo) ;; *) die "NET=$NET: want veth or lo" ;; esac
 
 missing=""
-for t in sipp:sip-tester python3:python3 taskset:util-linux curl:curl dumpcap:tshark; do
+for t in sipp:sip-tester python3:python3 taskset:util-linux curl:curl dumpcap:tshark ip:iproute2; do
 	command -v "${t%%:*}" >/dev/null 2>&1 || missing="$missing ${t#*:}"
 done
 if [ "$(id -u)" != 0 ]; then
@@ -83,12 +97,21 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 work=$(mktemp -d /tmp/loadtest-sip.XXXXXX)
 pids=()
+netns="" backlog="" irqs=()
 cleanup() {
 	for p in "${pids[@]}"; do
 		kill "$p" 2>/dev/null || true
 	done
 	for p in "${pids[@]}"; do
 		wait "$p" 2>/dev/null || true
+	done
+	if [ -n "$netns" ]; then
+		ip netns del "$netns" 2>/dev/null || true
+		ip link del "lt$$" 2>/dev/null || true
+	fi
+	[ -z "$backlog" ] || sysctl -qw net.core.netdev_max_backlog="$backlog" || true
+	for i in "${irqs[@]}"; do
+		echo "${i#*=}" >"${i%%=*}" 2>/dev/null || true
 	done
 	if [ "$KEEP" = 1 ]; then
 		echo "loadtest: kept $work"
@@ -97,6 +120,17 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+
+# CPU 1 is the daemon's alone: this script and all it starts run on CPU 0
+# (the daemon is moved to CPU 1 by its own taskset), and so do the device
+# interrupts (the disk's, above all, which the store's fsyncs raise), until
+# the end of the run.
+taskset -cp 0 $$ >/dev/null
+for f in /proc/irq/[0-9]*/smp_affinity_list; do
+	a=$(cat "$f" 2>/dev/null) || continue
+	[ "$a" = 0 ] && continue
+	echo 0 >"$f" 2>/dev/null && irqs+=("$f=$a")
+done
 
 # free_port prints a loopback port free over both UDP and TCP.
 free_port() {
@@ -139,11 +173,35 @@ uac_port=$(free_port)
 media_port=$(free_port)
 [ -n "$http_port" ] && [ -n "$sip_port" ] && [ -n "$uac_port" ] && [ -n "$media_port" ] || die "no free ports"
 http=127.0.0.1:$http_port
+pprof_args=()
+if [ "${PPROF:-0}" = 1 ]; then
+	pprof_addr=127.0.0.1:$(free_port)
+	pprof_args=(-pprof "$pprof_addr")
+fi
+
+# The network between SIPp and the daemon (see NET above). In the namespace
+# SIPp's address is 10.253.77.2, the daemon's 10.253.77.1 on the host side.
+dev=lo daemon_ip=127.0.0.1 sipp_ip=127.0.0.1 in_ns=()
+if [ "$NET" = veth ]; then
+	netns=tracecall-lt$$ dev=lt$$ daemon_ip=10.253.77.1 sipp_ip=10.253.77.2 in_ns=(ip netns exec "$netns")
+	ip netns add "$netns"
+	ip link add "$dev" type veth peer name eth0 netns "$netns"
+	ip addr add "$daemon_ip/30" dev "$dev"
+	ip link set "$dev" up
+	ip -n "$netns" addr add "$sipp_ip/30" dev eth0
+	ip -n "$netns" link set eth0 up
+	ip -n "$netns" link set lo up
+	# Packets to SIPp are taken in on CPU 0, SIPp's; a deeper backlog there
+	# holds the bursts of a 20 ms tick while CPU 0 is busy.
+	"${in_ns[@]}" sh -c 'echo 1 >/sys/class/net/eth0/queues/rx-0/rps_cpus'
+	backlog=$(sysctl -n net.core.netdev_max_backlog)
+	sysctl -qw net.core.netdev_max_backlog=$((backlog > 20000 ? backlog : 20000))
+fi
 
 mkdir -p "$work/data"
 # shellcheck disable=SC2086 # CHRT is a list of chrt's arguments
 taskset -c 1 ${CHRT:+chrt $CHRT} nice -n "$NICE" "$bin" -config "$config" -data "$work/data" -http "$http" \
-	-sip "127.0.0.1:$sip_port" -demo 2>"$work/daemon.log" &
+	-sip "$daemon_ip:$sip_port" "${pprof_args[@]}" -demo 2>"$work/daemon.log" &
 daemon=$!
 pids+=("$daemon")
 for _ in $(seq 600); do
@@ -173,7 +231,7 @@ done
 
 # SIP on the wire for the whole run: the daemon's own INVITE->200 time,
 # without SIPp's queueing on a busy CPU 0 (scripts/sip_setup.py).
-taskset -c 0 nice -n "$NICE" timeout 900 dumpcap -q -P -i lo -s 2048 -B 16 -f "udp port $sip_port" \
+taskset -c 0 nice -n "$NICE" timeout 900 dumpcap -q -P -i "$dev" -s 2048 -B 16 -f "udp port $sip_port" \
 	-w "$work/sip.pcap" 2>"$work/dumpcap-sip.log" &
 cap_sip=$!
 pids+=("$cap_sip")
@@ -181,11 +239,11 @@ sleep 1
 
 rate=$(((C + 6) / 7))
 sipp_timeout=$((M / rate + HOLD_MS / 1000 + 60))
-echo "loadtest: $C calls at once ($M in all, $rate/s, $MODE, ${HOLD_MS} ms each) against 127.0.0.1:$sip_port"
+echo "loadtest: $C calls at once ($M in all, $rate/s, $MODE, ${HOLD_MS} ms each) against $daemon_ip:$sip_port over $dev"
 (
 	cd "$work"
-	exec timeout $((sipp_timeout + 10)) taskset -c 0 nice -n "$NICE" sipp "127.0.0.1:$sip_port" -sf "$scenario" -s ivr \
-		-i 127.0.0.1 -p "$uac_port" -mi 127.0.0.1 -mp "$media_port" \
+	exec "${in_ns[@]}" timeout $((sipp_timeout + 10)) taskset -c 0 nice -n "$NICE" sipp "$daemon_ip:$sip_port" -sf "$scenario" -s ivr \
+		-i "$sipp_ip" -p "$uac_port" -mi "$sipp_ip" -mp "$media_port" \
 		-r "$rate" -l "$C" -m "$M" -d "$HOLD_MS" -timeout "${sipp_timeout}s" \
 		-nostdin -max_socket 20000 -default_behaviors all,-abortunexp \
 		-trace_stat -stf stat.csv -fd 1 -trace_err -error_file err.log
@@ -196,7 +254,7 @@ pids+=("$sipp")
 # of startup, where the demo data and prompts are made).
 (
 	while kill -0 "$sipp" 2>/dev/null; do
-		awk '/^VmRSS/ { print $2 }' "/proc/$daemon/status"
+		awk '/^VmRSS/ { r = $2 } /^RssFile/ { f = $2 } END { print r, f }' "/proc/$daemon/status"
 		sleep 1
 	done
 ) >"$work/rss.kb" 2>/dev/null &
@@ -207,7 +265,7 @@ pids+=("$!")
 sleep $((C / rate + 3))
 ticks=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$daemon/stat"; }
-cap=(-q -P -i lo -s 64 -B 64 -a "duration:$CAPTURE_S")
+cap=(-q -P -i "$dev" -s 64 -B 64 -a "duration:$CAPTURE_S")
 taskset -c 0 nice -n "$NICE" timeout $((CAPTURE_S + 10)) dumpcap "${cap[@]}" -f "udp src portrange $rtp_min-$rtp_max" \
 	-w "$work/out.pcap" 2>"$work/dumpcap-out.log" &
 cap_out=$!
@@ -220,10 +278,18 @@ if [ "${PERF:-0}" = 1 ] && command -v perf >/dev/null; then
 		-- sleep "$CAPTURE_S" >/dev/null 2>&1 &
 	pids+=("$!")
 fi
+if [ "${PPROF:-0}" = 1 ]; then
+	taskset -c 0 curl -sf -o "$work/cpu.pprof" "http://$pprof_addr/debug/pprof/profile?seconds=$CAPTURE_S" &
+	pids+=("$!")
+	taskset -c 0 curl -sf -o "$work/allocs.pprof" "http://$pprof_addr/debug/pprof/allocs?seconds=$CAPTURE_S" &
+	pids+=("$!")
+	[ "${TRACE:-0}" = 0 ] || taskset -c 0 curl -sf -o "$work/trace.out" "http://$pprof_addr/debug/pprof/trace?seconds=3" &
+fi
 t0=$(date +%s.%N) c0=$(cpu_ticks) b0=$(cpu1_ticks)
 sleep "$CAPTURE_S"
+[ "${PPROF:-0}" != 1 ] || taskset -c 0 curl -sf -o "$work/heap.pprof" "http://$pprof_addr/debug/pprof/heap?gc=1" || true
 t1=$(date +%s.%N) c1=$(cpu_ticks) b1=$(cpu1_ticks)
-rss_kb=$(awk '/^VmRSS/ { print $2 }' "/proc/$daemon/status")
+read -r rss_kb rss_file_kb < <(awk '/^VmRSS/ { r = $2 } /^RssFile/ { f = $2 } END { print r, f }' "/proc/$daemon/status")
 calls_up=$(curl -sf -H "Authorization: Bearer $token" "http://$http/api/lines" |
 	python3 -c '
 import json, sys
@@ -236,7 +302,7 @@ cpu1_pct=$(pct "$b0" "$b1")
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 wait "$sipp" || echo "loadtest: sipp exited $? (see $work/sipp.out; KEEP=1 keeps it)"
-rss_max_kb=$(sort -n "$work/rss.kb" | tail -1)
+read -r rss_max_kb rss_max_file_kb < <(sort -n "$work/rss.kb" | tail -1)
 kill "$cap_sip" 2>/dev/null || true
 wait "$cap_sip" 2>/dev/null || true
 sleep 2 # the last call records close just after their BYE
@@ -283,13 +349,13 @@ wire=$(python3 scripts/sip_setup.py --json --port "$sip_port" "$work/sip.pcap" 2
 in=$(jit "$work/in.pcap")
 
 echo
-echo "tracecall SIP load: C=$C M=$M MODE=$MODE NICE=$NICE${CHRT:+ CHRT=\"$CHRT\"} GOMAXPROCS=${GOMAXPROCS:-unset}, $(date -u +%F) on $(nproc) x $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
+echo "tracecall SIP load: C=$C M=$M MODE=$MODE NET=$NET NICE=$NICE${CHRT:+ CHRT=\"$CHRT\"} GOMAXPROCS=${GOMAXPROCS:-unset}, $(date -u +%F) on $(nproc --all) x $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 printf '  %-34s %s\n' \
 	"calls attempted / completed / failed" "$attempted / $completed / $failed" \
 	"codes collected right" "$codes_ok of $sip_calls SIP call records (others, top 3: $codes_wrong)" \
 	"calls up during the sample" "$calls_up" \
 	"daemon CPU (CPU 1, ${CAPTURE_S} s)" "$cpu_pct % (CPU 1 busy $cpu1_pct %, incl. softirq; load $load)" \
-	"daemon RSS (at C / run peak)" "$((rss_kb / 1024)) MB / $((${rss_max_kb:-0} / 1024)) MB" \
+	"daemon RSS (at C / run peak)" "$((rss_kb / 1024)) MB / $((${rss_max_kb:-0} / 1024)) MB, of which mapped files (the store, the binary) $((rss_file_kb / 1024)) / $((${rss_max_file_kb:-0} / 1024)) MB" \
 	"call setup INVITE->200 avg" "$setup_avg ms at SIPp (calls by ms: $setup_hist)" \
 	"  on the wire avg/p50/p99/max" "$(field "$wire" avg_ms p50_ms p99_ms max_ms | sed 's| | / |g') ms (the daemon's own, $(field "$wire" answered) calls)" \
 	"RTP out (daemon->caller) p50/p99/max" "$(field "$out" dev_p50_ms dev_p99_ms dev_max_ms | sed 's| | / |g') ms |d-20ms|, loss $(field "$out" loss_pct) %, $(field "$out" streams) streams" \
@@ -299,6 +365,14 @@ if [ -s "$work/perf.data" ]; then
 	echo "  where the daemon's CPU goes (perf, self time, top 25):"
 	timeout 120 perf report -i "$work/perf.data" --no-children --sort symbol --stdio 2>/dev/null |
 		grep -E '^ +[0-9.]+%' | head -25 | sed 's/^/   /'
+fi
+if [ -s "$work/cpu.pprof" ]; then
+	echo "  the daemon's CPU profile (go tool pprof, cumulative, top 30):"
+	timeout 120 "$GO" tool pprof -top -cum -nodecount=30 "$bin" "$work/cpu.pprof" 2>/dev/null | sed -n '6,$p' | sed 's/^/   /'
+fi
+if [ -s "$work/heap.pprof" ]; then
+	echo "  the daemon's live heap at the end of the sample (go tool pprof, top 20):"
+	timeout 120 "$GO" tool pprof -top -sample_index=inuse_space -nodecount=20 "$bin" "$work/heap.pprof" 2>/dev/null | sed -n '4,$p' | sed 's/^/   /'
 fi
 others=$(awk -v a="$cpu1_pct" -v b="$cpu_pct" 'BEGIN { printf "%d", a - b }')
 if [ "$others" -gt 10 ]; then

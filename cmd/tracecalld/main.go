@@ -20,6 +20,7 @@ type args struct {
 	sip      string
 	demo     bool
 	logLevel string
+	pprof    string
 }
 
 func parseArgs(argv []string) (args, error) {
@@ -31,6 +32,7 @@ func parseArgs(argv []string) (args, error) {
 	fs.StringVar(&a.sip, "sip", "", "SIP listen `address`, UDP and TCP (default: [sip] listen, or 127.0.0.1:5060 with -demo; \"off\" disables)")
 	fs.BoolVar(&a.demo, "demo", false, "simulated lines, and demo trace data when the store is empty")
 	fs.StringVar(&a.logLevel, "log-level", "info", "log `level`: debug, info, warn, error")
+	fs.StringVar(&a.pprof, "pprof", "", "serve Go's profiles (/debug/pprof/) on this loopback `address`, for performance work; empty: off")
 	if err := fs.Parse(argv); err != nil {
 		return a, err
 	}

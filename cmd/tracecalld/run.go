@@ -131,6 +131,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 			return fmt.Errorf("%w (choose another with -sip ADDR, or -sip off)", err)
 		}
 		defer d.Close()
+		sparePForClock(log)
 		drivers = append(drivers, d)
 		lines = append(lines, d)
 	}
@@ -208,6 +209,14 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		}
 		listeners = append(listeners, ln)
 		servers = append(servers, &http.Server{Handler: api.TCPHandler(), ReadHeaderTimeout: 10 * time.Second})
+	}
+	if a.pprof != "" {
+		ln, err := listenProfiles(a.pprof)
+		if err != nil {
+			return err
+		}
+		listeners = append(listeners, ln)
+		servers = append(servers, &http.Server{Handler: profileHandler(), ReadHeaderTimeout: 10 * time.Second})
 	}
 	sock := filepath.Join(a.data, "tracecalld.sock")
 	sln, err := listenUnix(sock)

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -200,7 +201,20 @@ func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
 	var serveWG sync.WaitGroup
 	serveWG.Add(4)
 	clockCtx, stopClock := context.WithCancel(context.Background())
-	go func() { defer serveWG.Done(); d.clock.run(clockCtx) }()
+	go func() {
+		defer serveWG.Done()
+		// The clock keeps an OS thread of its own with a raised priority
+		// for its whole life. The goroutine ends still locked, so the
+		// runtime retires the thread instead of handing it, priority and
+		// all, to other goroutines.
+		runtime.LockOSThread()
+		if got, err := raiseThreadPriority(); err != nil {
+			d.log.Info("sip media clock at normal priority", "err", err)
+		} else {
+			d.log.Info("sip media clock thread", "priority", got)
+		}
+		d.clock.run(clockCtx)
+	}()
 	go func() { defer serveWG.Done(); d.sweepBindings(clockCtx) }()
 	go func() { defer serveWG.Done(); _ = srv.ServeUDP(d.udp) }()
 	go func() { defer serveWG.Done(); _ = srv.ServeTCP(d.tcp) }()
