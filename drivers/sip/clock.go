@@ -123,21 +123,45 @@ func (c *clock) remove(s *stream) {
 	}
 }
 
-func (c *clock) run(ctx context.Context) {
-	t := time.NewTimer(tick)
-	defer t.Stop()
+// run ticks until ctx ends, waiting between phases on a runtime timer.
+func (c *clock) run(ctx context.Context) { c.runWith(ctx, newTimerWait()) }
+
+// A phaseWait holds the clock until a phase's time; false once ctx is done.
+type phaseWait interface {
+	until(ctx context.Context, at time.Time) bool
+}
+
+// timerWait waits on a runtime timer: the timer wakes one of the runtime's
+// threads, which then gets the clock goroutine a P when one is free.
+type timerWait struct{ t *time.Timer }
+
+func newTimerWait() *timerWait {
+	t := time.NewTimer(time.Hour)
+	t.Stop()
+	return &timerWait{t: t}
+}
+
+func (w *timerWait) until(ctx context.Context, at time.Time) bool {
+	d := time.Until(at)
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	w.t.Reset(d)
+	select {
+	case <-ctx.Done():
+		w.t.Stop()
+		return false
+	case <-w.t.C:
+		return true
+	}
+}
+
+func (c *clock) runWith(ctx context.Context, wait phaseWait) {
 	start := time.Now().Add(tick)
 	for {
 		for p := range clockPhases {
 			at := start.Add(time.Duration(p) * tick / clockPhases)
-			if d := time.Until(at); d > 0 {
-				t.Reset(d)
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-				}
-			} else if ctx.Err() != nil {
+			if !wait.until(ctx, at) {
 				return
 			}
 			// Behind time (a stall), phases run back to back until

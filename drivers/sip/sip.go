@@ -213,7 +213,7 @@ func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
 		} else {
 			d.log.Info("sip media clock thread", "priority", got)
 		}
-		d.clock.run(clockCtx)
+		d.clock.runWith(clockCtx, ownThreadWait())
 	}()
 	go func() { defer serveWG.Done(); d.sweepBindings(clockCtx) }()
 	go func() { defer serveWG.Done(); _ = srv.ServeUDP(d.udp) }()

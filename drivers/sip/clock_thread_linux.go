@@ -1,0 +1,73 @@
+package sip
+
+import (
+	"context"
+	"runtime"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// threadWait sleeps the clock's own OS thread in the kernel until a phase's
+// time, keeping the clock goroutine's P through the sleep. It is for a clock
+// goroutine locked to its thread with a raised priority and GOMAXPROCS of
+// two or more (the daemon sees to it): the kernel's high-resolution timer
+// wakes that thread, which runs the phase at once — no runtime timer, no
+// other thread to hand over to, no wait for a P. On a runtime timer the
+// clock started a phase 0.5 ms late half the time and over 2 ms late one
+// time in a hundred, whenever the runtime's other threads were busy.
+//
+// Holding a P in a raw system call looks to the runtime like a goroutine
+// that never stops, so before each sleep the clock yields (the runtime
+// would otherwise preempt it every 10 ms, at a moment of its choosing),
+// while the next phase is still 3 ms or more away. The runtime's own
+// requests (a collection's stop-the-world or stack scan) reach the sleeping
+// thread as a signal, which ends the sleep early; the loop then passes a
+// preemption point and sleeps again.
+type threadWait struct{}
+
+func (threadWait) until(ctx context.Context, at time.Time) bool {
+	runtime.Gosched()
+	for {
+		if ctx.Err() != nil {
+			return false
+		}
+		d := time.Until(at)
+		if d <= 0 {
+			return true
+		}
+		var now unix.Timespec
+		if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &now); err != nil {
+			return waitOnTimer(ctx, d)
+		}
+		ts := unix.NsecToTimespec(now.Nano() + int64(d))
+		_, _, errno := syscall.RawSyscall6(unix.SYS_CLOCK_NANOSLEEP, unix.CLOCK_MONOTONIC, unix.TIMER_ABSTIME,
+			uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
+		if errno != 0 && errno != unix.EINTR {
+			return waitOnTimer(ctx, d)
+		}
+	}
+}
+
+// waitOnTimer is the fallback when the kernel refuses the sleep.
+func waitOnTimer(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// ownThreadWait is how a clock locked to its own thread waits: in the
+// kernel when the runtime has a P to spare, else on a runtime timer.
+func ownThreadWait() phaseWait {
+	if runtime.GOMAXPROCS(0) < 2 {
+		return newTimerWait()
+	}
+	return threadWait{}
+}
