@@ -14,9 +14,9 @@ import (
 // packet goes late. With two, the clock takes the spare P and the kernel
 // runs its thread ahead of the other. GOMAXPROCS set in the environment wins.
 func sparePForClock(log *slog.Logger) {
-	if os.Getenv("GOMAXPROCS") != "" || runtime.GOMAXPROCS(0) >= 2 {
+	if os.Getenv("GOMAXPROCS") != "" || runtime.GOMAXPROCS(0) >= 3 {
 		return
 	}
-	runtime.GOMAXPROCS(2)
-	log.Info("GOMAXPROCS raised to 2 for the SIP media clock", "cpus", runtime.NumCPU())
+	runtime.GOMAXPROCS(3)
+	log.Info("GOMAXPROCS raised to 3 for the SIP media clock", "cpus", runtime.NumCPU())
 }

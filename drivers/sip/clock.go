@@ -61,13 +61,16 @@ type clock struct {
 	mu     sync.Mutex
 	phases [clockPhases]atomic.Pointer[[]*stream]
 
-	rb *readBatch // the tick loop's receive scratch, shared by all calls
+	beatOnce sync.Once
+	beat     atomic.Pointer[beat] // the next phase to run, claimed by a worker
+	// phaseMu keeps each phase to one worker at a time.
+	phaseMu [clockPhases]sync.Mutex
 
 	ticks, under, over atomic.Uint64
 	lateMax            atomic.Int64
 }
 
-func newClock() *clock { return &clock{rb: newReadBatch()} }
+func newClock() *clock { return &clock{} }
 
 // phase is the streams phase p runs over, in order.
 func (c *clock) phase(p int) []*stream {
@@ -156,41 +159,65 @@ func (w *timerWait) until(ctx context.Context, at time.Time) bool {
 	}
 }
 
+// beat is the next phase to run: its number since the clock started (phase
+// n%clockPhases of tick n/clockPhases) and its time.
+type beat struct {
+	n  uint64
+	at time.Time
+}
+
+// runWith runs the clock as one worker: it waits for each phase's time and
+// runs it. Several workers may run one clock (clock_thread_linux.go), each
+// with its own wait: whichever is awake at a phase's time claims it, so a
+// worker that waits for the runtime to give it a P does not hold the beat
+// up while another one is ready.
 func (c *clock) runWith(ctx context.Context, wait phaseWait) {
-	start := time.Now().Add(tick)
+	c.beatOnce.Do(func() { c.beat.Store(&beat{at: time.Now().Add(tick)}) })
+	rb := newReadBatch() // this worker's receive scratch, shared by its calls
 	for {
-		for p := range clockPhases {
-			at := start.Add(time.Duration(p) * tick / clockPhases)
-			if !wait.until(ctx, at) {
-				return
-			}
-			// Behind time (a stall), phases run back to back until
-			// the clock has caught up.
-			now := time.Now()
-			if late := int64(now.Sub(at)); late > c.lateMax.Load() {
-				c.lateMax.Store(late)
-			}
-			c.tickPhase(p, now)
+		b := c.beat.Load()
+		if !wait.until(ctx, b.at) {
+			return
 		}
-		c.ticks.Add(1)
-		start = start.Add(tick)
-		if time.Since(start) > maxCatchUp*tick {
-			start = time.Now() // a long stall: a new beat, not a burst
+		next := &beat{n: b.n + 1, at: b.at.Add(tick / clockPhases)}
+		if time.Since(next.at) > maxCatchUp*tick {
+			next.at = time.Now() // a long stall: a new beat, not a burst
+		}
+		if !c.beat.CompareAndSwap(b, next) {
+			continue // another worker took this phase
+		}
+		// Behind time (a stall), phases run back to back until the
+		// clock has caught up.
+		now := time.Now()
+		for late := int64(now.Sub(b.at)); ; {
+			old := c.lateMax.Load()
+			if late <= old || c.lateMax.CompareAndSwap(old, late) {
+				break
+			}
+		}
+		p := int(b.n % clockPhases)
+		// A phase's calls are ticked by one worker at a time: a worker held
+		// up in the middle of one (preempted) is waited for, not overtaken.
+		c.phaseMu[p].Lock()
+		c.tickPhase(p, now, rb)
+		c.phaseMu[p].Unlock()
+		if p == clockPhases-1 {
+			c.ticks.Add(1)
 		}
 	}
 }
 
 // tickAll runs every phase at once (tests and benchmarks).
-func (c *clock) tickAll(now time.Time) {
+func (c *clock) tickAll(now time.Time, rb *readBatch) {
 	for p := range clockPhases {
-		c.tickPhase(p, now)
+		c.tickPhase(p, now, rb)
 	}
 	c.ticks.Add(1)
 }
 
 // tickPhase sends each of the phase's calls its packet, then takes what came
 // in for each and hands it on.
-func (c *clock) tickPhase(p int, now time.Time) {
+func (c *clock) tickPhase(p int, now time.Time, rb *readBatch) {
 	var under, over uint64
 	streams := c.phase(p)
 	for _, s := range streams {
@@ -199,7 +226,7 @@ func (c *clock) tickPhase(p int, now time.Time) {
 		}
 	}
 	for _, s := range streams {
-		if s.receive(c.rb) {
+		if s.receive(rb) {
 			over++
 		}
 	}

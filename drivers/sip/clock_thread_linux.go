@@ -10,7 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// threadWait sleeps the clock's own OS thread in the kernel until a phase's
+// threadWait sleeps a clock worker's own OS thread in the kernel until a phase's
 // time, keeping the clock goroutine's P through the sleep. It is for a clock
 // goroutine locked to its thread with a raised priority and GOMAXPROCS of
 // two or more (the daemon sees to it): the kernel's high-resolution timer
@@ -22,7 +22,10 @@ import (
 // Holding a P in a raw system call looks to the runtime like a goroutine
 // that never stops, so before each sleep the clock yields (the runtime
 // would otherwise preempt it every 10 ms, at a moment of its choosing),
-// while the next phase is still 3 ms or more away. The runtime's own
+// while the next phase is still 3 ms or more away. Getting a P back takes
+// a few hundred microseconds, but while a collection marks, its workers
+// can hold every P for up to 7 ms; a second worker, asleep in the kernel
+// with its P meanwhile, then takes the phase (clock.runWith). The runtime's own
 // requests (a collection's stop-the-world or stack scan) reach the sleeping
 // thread as a signal, which ends the sleep early; the loop then passes a
 // preemption point and sleeps again.
@@ -63,11 +66,17 @@ func waitOnTimer(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// ownThreadWait is how a clock locked to its own thread waits: in the
-// kernel when the runtime has a P to spare, else on a runtime timer.
-func ownThreadWait() phaseWait {
-	if runtime.GOMAXPROCS(0) < 2 {
-		return newTimerWait()
+// clockWorkers is how many threads of its own the clock runs on when the
+// runtime has the Ps for them (see runClock).
+const clockWorkers = 2
+
+// clockThreads says how many workers runClock starts and how they wait: in
+// the kernel, one per P the runtime can spare beyond one for everything
+// else, up to clockWorkers; on a runtime timer when it has no P to spare.
+func clockThreads() (workers int, kernel bool) {
+	spare := runtime.GOMAXPROCS(0) - 1
+	if spare < 1 {
+		return 1, false
 	}
-	return threadWait{}
+	return min(spare, clockWorkers), true
 }

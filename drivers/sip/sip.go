@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
-	"runtime"
 	"strconv"
 	"sync"
 	"time"
@@ -201,20 +200,7 @@ func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
 	var serveWG sync.WaitGroup
 	serveWG.Add(4)
 	clockCtx, stopClock := context.WithCancel(context.Background())
-	go func() {
-		defer serveWG.Done()
-		// The clock keeps an OS thread of its own with a raised priority
-		// for its whole life. The goroutine ends still locked, so the
-		// runtime retires the thread instead of handing it, priority and
-		// all, to other goroutines.
-		runtime.LockOSThread()
-		if got, err := raiseThreadPriority(); err != nil {
-			d.log.Info("sip media clock at normal priority", "err", err)
-		} else {
-			d.log.Info("sip media clock thread", "priority", got)
-		}
-		d.clock.runWith(clockCtx, ownThreadWait())
-	}()
+	go func() { defer serveWG.Done(); runClock(clockCtx, d.clock, d.log) }()
 	go func() { defer serveWG.Done(); d.sweepBindings(clockCtx) }()
 	go func() { defer serveWG.Done(); _ = srv.ServeUDP(d.udp) }()
 	go func() { defer serveWG.Done(); _ = srv.ServeTCP(d.tcp) }()
