@@ -78,6 +78,10 @@ type SIP struct {
 	// for; defaults 60 s and 3600 s.
 	MinExpires time.Duration `toml:"min_expires"`
 	MaxExpires time.Duration `toml:"max_expires"`
+	// CompletedWait is how long a finished transaction is kept to answer
+	// retransmissions of its request (RFC 3261 Timer J, RFC 6026 Timer L,
+	// both 32 s over UDP there); default 5 s, 1 s to 32 s.
+	CompletedWait time.Duration `toml:"completed_wait"`
 	// Phones are the agent and supervisor phones that may REGISTER.
 	Phones []Phone `toml:"phones"`
 }
@@ -206,6 +210,9 @@ func (s SIP) validate() []error {
 	}
 	if s.MinExpires < 0 || s.MaxExpires < 0 || (s.MaxExpires > 0 && s.MinExpires > s.MaxExpires) {
 		errs = append(errs, fmt.Errorf("sip.min_expires/max_expires: %v..%v: want 0 ≤ min ≤ max", s.MinExpires, s.MaxExpires))
+	}
+	if s.CompletedWait != 0 && (s.CompletedWait < time.Second || s.CompletedWait > 32*time.Second) {
+		errs = append(errs, fmt.Errorf("sip.completed_wait: %v: want 1s to 32s", s.CompletedWait))
 	}
 	seen := map[string]bool{}
 	for i, p := range s.Phones {

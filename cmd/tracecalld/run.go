@@ -120,6 +120,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		for i, p := range cfg.SIP.Phones {
 			phones[i] = sipdriver.Phone{User: p.User, Password: p.Password}
 		}
+		sipdriver.SetCompletedWait(cfg.SIP.CompletedWait)
 		d, err := sipdriver.New(sipdriver.Config{
 			Listen: addr, MediaIP: cfg.SIP.MediaIP, RTPPortMin: cfg.SIP.RTPPortMin, RTPPortMax: cfg.SIP.RTPPortMax,
 			Prefer: cfg.SIP.Prefer, Trunk: cfg.SIP.Trunk, Realm: cfg.SIP.Realm, Phones: phones,

@@ -44,6 +44,15 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 		d.respond(req, tx, 400, "Missing Contact")
 		return
 	}
+	fromTag, _ := req.From().Params.Get("tag")
+	key := req.CallID().Value() + "\x00" + fromTag + "\x00" + strconv.FormatUint(uint64(req.CSeq().SeqNo), 10)
+	if !d.invites.first(key, time.Now()) {
+		// A retransmission that outlived its transaction: the call it
+		// asks for was taken already.
+		d.log.Debug("late invite retransmission dropped", "source", req.Source(), "call_id", req.CallID().Value())
+		tx.Terminate()
+		return
+	}
 	// An INVITE without a body is a late offer (RFC 3261 section 13.2.1):
 	// our 200 carries the offer and the ACK the answer.
 	late := len(req.Body()) == 0

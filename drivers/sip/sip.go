@@ -30,6 +30,8 @@ type Driver struct {
 	limit *sourceLimiter
 	gate  logGate // spaces log lines about one source's refused requests
 	reg   *registrar
+	// invites remembers the initial INVITEs taken (invite_seen.go).
+	invites *seenInvites
 
 	udp  net.PacketConn
 	tcp  net.Listener
@@ -72,6 +74,7 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 		ready:   make(chan struct{}),
 	}
 	d.reg = newRegistrar(cfg, d.log)
+	d.invites = newSeenInvites()
 	d.limit = newSourceLimiter(cfg.SourceRate, cfg.SourceBurst, trunkAddrs(cfg.Trunk), d.log)
 	host, _, _ := net.SplitHostPort(cfg.Listen)
 	if host != "" {
