@@ -62,7 +62,7 @@ const (
 // fsync, one rewrite of the pages they share) instead of a commit for every
 // few; at 800 calls that took the writer from 15 % of the daemon's CPU to a
 // few. A lone event after a quiet spell is written at once.
-const commitGap = 50 * time.Millisecond
+const commitGap = 250 * time.Millisecond
 
 // Run writes records until ctx ends, then writes what is still queued and returns.
 // Stop the drivers first, so their last events are in the queue.

@@ -236,6 +236,13 @@ func (r *run) menu(ctx context.Context, name string, n Node) (string, error) {
 
 // key waits up to timeout for one key.
 func (r *run) key(ctx context.Context, timeout time.Duration) (telephony.Digit, bool, error) {
+	// Keys typed ahead are taken without a timer: a caller keying a code
+	// during the welcome has all of it waiting.
+	select {
+	case d := <-r.s.Digits():
+		return d, true, nil
+	default:
+	}
 	t := time.NewTimer(timeout)
 	defer t.Stop()
 	select {

@@ -41,6 +41,7 @@ import (
 // hung up and get their records), then the API, then the record writer, then the
 // store.
 func run(ctx context.Context, a args, log *slog.Logger) (err error) {
+	tuneGC()
 	cfg, err := config.Load(a.config)
 	if err != nil {
 		return err
