@@ -5,7 +5,9 @@
 # and RTP send timing and loss per direction.
 #
 # Measured the way the Asterisk anchor was (issue 3): the daemon pinned to
-# CPU 1, SIPp and the capture to CPU 0, loopback only. Each caller keys "1",
+# CPU 1, SIPp and the capture to CPU 0, on this one machine; by default SIPp
+# sits in a network namespace of its own (NET below), so that each side pays
+# for the packets it receives. Each caller keys "1",
 # the demo trace code and "#" while the welcome plays, and hangs up HOLD_MS
 # after the answer. Every step is bounded by a timeout.
 #
@@ -33,21 +35,28 @@
 #                  before starting; other load there skews every figure
 #   PERF=1         also profile the daemon with perf over the sample window and
 #                  print where its CPU time goes (needs perf: apt-get install linux-perf)
-#   PPROF=1        also take the daemon's own CPU profile over the sample
-#                  window and its heap at the end of it (tracecalld -pprof),
-#                  and print the top of each (go tool pprof)
+#   PPROF=1        also take the daemon's own CPU and allocation profiles over
+#                  the sample window and its heap at the end of it (tracecalld
+#                  -pprof), and print the top of each (go tool pprof); KEEP=1
+#                  keeps them. TRACE=1 adds a 3 s execution trace (trace.out,
+#                  go tool trace).
 #   TRACECALLD=bin/tracecalld  run this binary as it is instead of building one
 #   CONFIG=rootfs/etc/tracecall/tracecall.toml  the daemon's config (RTP range from it)
 #   NICE=0         nice value for the daemon, SIPp and the capture: -10 shields
 #                  the figures from other work on a shared machine (it changes
 #                  nothing on a quiet one)
 #   CHRT=""        run the daemon under chrt with these arguments, e.g. CHRT="-r 10"
-#                  (SCHED_RR, as Asterisk's -p): real-time beside other work
-#   GOMAXPROCS     passed to the daemon as it is (unset: the runtime takes 1, the
-#                  CPUs it is pinned to)
+#                  (SCHED_RR, as Asterisk's -p). Beware: with every thread
+#                  real-time on one CPU, a runtime thread spinning for another
+#                  stalls the daemon until the kernel's RT throttling (~1 s);
+#                  the daemon raises only its media clock's threads (nice -20)
+#   GOMAXPROCS     passed to the daemon as it is (unset: the daemon takes 3 on
+#                  the one CPU, two for its media clock's workers; GOGC likewise,
+#                  unset: 50)
 #
-# Needs root (SIPp's play_pcap_audio sends through a raw socket), sipp
-# (sip-tester), python3, taskset, curl and dumpcap (tshark).
+# Needs root (SIPp's play_pcap_audio sends through a raw socket; the network
+# namespace, RPS and interrupt affinity), sipp (sip-tester), python3, taskset,
+# curl, dumpcap (tshark) and ip (iproute2).
 set -euo pipefail
 
 C=${C:-200}

@@ -215,19 +215,21 @@ func (c Config) validate() error {
 // configuration does not say (see SetCompletedWait).
 const DefaultCompletedWait = 5 * time.Second
 
-// SetCompletedWait sets how long finished server transactions are kept to
-// answer retransmissions of their request over UDP: a BYE's (RFC 3261 Timer
-// J) and an answered INVITE's (RFC 6026 Timer L), both 64×T1 = 32 s in the
-// RFCs, sized for any network. On the LAN between a PBX and the appliance a
+// SetCompletedWait sets how long a finished server transaction is kept to
+// answer retransmissions of its request over UDP: a BYE's (RFC 3261 Timer J)
+// and an answered INVITE's (RFC 6026 Timer L), both 64×T1 = 32 s in the RFCs,
+// sized for any network. On the LAN between a PBX and the appliance a
 // retransmission comes within a second or two; SIP servers keep such
 // transactions for a few seconds (Kamailio's wt_timer: 5 s). At 100 calls a
-// second, 32 s held ~7,000 finished transactions with their messages (~20
-// MB) for nothing. A late retransmission of a BYE is answered 481 (the call
-// is over either way); an INVITE's only comes if the caller heard nothing
-// from us for that long.
+// second, 32 s held ~7,000 finished transactions with their messages (sipgo
+// keeps an INVITE's for Timer L even after the call ends), ~20 MB of the
+// heap at 800 calls. A BYE retransmitted later is answered 481 (the call is
+// over either way); an INVITE retransmitted later is dropped (seenInvites);
+// an ACK that comes later is still waited for, 64×T1 as RFC 3261 says
+// (leg.lateAck).
 //
-// The timers are sipgo's, shared by the whole process: call it once,
-// before any driver starts. Zero means DefaultCompletedWait.
+// The timers are sipgo's, shared by the whole process: call it once, before
+// any driver starts. Zero means DefaultCompletedWait.
 func SetCompletedWait(d time.Duration) {
 	if d <= 0 {
 		d = DefaultCompletedWait

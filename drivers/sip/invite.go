@@ -224,7 +224,11 @@ func (l *leg) answerCall(reply chan error) bool {
 		reply <- nil
 	}
 
+	sent := time.Now()
 	err := l.ds.WriteResponse(res) // retransmits until the ACK
+	if err != nil && !siplib.IsReliable(l.ds.InviteRequest.Transport()) {
+		err = l.lateAck(res, sent, err)
+	}
 	l.mu.Lock()
 	l.inviteDone = true
 	ended, by := l.EndedLocked(), l.HangupLocked().By
@@ -256,6 +260,40 @@ func (l *leg) answerCall(reply chan error) bool {
 		l.end("system", telephony.CauseTimeout)
 	}
 	return true
+}
+
+// lateAck goes on waiting for the ACK to our 200 when its transaction ended
+// first (err from WriteResponse). The transaction is kept completed_wait
+// (Timer L, sipgo ends the wait for the ACK with it), but RFC 3261 gives the
+// caller 64×T1 to ACK: until then the 200 is resent directly through the
+// transport, T2 apart, and the ACK, which reaches the call through its
+// dialog (onAck), ends the wait. It returns nil once the ACK came, else why
+// not.
+func (l *leg) lateAck(res *siplib.Response, sent time.Time, err error) error {
+	l.mu.Lock()
+	srv := l.d.srv
+	l.mu.Unlock()
+	cseq := l.ds.InviteRequest.CSeq().SeqNo
+	giveUp := time.NewTimer(time.Until(sent.Add(64 * siplib.T1)))
+	defer giveUp.Stop()
+	again := time.NewTicker(siplib.T2)
+	defer again.Stop()
+	for {
+		select {
+		case seq := <-l.acks:
+			if seq == cseq {
+				return nil
+			}
+		case <-again.C:
+			if srv == nil || srv.WriteResponse(res) != nil {
+				return err
+			}
+		case <-giveUp.C:
+			return err
+		case <-l.Context().Done():
+			return err
+		}
+	}
 }
 
 // lateOffer is the provisional negotiation of a call whose INVITE had no

@@ -10,12 +10,13 @@ import (
 const inviteMemory = 32 * time.Second
 
 // seenInvites remembers the initial INVITEs the driver has taken, by Call-ID,
-// From tag and CSeq (a retry after a challenge counts up its CSeq). Their transactions go after completed_wait (5 s), less than
-// the 32 s a caller may retransmit for; a retransmission that comes after its
+// From tag and CSeq (a retry after a challenge counts up its CSeq). Their
+// transactions end with the call (at the BYE), which may be sooner than the
+// 32 s a caller may retransmit for; a retransmission that comes after its
 // transaction is gone would otherwise start the same call a second time (in
 // a load run, SIPp on a saturated CPU resent a few INVITEs that late, and
-// their second calls took the callers' media). A key costs ~150 bytes, not a
-// transaction's few kilobytes.
+// their second calls took the callers' media). RFC 3261 8.2.2.2 asks the
+// same of a request merged with one already taken. A key costs ~150 bytes.
 type seenInvites struct {
 	mu    sync.Mutex
 	at    map[string]time.Time

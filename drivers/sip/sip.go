@@ -44,6 +44,7 @@ type Driver struct {
 	dialled   map[string]*dialLeg                     // outbound calls by dialog id (UAC view), once answered
 	lines     []line                                  // index n-1 is line <name>/n; nil when free
 	newClient func(netip.Addr) (*sipgo.Client, error) // while serving: Dial's INVITEs
+	srv       *sipgo.Server                           // while serving: stateless sends (lateAck)
 	ready     chan struct{}                           // closed once Serve has set up, or by Close
 	calls     int                                     // legs not yet ended
 	handler   telephony.Handler
@@ -197,6 +198,7 @@ func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
 	srv.OnRegister(d.onRegister)
 	d.mu.Lock()
 	d.newClient = newClient
+	d.srv = srv
 	d.mu.Unlock()
 	close(d.ready)
 
