@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"tracecall/config"
 )
@@ -17,14 +18,15 @@ func TestSIPTrunkConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.SIP.TrunkUser != "" || c.SIP.TrunkPassword != "" || c.SIP.SourceRate != 1000 {
-		t.Errorf("shipped sip = %+v: want no trunk credentials and source_rate 1000", c.SIP)
+	if c.SIP.TrunkUser != "" || c.SIP.TrunkPassword != "" || c.SIP.SourceRate != 1000 || c.SIP.CompletedWait != 5*time.Second {
+		t.Errorf("shipped sip = %+v: want no trunk credentials, source_rate 1000, completed_wait 5s", c.SIP)
 	}
 	base, err := os.ReadFile(shipped)
 	if err != nil {
 		t.Fatal(err)
 	}
 	const trunk, user, pass = "trunk = \"\"\n", "trunk_user = \"\"", "trunk_password = \"\""
+	const wait = `completed_wait = "5s"`
 	tests := []struct {
 		name  string
 		edits []string // old, new, ...
@@ -34,6 +36,9 @@ func TestSIPTrunkConfig(t *testing.T) {
 		{"credentials without a trunk", []string{user, `trunk_user = "tracecall"`}, "sip.trunk_user/trunk_password"},
 		{"password without a user", []string{trunk, "trunk = \"192.0.2.10:5060\"\n", pass, `trunk_password = "s3cret"`}, "sip.trunk_password"},
 		{"user that is not a sip user", []string{trunk, "trunk = \"192.0.2.10:5060\"\n", user, `trunk_user = "a b@c"`}, "sip.trunk_user"},
+		{"completed_wait under a second", []string{wait, `completed_wait = "500ms"`}, "sip.completed_wait"},
+		{"completed_wait over the RFC's 32 s", []string{wait, `completed_wait = "1m"`}, "sip.completed_wait"},
+		{"completed_wait that is no duration", []string{wait, `completed_wait = "soon"`}, "completed_wait"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
