@@ -230,6 +230,8 @@ python3 drivers/sip/testdata/gen_dtmf_pcap.py --mode "$MODE" --code "1${CODE}#" 
 # Wait (bounded) for CPU 1 to be quiet: the figures are the daemon's only
 # if nothing else runs there.
 cpu1_ticks() { awk '$1 == "cpu1" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+# steal: time the hypervisor ran something else while CPU 1 wanted to run
+cpu1_steal() { awk '$1 == "cpu1" { print $9 }' /proc/stat; }
 hz=$(getconf CLK_TCK)
 for _ in $(seq "${QUIET_WAIT:-60}"); do
 	q0=$(cpu1_ticks)
@@ -294,10 +296,10 @@ if [ "${PPROF:-0}" = 1 ]; then
 	pids+=("$!")
 	[ "${TRACE:-0}" = 0 ] || taskset -c 0 curl -sf -o "$work/trace.out" "http://$pprof_addr/debug/pprof/trace?seconds=3" &
 fi
-t0=$(date +%s.%N) c0=$(cpu_ticks) b0=$(cpu1_ticks)
+t0=$(date +%s.%N) c0=$(cpu_ticks) b0=$(cpu1_ticks) s0=$(cpu1_steal)
 sleep "$CAPTURE_S"
 [ "${PPROF:-0}" != 1 ] || taskset -c 0 curl -sf -o "$work/heap.pprof" "http://$pprof_addr/debug/pprof/heap?gc=1" || true
-t1=$(date +%s.%N) c1=$(cpu_ticks) b1=$(cpu1_ticks)
+t1=$(date +%s.%N) c1=$(cpu_ticks) b1=$(cpu1_ticks) s1=$(cpu1_steal)
 read -r rss_kb rss_file_kb < <(awk '/^VmRSS/ { r = $2 } /^RssFile/ { f = $2 } END { print r, f }' "/proc/$daemon/status")
 calls_up=$(curl -sf -H "Authorization: Bearer $token" "http://$http/api/lines" |
 	python3 -c '
@@ -308,6 +310,7 @@ wait "$cap_out" "$cap_in" || true
 pct() { awk -v a="$1" -v b="$2" -v t0="$t0" -v t1="$t1" -v hz="$ticks" 'BEGIN { printf "%.1f", 100 * (b - a) / hz / (t1 - t0) }'; }
 cpu_pct=$(pct "$c0" "$c1")
 cpu1_pct=$(pct "$b0" "$b1")
+steal_pct=$(pct "$s0" "$s1")
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 wait "$sipp" || echo "loadtest: sipp exited $? (see $work/sipp.out; KEEP=1 keeps it)"
@@ -363,7 +366,7 @@ printf '  %-34s %s\n' \
 	"calls attempted / completed / failed" "$attempted / $completed / $failed" \
 	"codes collected right" "$codes_ok of $sip_calls SIP call records (others, top 3: $codes_wrong)" \
 	"calls up during the sample" "$calls_up" \
-	"daemon CPU (CPU 1, ${CAPTURE_S} s)" "$cpu_pct % (CPU 1 busy $cpu1_pct %, incl. softirq; load $load)" \
+	"daemon CPU (CPU 1, ${CAPTURE_S} s)" "$cpu_pct % (CPU 1 busy $cpu1_pct %, incl. softirq, steal $steal_pct %; load $load)" \
 	"daemon RSS (at C / run peak)" "$((rss_kb / 1024)) MB / $((${rss_max_kb:-0} / 1024)) MB, of which mapped files (the store, the binary) $((rss_file_kb / 1024)) / $((${rss_max_file_kb:-0} / 1024)) MB" \
 	"call setup INVITE->200 avg" "$setup_avg ms at SIPp (calls by ms: $setup_hist)" \
 	"  on the wire avg/p50/p99/max" "$(field "$wire" avg_ms p50_ms p99_ms max_ms | sed 's| | / |g') ms (the daemon's own, $(field "$wire" answered) calls)" \
