@@ -55,6 +55,11 @@ type ClockStats struct {
 // a tick's worth of work, and with GOMAXPROCS=1 behind whatever ran while the
 // clock was preempted holding it.) So a stream removed during a phase may be
 // ticked once more, by that phase; stream.close is safe against it.
+//
+// The clock runs as one or more workers (runWith; the driver starts two on
+// threads of its own, runClock), which claim phases from one shared beat:
+// whichever is awake at a phase's time runs it, each with its own receive
+// scratch, and a phase's calls are never ticked by two workers at once.
 type clock struct {
 	// mu serialises add and remove; the lists they publish in phases are
 	// never changed in place.
