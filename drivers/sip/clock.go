@@ -66,8 +66,10 @@ type clock struct {
 	mu     sync.Mutex
 	phases [clockPhases]atomic.Pointer[[]*stream]
 
-	beatOnce sync.Once
-	beat     atomic.Pointer[beat] // the next phase to run, claimed by a worker
+	// beatMu guards next, the next phase to run, which a worker claims.
+	beatMu  sync.Mutex
+	next    beat
+	started bool
 	// phaseMu keeps each phase to one worker at a time.
 	phaseMu [clockPhases]sync.Mutex
 
@@ -177,18 +179,13 @@ type beat struct {
 // worker that waits for the runtime to give it a P does not hold the beat
 // up while another one is ready.
 func (c *clock) runWith(ctx context.Context, wait phaseWait) {
-	c.beatOnce.Do(func() { c.beat.Store(&beat{at: time.Now().Add(tick)}) })
 	rb := newReadBatch() // this worker's receive scratch, shared by its calls
 	for {
-		b := c.beat.Load()
+		b := c.nextBeat()
 		if !wait.until(ctx, b.at) {
 			return
 		}
-		next := &beat{n: b.n + 1, at: b.at.Add(tick / clockPhases)}
-		if time.Since(next.at) > maxCatchUp*tick {
-			next.at = time.Now() // a long stall: a new beat, not a burst
-		}
-		if !c.beat.CompareAndSwap(b, next) {
+		if !c.claim(b) {
 			continue // another worker took this phase
 		}
 		// Behind time (a stall), phases run back to back until the
@@ -210,6 +207,32 @@ func (c *clock) runWith(ctx context.Context, wait phaseWait) {
 			c.ticks.Add(1)
 		}
 	}
+}
+
+// nextBeat is the next phase to run; the first is a tick from the first call.
+func (c *clock) nextBeat() beat {
+	c.beatMu.Lock()
+	defer c.beatMu.Unlock()
+	if !c.started {
+		c.next, c.started = beat{at: time.Now().Add(tick)}, true
+	}
+	return c.next
+}
+
+// claim takes phase b for the calling worker, unless another worker has,
+// and moves the beat on; after a long stall the beat starts afresh instead
+// of catching up in a burst.
+func (c *clock) claim(b beat) bool {
+	c.beatMu.Lock()
+	defer c.beatMu.Unlock()
+	if c.next.n != b.n {
+		return false
+	}
+	c.next = beat{n: b.n + 1, at: b.at.Add(tick / clockPhases)}
+	if time.Since(c.next.at) > maxCatchUp*tick {
+		c.next.at = time.Now()
+	}
+	return true
 }
 
 // tickAll runs every phase at once (tests and benchmarks).

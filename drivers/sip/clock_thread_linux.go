@@ -43,26 +43,14 @@ func (threadWait) until(ctx context.Context, at time.Time) bool {
 		}
 		var now unix.Timespec
 		if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &now); err != nil {
-			return waitOnTimer(ctx, d)
+			return newTimerWait().until(ctx, at)
 		}
 		ts := unix.NsecToTimespec(now.Nano() + int64(d))
 		_, _, errno := syscall.RawSyscall6(unix.SYS_CLOCK_NANOSLEEP, unix.CLOCK_MONOTONIC, unix.TIMER_ABSTIME,
 			uintptr(unsafe.Pointer(&ts)), 0, 0, 0)
 		if errno != 0 && errno != unix.EINTR {
-			return waitOnTimer(ctx, d)
+			return newTimerWait().until(ctx, at) // the kernel refused the sleep
 		}
-	}
-}
-
-// waitOnTimer is the fallback when the kernel refuses the sleep.
-func waitOnTimer(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }
 

@@ -85,3 +85,29 @@ func TestClockRemoveDuringTick(t *testing.T) {
 		t.Error("the clock never ticked")
 	}
 }
+
+// TestClockClaim: of two workers waking for the same phase only one runs
+// it; the beat then moves on 5 ms, and after a long stall it starts afresh
+// from now instead of running the missed phases in a burst.
+func TestClockClaim(t *testing.T) {
+	c := newClock()
+	b := c.nextBeat()
+	if !c.claim(b) {
+		t.Fatal("first claim of the first phase refused")
+	}
+	if c.claim(b) {
+		t.Error("a phase was claimed twice")
+	}
+	n := c.nextBeat()
+	if n.n != b.n+1 || n.at.Sub(b.at) != tick/clockPhases {
+		t.Errorf("next beat %d at +%v, want %d at +%v", n.n, n.at.Sub(b.at), b.n+1, tick/clockPhases)
+	}
+	c.next.at = time.Now().Add(-time.Second) // as if the clock had stalled
+	stalled := c.nextBeat()
+	if !c.claim(stalled) {
+		t.Fatal("claim after a stall refused")
+	}
+	if after := c.nextBeat(); time.Since(after.at) > tick {
+		t.Errorf("after a 1 s stall the next phase is %v behind, want a new beat from now", time.Since(after.at))
+	}
+}

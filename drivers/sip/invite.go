@@ -267,33 +267,19 @@ func (l *leg) answerCall(reply chan error) bool {
 // (Timer L, sipgo ends the wait for the ACK with it), but RFC 3261 gives the
 // caller 64×T1 to ACK: until then the 200 is resent directly through the
 // transport, T2 apart, and the ACK, which reaches the call through its
-// dialog (onAck), ends the wait. It returns nil once the ACK came, else why
-// not.
+// dialog (onAck), ends the wait. It returns nil once the ACK came, else err.
 func (l *leg) lateAck(res *siplib.Response, sent time.Time, err error) error {
-	l.mu.Lock()
+	l.d.mu.Lock()
 	srv := l.d.srv
-	l.mu.Unlock()
-	cseq := l.ds.InviteRequest.CSeq().SeqNo
-	giveUp := time.NewTimer(time.Until(sent.Add(64 * siplib.T1)))
-	defer giveUp.Stop()
-	again := time.NewTicker(siplib.T2)
-	defer again.Stop()
-	for {
-		select {
-		case seq := <-l.acks:
-			if seq == cseq {
-				return nil
-			}
-		case <-again.C:
-			if srv == nil || srv.WriteResponse(res) != nil {
-				return err
-			}
-		case <-giveUp.C:
-			return err
-		case <-l.Context().Done():
-			return err
-		}
+	l.d.mu.Unlock()
+	if srv == nil {
+		return err
 	}
+	resend := func() error { return srv.WriteResponse(res) }
+	if !await2xxAck(l.Context(), l.acks, l.ds.InviteRequest.CSeq().SeqNo, resend, siplib.T2, sent.Add(64*siplib.T1)) {
+		return err
+	}
+	return nil
 }
 
 // lateOffer is the provisional negotiation of a call whose INVITE had no
@@ -399,28 +385,37 @@ func (l *leg) reoffer(req *siplib.Request) ([]byte, int, string) {
 // retransmit2xx resends a re-INVITE's 200 at T1, doubling up to T2, until its
 // ACK arrives on acks, 64*T1 pass, or the call ends (ctx).
 func retransmit2xx(ctx context.Context, acks <-chan uint32, tx siplib.ServerTransaction, res *siplib.Response, cseq uint32, log *slog.Logger) {
-	wait := siplib.T1
+	resend := func() error { return tx.Respond(res) }
+	if !await2xxAck(ctx, acks, cseq, resend, siplib.T1, time.Now().Add(64*siplib.T1)) {
+		log.Debug("no ack for re-invite 200", "cseq", cseq)
+	}
+}
+
+// await2xxAck waits for the ACK with cseq on acks, calling resend first
+// after wait and then at double the interval, up to T2, until giveUp or the
+// call ends (ctx). It reports whether the ACK came; a failed resend ends the
+// wait as well.
+func await2xxAck(ctx context.Context, acks <-chan uint32, cseq uint32, resend func() error, wait time.Duration, giveUp time.Time) bool {
 	t := time.NewTimer(wait)
 	defer t.Stop()
-	giveUp := time.NewTimer(64 * siplib.T1)
-	defer giveUp.Stop()
+	end := time.NewTimer(time.Until(giveUp))
+	defer end.Stop()
 	for {
 		select {
 		case seq := <-acks:
 			if seq == cseq {
-				return
+				return true
 			}
 		case <-t.C:
-			if tx.Respond(res) != nil {
-				return
+			if resend() != nil {
+				return false
 			}
 			wait = min(2*wait, siplib.T2)
 			t.Reset(wait)
-		case <-giveUp.C:
-			log.Debug("no ack for re-invite 200", "cseq", cseq)
-			return
+		case <-end.C:
+			return false
 		case <-ctx.Done():
-			return
+			return false
 		}
 	}
 }

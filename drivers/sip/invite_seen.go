@@ -42,9 +42,9 @@ func (s *seenInvites) first(key string, now time.Time) bool {
 		}
 		n++
 	}
-	if n > 0 {
-		s.order = append(s.order[:0], s.order[n:]...)
-	}
+	// Moving the start on, not copying: append makes a fresh array, and
+	// lets the forgotten entries go, whenever this one is full.
+	s.order = s.order[n:]
 	if _, ok := s.at[key]; ok {
 		return false
 	}
