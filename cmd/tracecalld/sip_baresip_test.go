@@ -2,9 +2,7 @@ package main_test
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -106,23 +104,11 @@ func TestBaresipPhoneCallsIVR(t *testing.T) {
 	baresipCommand(t, ctrl, "hangup", "")
 }
 
-// baresipCommand sends baresip one ctrl_tcp command (JSON in a netstring)
-// and waits for its reply.
+// baresipCommand sends baresip one ctrl_tcp command and waits for its reply.
 func baresipCommand(t *testing.T, addr, cmd, params string) {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
-	if err != nil {
-		t.Fatalf("baresip ctrl_tcp: %v", err)
-	}
-	defer c.Close()
-	msg, _ := json.Marshal(map[string]string{"command": cmd, "params": params, "token": "t"})
-	if _, err := fmt.Fprintf(c, "%d:%s,", len(msg), msg); err != nil {
+	if _, err := siptest.BaresipCommand(addr, cmd, params); err != nil {
 		t.Fatal(err)
-	}
-	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	var reply [4096]byte
-	if _, err := c.Read(reply[:]); err != nil {
-		t.Fatalf("baresip %s: no reply: %v", cmd, err)
 	}
 }
 

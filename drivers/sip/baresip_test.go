@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,26 +145,14 @@ rtp_ports %d-%d
 	return &baresip{out: out, ctrl: fmt.Sprintf("127.0.0.1:%d", ctrlPort)}
 }
 
-// command sends baresip one command over ctrl_tcp ({"command","params"} in a
-// netstring) and waits for its reply.
+// command sends baresip one command over ctrl_tcp and waits for its reply.
 func (b *baresip) command(t *testing.T, cmd, params string) {
 	t.Helper()
-	c, err := net.DialTimeout("tcp", b.ctrl, 5*time.Second)
+	reply, err := siptest.BaresipCommand(b.ctrl, cmd, params)
 	if err != nil {
-		t.Fatalf("baresip ctrl_tcp: %v\n%s", err, b.out.String())
+		t.Fatalf("%v\n%s", err, b.out.String())
 	}
-	defer c.Close()
-	msg, _ := json.Marshal(map[string]string{"command": cmd, "params": params, "token": "t"})
-	if _, err := fmt.Fprintf(c, "%d:%s,", len(msg), msg); err != nil {
-		t.Fatal(err)
-	}
-	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	var reply [4096]byte
-	n, err := c.Read(reply[:])
-	if err != nil {
-		t.Fatalf("baresip %s %q: no reply: %v\n%s", cmd, params, err, b.out.String())
-	}
-	t.Logf("baresip %s %q: %s", cmd, params, reply[:n])
+	t.Logf("baresip %s %q: %s", cmd, params, reply)
 }
 
 // TestBaresipCallsIVR: baresip, registered as phone 8001, dials "ivr"; the
