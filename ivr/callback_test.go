@@ -47,7 +47,10 @@ func waitDisposition(t *testing.T, db *store.DB, id telephony.CallID, dispositio
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ok && !r.InProgress && r.Disposition == disposition {
+		// A pending request is the call still open: the core keeps it
+		// until the callback is over.
+		done := !r.InProgress || disposition == cdr.CallbackPending
+		if ok && done && r.Disposition == disposition {
 			return r
 		}
 		if time.Now().After(deadline) {

@@ -13,6 +13,7 @@ import (
 	"tracecall/ivr"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
+	"tracecall/telephony/telephonytest"
 	"tracecall/trace"
 )
 
@@ -80,7 +81,8 @@ func TestQueuePriorityFromCustomers(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan struct{})
-	go func() { _ = d.Serve(ctx, v); close(served) }()
+	core := telephonytest.Core(t, bus.Client("core"), d)
+	go func() { _ = core.Serve(ctx, v); close(served) }()
 	defer func() { cancel(); <-served }()
 
 	for _, tt := range []struct {

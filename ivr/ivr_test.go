@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tracecall/telephony/telephonytest"
 
 	"tracecall/config"
 	"tracecall/drivers/sim"
@@ -57,7 +58,8 @@ func newHarness(t *testing.T) *harness {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); _ = d.Serve(ctx, v) }()
+	core := telephonytest.Core(t, bus.Client("core"), d)
+	go func() { defer close(done); _ = core.Serve(ctx, v) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return &harness{d: d, bus: bus, chain: chain}
 }

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"tracecall/telephony/telephonytest"
 
 	"tracecall/config"
 	"tracecall/drivers/sim"
@@ -59,7 +60,8 @@ func TestSimLoad(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() { _ = d.Serve(ctx, v) }()
+	core := telephonytest.Core(t, nil, d)
+	go func() { _ = core.Serve(ctx, v) }()
 	time.Sleep(100 * time.Millisecond)
 
 	// One call first, so the phrases are rendered and cached as on a warm appliance.

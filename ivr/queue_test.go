@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tracecall/telephony/telephonytest"
 
 	"tracecall/acd"
 	"tracecall/acd/offer"
@@ -72,18 +73,19 @@ func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 		t.Fatal(err)
 	}
 	d.AddPhone("8001", sim.PhoneOptions{AnswerAfter: spec.answerAfter, ToneHz: agentTone, Record: true})
-	off := offer.New([]telephony.Driver{d}, nil)
+	core := telephonytest.Core(t, bus.Client("core"), d)
+	off := offer.New(core, nil)
 	a, err := acd.New(cfg.ACD, acd.Deps{Offerer: off, Events: bus.Client("acd")})
 	if err != nil {
 		t.Fatal(err)
 	}
 	off.Attach(a)
-	callbacks := offer.NewCallbacks(off, a, bus.Client("callback"), cfg.ACD.Callback.RingTimeout, nil)
+	callbacks := offer.NewCallbacks(off, a, core, bus.Client("callback"), cfg.ACD.Callback.RingTimeout, nil)
 	var agents ivr.Agents = off
 	var sb *switchboard.Board
 	if spec.board {
 		if sb, err = switchboard.New(switchboard.Config{}, switchboard.Deps{
-			ACD: a, Agents: off, Drivers: []telephony.Driver{d}, Events: bus.Client("switchboard"),
+			ACD: a, Agents: off, Dialer: core, Events: bus.Client("switchboard"),
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -108,7 +110,7 @@ func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 	done := make(chan struct{}, 4)
 	go func() { _ = records.Run(ctx); done <- struct{}{} }()
 	go func() { _ = a.Run(ctx); done <- struct{}{} }()
-	go func() { _ = d.Serve(ctx, v); done <- struct{}{} }()
+	go func() { _ = core.Serve(ctx, v); done <- struct{}{} }()
 	go func() { _ = callbacks.Run(ctx); done <- struct{}{} }()
 	t.Cleanup(func() {
 		cancel()

@@ -65,7 +65,7 @@ type Config struct {
 type Deps struct {
 	ACD     ACD                     // required
 	Agents  Agents                  // required
-	Drivers []telephony.Driver      // dial number targets, by Name
+	Dialer  telephony.Dialer        // the core: dials number targets; required
 	Pickups map[string]Pickup       // by driver name: phones answered from the desktop
 	Events  *event.Client           // nil: events are dropped
 	Log     *slog.Logger            // nil: discarded
@@ -76,11 +76,10 @@ type Deps struct {
 // for as long as the caller's part lasts, and the operations act on it by the
 // id of an agent on the call.
 type Board struct {
-	cfg     Config
-	d       Deps
-	log     *slog.Logger
-	drivers map[string]telephony.Driver
-	clock   *telephony.RoomClock // mixes every connection's room on one beat
+	cfg   Config
+	d     Deps
+	log   *slog.Logger
+	clock *telephony.RoomClock // mixes every connection's room on one beat
 
 	// mu guards byAgent.
 	mu      sync.Mutex
@@ -89,8 +88,8 @@ type Board struct {
 
 // New returns a board.
 func New(cfg Config, d Deps) (*Board, error) {
-	if d.ACD == nil || d.Agents == nil {
-		return nil, errors.New("switchboard: an acd and an agents source are required")
+	if d.ACD == nil || d.Agents == nil || d.Dialer == nil {
+		return nil, errors.New("switchboard: an acd, an agents source and a dialer are required")
 	}
 	if cfg.NumberDriver == "" {
 		cfg.NumberDriver = "sip"
@@ -101,12 +100,7 @@ func New(cfg Config, d Deps) (*Board, error) {
 	if d.Music == nil {
 		d.Music = HoldMusic
 	}
-	b := &Board{cfg: cfg, d: d, log: d.Log, drivers: make(map[string]telephony.Driver), byAgent: make(map[string]*conn),
-		clock: telephony.NewRoomClock()}
-	for _, drv := range d.Drivers {
-		b.drivers[drv.Name()] = drv
-	}
-	return b, nil
+	return &Board{cfg: cfg, d: d, log: d.Log, byAgent: make(map[string]*conn), clock: telephony.NewRoomClock()}, nil
 }
 
 // Await passes through to Deps.Agents, so that the IVR's queue node, which
@@ -256,7 +250,7 @@ func (b *Board) address(s string) (telephony.Address, error) {
 	if !validNumber(a.User) {
 		return a, fmt.Errorf("%w: number %q: want 1 to 32 digits, * # or a leading +", ErrBadTarget, a.User)
 	}
-	if b.drivers[a.Driver] == nil {
+	if !b.d.Dialer.CanDial(a.Driver) {
 		return a, fmt.Errorf("%w: no driver %q", ErrBadTarget, a.Driver)
 	}
 	return a, nil

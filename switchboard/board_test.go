@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"tracecall/telephony/telephonytest"
 
 	"tracecall/acd"
 	"tracecall/acd/offer"
@@ -94,6 +95,7 @@ type rig struct {
 	board  *switchboard.Board
 	offers *offer.Offerer
 	bus    *event.Bus
+	core   *telephony.Calls
 	ev     *events
 	conns  chan conn // callers connected to their first agent
 }
@@ -130,7 +132,8 @@ func newRig(t *testing.T) *rig {
 	for ext, hz := range map[string]float64{"8001": a1Hz, "8002": a2Hz, "8009": dmHz} {
 		d.AddPhone(ext, sim.PhoneOptions{ToneHz: hz, Record: true})
 	}
-	offers := offer.New([]telephony.Driver{d}, nil)
+	core := telephonytest.Core(t, bus.Client("core"), d)
+	offers := offer.New(core, nil)
 	a, err := acd.New(acd.Config{
 		Agents: []acd.AgentConfig{
 			{ID: "a1", Extension: "sim:8001"},
@@ -146,9 +149,9 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	offers.Attach(a)
-	r.acd, r.offers, r.bus = a, offers, bus
+	r.acd, r.offers, r.bus, r.core = a, offers, bus, core
 	r.board, err = switchboard.New(switchboard.Config{}, switchboard.Deps{
-		ACD: a, Agents: offers, Drivers: []telephony.Driver{d},
+		ACD: a, Agents: offers, Dialer: core,
 		Pickups: map[string]switchboard.Pickup{"sim": pickup{d}},
 		Events:  bus.Client("switchboard"),
 		Music: func() telephony.Source {
@@ -162,7 +165,7 @@ func newRig(t *testing.T) *rig {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = a.Run(ctx) })
-	wg.Go(func() { _ = d.Serve(ctx, telephony.HandlerFunc(r.serve)) })
+	wg.Go(func() { _ = core.Serve(ctx, telephony.HandlerFunc(r.serve)) })
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	for _, id := range []string{"a1", "a2", "dm"} {
 		if err := a.Login(ctx, id); err != nil {
@@ -628,7 +631,7 @@ func TestAnswer(t *testing.T) {
 	c.Hangup()
 	r.wantState("a1", acd.StateWrapUp)
 
-	b, err := switchboard.New(switchboard.Config{}, switchboard.Deps{ACD: r.acd, Agents: offer.New(nil, nil)})
+	b, err := switchboard.New(switchboard.Config{}, switchboard.Deps{ACD: r.acd, Agents: offer.New(r.core, nil), Dialer: r.core})
 	if err != nil {
 		t.Fatal(err)
 	}

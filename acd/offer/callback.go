@@ -69,6 +69,7 @@ type Connector interface {
 type Callbacks struct {
 	o     *Offerer
 	acd   CallbackACD
+	keep  telephony.Keeper
 	pub   *event.Client
 	ring  time.Duration
 	log   *slog.Logger
@@ -86,12 +87,14 @@ type pending struct {
 
 // NewCallbacks returns a dialler that takes agents' legs from o and reports
 // to a. Each try rings the caller for ringTimeout (zero: the driver's
-// default). pub publishes the bridge and the end of each callback call.
-func NewCallbacks(o *Offerer, a CallbackACD, pub *event.Client, ringTimeout time.Duration, log *slog.Logger) *Callbacks {
+// default). keep (the core) keeps a request's call open from the request to
+// the callback's end, so the callback is the same call, with one end. pub
+// publishes the bridge.
+func NewCallbacks(o *Offerer, a CallbackACD, keep telephony.Keeper, pub *event.Client, ringTimeout time.Duration, log *slog.Logger) *Callbacks {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Callbacks{o: o, acd: a, pub: pub, ring: ringTimeout, log: log,
+	return &Callbacks{o: o, acd: a, keep: keep, pub: pub, ring: ringTimeout, log: log,
 		reqs: make(chan pending), ended: make(chan struct{})}
 }
 
@@ -110,7 +113,7 @@ func (c *Callbacks) Request(ctx context.Context, r CallbackRequest) error {
 	if r.To.Driver == "" || r.To.User == "" {
 		return fmt.Errorf("offer: callback %s: %w", r.ID, acd.ErrNoNumber)
 	}
-	if _, ok := c.o.drivers[r.To.Driver]; !ok {
+	if !c.o.dialer.CanDial(r.To.Driver) {
 		return fmt.Errorf("offer: callback %s: no driver %q to call back on", r.ID, r.To.Driver)
 	}
 	// The ACD first (it refuses a call already ringing an agent, who is about
@@ -119,7 +122,11 @@ func (c *Callbacks) Request(ctx context.Context, r CallbackRequest) error {
 	if err := c.acd.Callback(ctx, r.ID, r.To.User); err != nil {
 		return err
 	}
-	answered, diverted, done := c.o.Await(r.ID)
+	answered, diverted, unwait := c.o.Await(r.ID)
+	// The call stays open, without legs once the caller hangs up, until the
+	// request is over: the callback is the rest of the same call.
+	release, _ := c.keep.KeepOpen(r.ID)
+	done := func() { unwait(); release() }
 	p := pending{req: r, answered: answered, diverted: diverted, done: done}
 	select {
 	case c.reqs <- p:
@@ -236,24 +243,11 @@ func (c *Callbacks) try(ctx context.Context, log *slog.Logger, r CallbackRequest
 	if err := c.acd.CallEnded(bg, r.ID); err != nil {
 		log.Warn("telling the acd the callback ended", "err", err)
 	}
-	if c.pub != nil {
-		by, cause := "caller", telephony.CauseNormal
-		if e, ok := caller.(telephony.Ender); ok {
-			if h, ended := e.Ended(); ended && h.By != "caller" {
-				by = "agent"
-			}
-		}
-		c.pub.Publish(event.CallEnded{Base: event.Base{CallID: r.ID, At: time.Now()}, By: by, Cause: string(cause)})
-	}
 	return false
 }
 
 func (c *Callbacks) dial(ctx context.Context, r CallbackRequest) (telephony.Leg, error) {
-	d, ok := c.o.drivers[r.To.Driver]
-	if !ok {
-		return nil, fmt.Errorf("no driver %q", r.To.Driver)
-	}
-	return d.Dial(ctx, r.To, telephony.DialOptions{From: r.From, CallID: r.ID, Timeout: c.ring})
+	return c.o.dialer.Dial(ctx, r.To, telephony.DialOptions{From: r.From, CallID: r.ID, Timeout: c.ring, AsCaller: true})
 }
 
 // ringback lets the agent hear the caller's phone ring (China's ringback

@@ -64,10 +64,11 @@ func TestCallbackTryResults(t *testing.T) {
 			t.Cleanup(agentLeg.Close)
 			phones := &namedDriver{name: "phones", leg: agentLeg}
 			trunk := &namedDriver{name: "trunk", err: tt.dialErr}
-			o := offer.New([]telephony.Driver{phones, trunk}, nil)
+			core := telephonytest.Core(t, nil, phones, trunk)
+			o := offer.New(core, nil)
 			a := &callbackACD{outcomes: make(chan string, 1)}
 			o.Attach(a)
-			cb := offer.NewCallbacks(o, a, nil, time.Second, nil)
+			cb := offer.NewCallbacks(o, a, core, nil, time.Second, nil)
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error)
 			go func() { done <- cb.Run(ctx) }()

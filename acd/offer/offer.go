@@ -16,10 +16,10 @@ type Results interface {
 	CallEnded(ctx context.Context, id telephony.CallID) error
 }
 
-// Offerer rings agents through the drivers named by their extensions.
+// Offerer rings agents through the core, on the drivers their extensions name.
 type Offerer struct {
-	drivers map[string]telephony.Driver
-	log     *slog.Logger
+	dialer telephony.Dialer
+	log    *slog.Logger
 
 	// mu guards results and waiting.
 	mu      sync.Mutex
@@ -32,17 +32,13 @@ type waiter struct {
 	diverted chan acd.Overflow  // buffered 1: where the queue sent the call
 }
 
-// New returns an Offerer that dials through drivers, by their Name. Attach the
+// New returns an Offerer that dials through the core's dialer. Attach the
 // ACD before it runs.
-func New(drivers []telephony.Driver, log *slog.Logger) *Offerer {
+func New(dialer telephony.Dialer, log *slog.Logger) *Offerer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	o := &Offerer{drivers: make(map[string]telephony.Driver), log: log, waiting: make(map[telephony.CallID]*waiter)}
-	for _, d := range drivers {
-		o.drivers[d.Name()] = d
-	}
-	return o
+	return &Offerer{dialer: dialer, log: log, waiting: make(map[telephony.CallID]*waiter)}
 }
 
 // Attach says where offer outcomes go. The ACD takes the Offerer when it is
@@ -88,13 +84,13 @@ func (o *Offerer) Offer(ctx context.Context, agent acd.Agent, call acd.Call) {
 		return
 	}
 	bg := context.WithoutCancel(ctx)
-	d, ok := o.drivers[agent.Extension.Driver]
-	if !ok {
+	if !o.dialer.CanDial(agent.Extension.Driver) {
 		log.Warn("no driver for the agent's extension")
 		o.report(bg, res, log, call.ID, agent.ID, false)
 		return
 	}
-	leg, err := d.Dial(ctx, agent.Extension, telephony.DialOptions{From: call.Caller, CallID: call.ID})
+	// The agent's leg joins the caller's call, a transfer's offer too.
+	leg, err := o.dialer.Dial(ctx, agent.Extension, telephony.DialOptions{From: call.Caller, CallID: acd.CallOf(call.ID)})
 	if err != nil {
 		if ctx.Err() != nil {
 			return // the offer is over: rung out, withdrawn or the ACD stopping

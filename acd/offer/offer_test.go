@@ -69,7 +69,7 @@ func TestOffer(t *testing.T) {
 			leg := telephonytest.NewLeg(telephony.LegInfo{ID: "agent", CallID: "c1"}, false)
 			t.Cleanup(leg.Close)
 			res := &results{offerErr: tt.offerErr}
-			o := offer.New([]telephony.Driver{&driver{leg: leg, err: tt.dialErr}}, nil)
+			o := offer.New(telephonytest.Core(t, nil, &driver{leg: leg, err: tt.dialErr}), nil)
 			o.Attach(res)
 			var legs <-chan telephony.Leg
 			if tt.await {
@@ -102,7 +102,7 @@ func TestOffer(t *testing.T) {
 }
 
 func TestDivertAndDone(t *testing.T) {
-	o := offer.New(nil, nil)
+	o := offer.New(telephonytest.Core(t, nil), nil)
 	o.Attach(&results{})
 	legs, diverted, done := o.Await("c1")
 	o.Divert(context.Background(), acd.Call{ID: "c1"}, acd.Overflow{Action: acd.OverflowGoodbye})
@@ -111,7 +111,7 @@ func TestDivertAndDone(t *testing.T) {
 	}
 	// A leg delivered but never taken is hung up by done.
 	leg := telephonytest.NewLeg(telephony.LegInfo{ID: "agent", CallID: "c1"}, false)
-	o2 := offer.New([]telephony.Driver{&driver{leg: leg}}, nil)
+	o2 := offer.New(telephonytest.Core(t, nil, &driver{leg: leg}), nil)
 	o2.Attach(&results{})
 	_, _, done2 := o2.Await("c1")
 	o2.Offer(context.Background(), acd.Agent{ID: "8001", Extension: telephony.Address{Driver: "fake", User: "8001"}}, acd.Call{ID: "c1"})

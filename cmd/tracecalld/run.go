@@ -141,9 +141,15 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		log.Warn("no lines configured: enable [sim] or [sip], or run with -demo")
 	}
 
-	// The ACD rings agents through the drivers; the IVR's queue nodes hand it
+	// The core owns every call on every driver: it alone publishes a call's
+	// start, answer and end. Everything that dials goes through it.
+	calls, err := telephony.NewCalls(drivers, bus.Client("core"), log.With("component", "core"))
+	if err != nil {
+		return err
+	}
+	// The ACD rings agents through the core; the IVR's queue nodes hand it
 	// callers and bridge them to the agent who answers.
-	offers := offer.New(drivers, log.With("component", "acd.offer"))
+	offers := offer.New(calls, log.With("component", "acd.offer"))
 	// The file's [acd] seeds the store on first start; after that the queues and
 	// agents edited in the panel run (acd/doc.go, "Changes at runtime").
 	acdCfg, seeded, err := db.SeedACD(cfg.ACD)
@@ -162,14 +168,14 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	// Call control owns each caller once an agent answers (hold, transfers,
 	// conference); the IVR hands it the legs, the agent desktop drives it.
 	board, err := switchboard.New(switchboard.Config{}, switchboard.Deps{
-		ACD: agents, Agents: offers, Drivers: drivers, Pickups: deskPickups(drivers),
+		ACD: agents, Agents: offers, Dialer: calls, Pickups: deskPickups(drivers),
 		Events: bus.Client("switchboard"), Log: log.With("component", "switchboard"),
 	})
 	if err != nil {
 		return err
 	}
 	// Callers who press * on hold are called back through the same offers.
-	callbacks := offer.NewCallbacks(offers, agents, bus.Client("acd.callback"), cfg.ACD.Callback.RingTimeout, log.With("component", "acd.callback"))
+	callbacks := offer.NewCallbacks(offers, agents, calls, bus.Client("acd.callback"), cfg.ACD.Callback.RingTimeout, log.With("component", "acd.callback"))
 	callbacks.ConnectThrough(board) // an answered callback is held and transferred like any call
 
 	// The customer book gives VIP callers their priority in the queues and the
@@ -271,15 +277,11 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 	lineCtx, stopLines := context.WithCancel(context.WithoutCancel(ctx))
 	var lineWG sync.WaitGroup
-	for _, d := range drivers {
-		lineWG.Add(1)
-		go func() {
-			defer lineWG.Done()
-			if err := d.Serve(lineCtx, voice); err != nil {
-				log.Error("driver stopped", "driver", d.Name(), "err", err)
-			}
-		}()
-	}
+	lineWG.Go(func() {
+		if err := calls.Serve(lineCtx, voice); err != nil {
+			log.Error("lines stopped", "err", err)
+		}
+	})
 	lineWG.Go(func() { _ = callbacks.Run(lineCtx) })
 	voice.Warm(lineCtx)
 

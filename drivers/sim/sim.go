@@ -185,12 +185,6 @@ func (d *Driver) seize(c *Caller) (*leg, error) {
 	l := newLeg(d, free, c, now)
 	free.leg, free.since = l, now
 	d.publishLine(free, telephony.LineRinging, now)
-	if d.pub != nil {
-		d.pub.Publish(event.CallStarted{
-			Base: event.Base{CallID: l.info.CallID, At: now},
-			Line: free.name, From: l.info.From, To: l.info.To, Direction: string(telephony.Inbound),
-		})
-	}
 	// The handler's context outlives the driver's: at shutdown the driver hangs
 	// the leg up itself (CauseShutdown), and the leg's Context tells the handler.
 	h, ctx := d.handler, context.WithoutCancel(d.serving)

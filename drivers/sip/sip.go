@@ -344,7 +344,7 @@ func (d *Driver) sweepBindings(ctx context.Context) {
 func (d *Driver) ClockStats() ClockStats { return d.clock.stats() }
 
 // seize takes a line for a new call, names the leg after it, files its
-// dialog and publishes its start; ok is false past MaxCalls or when the
+// dialog and shows the line ringing; ok is false past MaxCalls or when the
 // driver is not serving.
 func (d *Driver) seize(l *leg, now time.Time) (h telephony.Handler, ctx context.Context, ok bool) {
 	d.mu.Lock()
@@ -362,12 +362,6 @@ func (d *Driver) seize(l *leg, now time.Time) (h telephony.Handler, ctx context.
 	l.log = d.log.With("call_id", l.info.CallID, "line", l.info.Line, "sip_call_id", l.sipCallID)
 	d.dialogs[l.dialogID] = l
 	d.publishLine(l, telephony.LineRinging, now)
-	if d.pub != nil {
-		d.pub.Publish(event.CallStarted{
-			Base: event.Base{CallID: l.info.CallID, At: now},
-			Line: l.info.Line, From: l.info.From, To: l.info.To, Direction: string(telephony.Inbound),
-		})
-	}
 	return d.handler, context.WithoutCancel(d.serving), true
 }
 
