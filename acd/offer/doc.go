@@ -24,9 +24,9 @@
 // agent can hold, transfer and conference a callback like any call — without
 // one it bridges them. An unanswered, busy or refused call back hangs
 // the agent up and is reported to the ACD, which offers the request again or
-// gives up. The callback keeps the call's id, so its bridge and its end
-// (event.CallEnded, published here because the dialled legs publish none) land
-// on the caller's call record. Run follows the requests until its context
+// gives up. The callback keeps the call's id, and the core keeps that call
+// open from the request to the callback's end (telephony.Calls.KeepOpen), so
+// its bridge and its one end land on the caller's call record. Run follows the requests until its context
 // ends.
 //
 // # Concurrency
