@@ -13,7 +13,7 @@ import (
 	"tracecall/telephony/event"
 	"tracecall/telephony/event/eventtest"
 	"tracecall/trace"
-	)
+)
 
 // popFixture is a store with the demo chains, a VIP customer, the call in
 // progress and three earlier calls of the same caller, one with a note.
@@ -220,4 +220,3 @@ func TestPopRingAll(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
-
