@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"tracecall/drivers/sim"
+	sipdriver "tracecall/drivers/sip"
 	"tracecall/switchboard"
 	"tracecall/telephony"
 )
@@ -20,4 +22,23 @@ func (p simPickup) Pickup(_ context.Context, ext telephony.Address) error {
 	return ph.Answer()
 }
 
-var _ switchboard.Pickup = simPickup{}
+// sipPickup asks a SIP agent phone to answer, with the talk event or
+// auto-answer if it announced either; one that announced neither is
+// switchboard.ErrUnsupported, which the desktop explains.
+type sipPickup struct{ d *sipdriver.Driver }
+
+func (p sipPickup) Pickup(ctx context.Context, ext telephony.Address) error {
+	err := p.d.Pickup(ctx, ext)
+	switch {
+	case errors.Is(err, sipdriver.ErrNoRemoteAnswer):
+		return fmt.Errorf("%w: %w", switchboard.ErrUnsupported, err)
+	case errors.Is(err, sipdriver.ErrNotRinging):
+		return fmt.Errorf("%w: %w", switchboard.ErrNotRinging, err)
+	}
+	return err
+}
+
+var (
+	_ switchboard.Pickup = simPickup{}
+	_ switchboard.Pickup = sipPickup{}
+)

@@ -139,6 +139,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		sparePForClock(log)
 		drivers = append(drivers, d)
 		lines = append(lines, d)
+		pickups[d.Name()] = sipPickup{d}
 	}
 	if len(drivers) == 0 {
 		log.Warn("no lines configured: enable [sim] or [sip], or run with -demo")
