@@ -176,13 +176,13 @@ func (r *ringing) wait(ctx context.Context, dc *sipgo.DialogClientSession, o sip
 	for {
 		waitCtx, stop := context.WithCancelCause(ctx)
 		if again != nil {
-			go func() {
+			go func(again <-chan struct{}) {
 				select {
 				case <-again:
 					stop(errAgain)
 				case <-waitCtx.Done():
 				}
-			}()
+			}(again)
 		}
 		err := dc.WaitAnswer(waitCtx, o)
 		asked := errors.Is(context.Cause(waitCtx), errAgain) && ctx.Err() == nil
