@@ -23,6 +23,7 @@ import (
 	"tracecall/cdr"
 	"tracecall/config"
 	"tracecall/crm"
+	"tracecall/desk"
 	"tracecall/drivers/sim"
 	sipdriver "tracecall/drivers/sip"
 	"tracecall/ivr"
@@ -103,6 +104,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 
 	var drivers []telephony.Driver
 	var lines []telephony.LineLister
+	pickups := make(map[string]switchboard.Pickup) // phones the desktop can answer, by driver
 	var simulator web.Simulator
 	if a.demo || cfg.Sim.Enabled {
 		d, err := sim.New(sim.Config{
@@ -114,6 +116,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		}
 		drivers = append(drivers, d)
 		lines = append(lines, d)
+		pickups[d.Name()] = simPickup{d}
 		simulator = simAdapter{d}
 	}
 	if addr := sipListen(a, cfg.SIP); addr != "" {
@@ -136,6 +139,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		sparePForClock(log)
 		drivers = append(drivers, d)
 		lines = append(lines, d)
+		pickups[d.Name()] = sipPickup{d}
 	}
 	if len(drivers) == 0 {
 		log.Warn("no lines configured: enable [sim] or [sip], or run with -demo")
@@ -168,7 +172,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	// Call control owns each caller once an agent answers (hold, transfers,
 	// conference); the IVR hands it the legs, the agent desktop drives it.
 	board, err := switchboard.New(switchboard.Config{}, switchboard.Deps{
-		ACD: agents, Agents: offers, Dialer: calls, Pickups: deskPickups(drivers),
+		ACD: agents, Agents: offers, Dialer: calls, Pickups: pickups,
 		Events: bus.Client("switchboard"), Log: log.With("component", "switchboard"),
 	})
 	if err != nil {
@@ -204,7 +208,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		Store: db, Bus: bus, Lines: lines, Simulator: simulator, TraceOptions: traceOpts,
 		Token: token, Location: loc, Version: version(), DataDir: a.data, Log: log.With("component", "web"),
 		Wallboard: web.WallboardFromACD(agents), ACD: agents,
-		Desk: desk{acd: agents, board: board}, Customers: book,
+		Desk: desk.New(agents, board), Customers: book,
 	})
 
 	// Listeners first, so a bad address fails before any line goes up.

@@ -143,9 +143,15 @@ func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.Dia
 	l.local, l.contact, l.sdp = local, contact, writeOffer(local)
 	l.mu.Unlock()
 	ua := &sipgo.DialogUA{Client: client, ContactHDR: contact}
-	dc, err := ua.Invite(ctx, recipient, writeOffer(local), fromHdr,
-		siplib.NewHeader("Content-Type", "application/sdp"),
-		siplib.NewHeader("Allow", allowed), siplib.NewHeader("User-Agent", d.cfg.UserAgent))
+	invite := func(ctx context.Context, extra ...siplib.Header) (*sipgo.DialogClientSession, error) {
+		return ua.Invite(ctx, recipient, writeOffer(local), append([]siplib.Header{siplib.HeaderClone(fromHdr),
+			siplib.NewHeader("Content-Type", "application/sdp"),
+			siplib.NewHeader("Allow", allowed), siplib.NewHeader("User-Agent", d.cfg.UserAgent)}, extra...)...)
+	}
+	// The desktop may ask the phone to answer while it rings (pickup.go).
+	r := &ringing{user: to.User, l: l, client: client, invite: invite}
+	defer d.ringing.add(r)()
+	dc, err := r.send(ctx)
 	if err != nil {
 		l.end("system", telephony.CauseFailure)
 		return nil, fmt.Errorf("sip: dial %s: invite: %w", to, err)
@@ -177,7 +183,7 @@ func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.Dia
 		// nonce once more.
 		answer.Username, answer.Password = d.cfg.TrunkUser, d.cfg.TrunkPassword
 	}
-	err = dc.WaitAnswer(ringCtx, answer)
+	dc, err = r.wait(ringCtx, dc, answer)
 	if err != nil {
 		de := &DialError{To: to, Reason: err.Error(), Cause: telephony.CauseFailure}
 		by := "caller"

@@ -32,6 +32,8 @@ type Driver struct {
 	reg   *registrar
 	// invites remembers the initial INVITEs taken (invite_seen.go).
 	invites *seenInvites
+	// ringing are Dial's INVITEs not answered yet, for Pickup (pickup.go).
+	ringing ringings
 
 	udp  net.PacketConn
 	tcp  net.Listener
