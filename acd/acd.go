@@ -51,8 +51,21 @@ type Offer struct {
 	ctx   context.Context // the offer's own lifetime, as a request's
 }
 
-// Context ends when the offer is over; see Offer.
-func (o Offer) Context() context.Context { return o.ctx }
+// Context ends when the offer is over; see Offer. The zero Offer's is
+// context.Background.
+func (o Offer) Context() context.Context {
+	if o.ctx == nil {
+		return context.Background()
+	}
+	return o.ctx
+}
+
+// WithContext returns a copy of o whose Context is ctx, as
+// http.Request.WithContext does: for tests that stand in for the ACD.
+func (o Offer) WithContext(ctx context.Context) Offer {
+	o.ctx = ctx
+	return o
+}
 
 // Diversion is a call a queue sent on to a goodbye or voicemail, or a direct
 // offer nobody took (OverflowUnanswered): whoever holds the caller plays the
