@@ -31,6 +31,13 @@ type ACD interface {
 	CallbackResult(ctx context.Context, id telephony.CallID, result string) (retry bool, err error)
 }
 
+// Keeper keeps a call open while it has no legs; *telephony.Calls, the
+// core, is one. A caller who hung up to be called back is still the same
+// call until the callback is over.
+type Keeper interface {
+	KeepOpen(id telephony.CallID) (release func(), ok bool)
+}
+
 // Dialer places the board's outbound legs — agents' phones, transfer
 // numbers, callers called back — with the call's id, so that each joins its
 // call; *telephony.Calls, the core, is one. Drivers names the drivers an
@@ -79,6 +86,7 @@ type Config struct {
 type Deps struct {
 	ACD     ACD                     // required
 	Dialer  Dialer                  // required: the core, *telephony.Calls
+	Keeper  Keeper                  // the core: keeps a callback's call open; nil: nothing kept
 	Pickups map[string]Pickup       // by driver name: phones answered from the desktop
 	Events  *event.Client           // nil: events are dropped
 	Log     *slog.Logger            // nil: discarded
@@ -274,6 +282,18 @@ func (b *Board) unregister(agentID string, c *conn) {
 	b.mu.Unlock()
 }
 
+// canDial reports whether the Dialer has a driver of that name.
+func (b *Board) canDial(driver string) bool { return b.drivers[driver] }
+
+// keepOpen keeps call id open until release is called (Deps.Keeper).
+func (b *Board) keepOpen(id telephony.CallID) (release func()) {
+	if b.d.Keeper == nil {
+		return func() {}
+	}
+	release, _ = b.d.Keeper.KeepOpen(id)
+	return release
+}
+
 // address parses a number target: "driver:user", or digits for the number
 // driver.
 func (b *Board) address(s string) (telephony.Address, error) {
@@ -289,7 +309,7 @@ func (b *Board) address(s string) (telephony.Address, error) {
 	if !validNumber(a.User) {
 		return a, fmt.Errorf("%w: number %q: want 1 to 32 digits, * # or a leading +", ErrBadTarget, a.User)
 	}
-	if !b.drivers[a.Driver] {
+	if !b.canDial(a.Driver) {
 		return a, fmt.Errorf("%w: no driver %q", ErrBadTarget, a.Driver)
 	}
 	return a, nil

@@ -41,8 +41,15 @@ func (r CallbackRequest) call() acd.Call {
 
 // pending is a callback request Run follows.
 type pending struct {
-	req CallbackRequest
-	w   *waiter
+	req     CallbackRequest
+	w       *waiter
+	release func() // lets the call end (Keeper)
+}
+
+// done ends p: its waiter goes, and its call may end once it has no legs.
+func (b *Board) done(p pending) {
+	b.unwait(p.req.ID, p.w)
+	p.release()
 }
 
 // Callback makes r a callback request in the ACD and follows it until the
@@ -52,21 +59,23 @@ func (b *Board) Callback(ctx context.Context, r CallbackRequest) error {
 	if r.To.Driver == "" || r.To.User == "" {
 		return fmt.Errorf("switchboard: callback %s: %w", r.ID, acd.ErrNoNumber)
 	}
-	if !b.drivers[r.To.Driver] {
+	if !b.canDial(r.To.Driver) {
 		return fmt.Errorf("switchboard: callback %s: no driver %q to call back on", r.ID, r.To.Driver)
 	}
 	// The ACD first (it refuses a call already ringing an agent, who is about
 	// to take it anyway), then the call's waiter: from here on an agent who
-	// answers the request comes to this request, not to the queue node.
+	// answers the request comes to this request, not to the queue node. The
+	// call stays open, without legs once the caller hangs up, until the
+	// request is over: the callback is the rest of the same call.
 	if err := b.d.ACD.Callback(ctx, r.ID, r.To.User); err != nil {
 		return err
 	}
-	p := pending{req: r, w: b.await(r.ID)}
+	p := pending{req: r, w: b.await(r.ID), release: b.keepOpen(r.ID)}
 	select {
 	case b.reqs <- p:
 		return nil
 	case <-b.ended:
-		b.unwait(r.ID, p.w)
+		b.done(p)
 		return ErrStopped
 	case <-ctx.Done():
 		// The caller hung up meanwhile: the request stands, so follow it.
@@ -74,7 +83,7 @@ func (b *Board) Callback(ctx context.Context, r CallbackRequest) error {
 		case b.reqs <- p:
 			return nil
 		case <-b.ended:
-			b.unwait(r.ID, p.w)
+			b.done(p)
 			return ErrStopped
 		}
 	}
@@ -82,7 +91,7 @@ func (b *Board) Callback(ctx context.Context, r CallbackRequest) error {
 
 // follow serves one request: each agent who answers it is a try.
 func (b *Board) follow(ctx context.Context, p pending) {
-	defer b.unwait(p.req.ID, p.w)
+	defer b.done(p)
 	log := b.log.With("call_id", p.req.ID, "number", p.req.To.String())
 	for {
 		var a answer

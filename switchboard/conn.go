@@ -396,7 +396,8 @@ func (c *conn) start(ctx context.Context, x *transfer, data map[string]string) e
 			stop()
 			return err
 		}
-		o := telephony.DialOptions{From: c.call.Caller, CallID: x.key, Timeout: c.b.cfg.DialTimeout}
+		// The number's leg joins the caller's call.
+		o := telephony.DialOptions{From: c.call.Caller, CallID: c.id, Timeout: c.b.cfg.DialTimeout}
 		go func() {
 			l, err := c.b.d.Dialer.Dial(wctx, addr, o)
 			if !c.post(func() { c.outcome(x, answer{leg: l}, err) }) && l != nil {

@@ -49,16 +49,17 @@ func (b *Board) unwait(id telephony.CallID, w *waiter) {
 	}
 }
 
-// ring rings the agent of offer o through the Dialer, with the call's id so
-// that the agent's leg joins the call, until the offer is over or Run stops,
-// reports the outcome to the ACD and hands an answer to the call's waiter.
+// ring rings the agent of offer o through the Dialer, with the caller's call
+// id (a transfer's offer too: acd.CallOf) so that the agent's leg joins the
+// caller's call, until the offer is over or Run stops, reports the outcome to
+// the ACD and hands an answer to the waiter of the offer's id.
 func (b *Board) ring(ctx context.Context, o acd.Offer) {
 	agent, call := o.Agent, o.Call
 	log := b.log.With("call_id", call.ID, "agent", agent.ID, "extension", agent.Extension.String())
 	dctx, cancel := context.WithCancel(o.Context())
 	defer cancel()
 	defer context.AfterFunc(ctx, cancel)()
-	leg, err := b.d.Dialer.Dial(dctx, agent.Extension, telephony.DialOptions{From: call.Caller, CallID: call.ID})
+	leg, err := b.d.Dialer.Dial(dctx, agent.Extension, telephony.DialOptions{From: call.Caller, CallID: acd.CallOf(call.ID)})
 	if err != nil {
 		if dctx.Err() != nil {
 			return // the offer is over: rung out, withdrawn or the ACD stopping

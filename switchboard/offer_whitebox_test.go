@@ -30,6 +30,12 @@ func (d *dialer) Drivers() []string {
 	return out
 }
 
+func (d *dialer) CanDial(driver string) bool {
+	_, leg := d.legs[driver]
+	_, err := d.errs[driver]
+	return leg || err
+}
+
 func (d *dialer) Dial(_ context.Context, to telephony.Address, _ telephony.DialOptions) (telephony.Leg, error) {
 	if err, ok := d.errs[to.Driver]; ok {
 		return nil, err
