@@ -6,10 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"tracecall/telephony/telephonytest"
 
 	"tracecall/acd"
-	"tracecall/acd/offer"
 	"tracecall/cdr"
 	"tracecall/config"
 	"tracecall/drivers/sim"
@@ -26,21 +24,21 @@ import (
 // agentTone is what the simulated agent "says": far from the hold melody's notes.
 const agentTone = 1000
 
-// acdHarness is the shipped flow on sim lines with the ACD, the callback
-// dialler, agent phone 8001 and the call record writer, all with short timers.
+// acdHarness is the shipped flow on sim lines, served through the core's
+// Calls, with the ACD, the switchboard, agent phone 8001 and the call record
+// writer, all with short timers: the daemon's wiring.
 type acdHarness struct {
 	d     *sim.Driver
 	bus   *event.Bus
 	acd   *acd.ACD
 	db    *store.DB
-	board *switchboard.Board // nil unless asked for
+	board *switchboard.Board
 }
 
 // harnessSpec tunes an acdHarness.
 type harnessSpec struct {
 	edit        func(*config.Config) // after the short timers are set
 	callback    acd.CallbackConfig
-	board       bool          // connect callers through a switchboard, as the daemon does
 	answerAfter time.Duration // agent phone 8001's; zero: 500 ms
 }
 
@@ -73,24 +71,19 @@ func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 		t.Fatal(err)
 	}
 	d.AddPhone("8001", sim.PhoneOptions{AnswerAfter: spec.answerAfter, ToneHz: agentTone, Record: true})
-	core := telephonytest.Core(t, bus.Client("core"), d)
-	off := offer.New(core, nil)
-	a, err := acd.New(cfg.ACD, acd.Deps{Offerer: off, Events: bus.Client("acd")})
+	calls, err := telephony.NewCalls([]telephony.Driver{d}, bus.Client("core"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	off.Attach(a)
-	callbacks := offer.NewCallbacks(off, a, core, bus.Client("callback"), cfg.ACD.Callback.RingTimeout, nil)
-	var agents ivr.Agents = off
-	var sb *switchboard.Board
-	if spec.board {
-		if sb, err = switchboard.New(switchboard.Config{}, switchboard.Deps{
-			ACD: a, Agents: off, Dialer: core, Events: bus.Client("switchboard"),
-		}); err != nil {
-			t.Fatal(err)
-		}
-		agents = sb
-		callbacks.ConnectThrough(sb)
+	a, err := acd.New(cfg.ACD, acd.Deps{Events: bus.Client("acd")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := switchboard.New(switchboard.Config{CallbackRingTimeout: cfg.ACD.Callback.RingTimeout}, switchboard.Deps{
+		ACD: a, Dialer: calls, Keeper: calls, Events: bus.Client("switchboard"),
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	chain := trace.NewGenerator(trace.DemoSeed).Chain(trace.DemoPorkIndex)
 	v, err := ivr.New(cfg.IVR, ivr.Deps{
@@ -99,8 +92,8 @@ func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 		Speaker:      &fastSpeaker{},
 		Events:       bus.Client("ivr"),
 		Queues:       a,
-		Agents:       agents,
-		Callbacks:    callbacks,
+		Board:        sb,
+		Callbacks:    sb,
 		AgentStates:  a,
 	})
 	if err != nil {
@@ -110,8 +103,8 @@ func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 	done := make(chan struct{}, 4)
 	go func() { _ = records.Run(ctx); done <- struct{}{} }()
 	go func() { _ = a.Run(ctx); done <- struct{}{} }()
-	go func() { _ = core.Serve(ctx, v); done <- struct{}{} }()
-	go func() { _ = callbacks.Run(ctx); done <- struct{}{} }()
+	go func() { _ = calls.Serve(ctx, v); done <- struct{}{} }()
+	go func() { _ = sb.Run(ctx); done <- struct{}{} }()
 	t.Cleanup(func() {
 		cancel()
 		for range 4 {
@@ -189,15 +182,16 @@ func TestCallerKeysZeroAndTalksToAgent(t *testing.T) {
 	// the caller hangs up after six seconds.
 	c := h.call(t, "0www5", 6*time.Second)
 	eventtest.Expect(w, 5*time.Second, func(e event.CallTaken) bool { return e.Call() == c.CallID() && e.Agent == "8001" })
-	b := eventtest.Expect(w, 2*time.Second, func(e event.CallBridged) bool { return e.Call() == c.CallID() })
-	if b.BLine != "sim/phone/8001" {
-		t.Errorf("bridged to line %q, want sim/phone/8001", b.BLine)
-	}
+	eventtest.Expect(w, 2*time.Second, func(e event.RoomJoined) bool {
+		return e.Call() == c.CallID() && e.Line == "sim/phone/8001" && e.Mode == "talk"
+	})
 	res, err := c.Wait(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventtest.Expect(w, 2*time.Second, func(e event.CallUnbridged) bool { return e.Call() == c.CallID() && e.By == "a" })
+	if res.Hangup.By != "caller" {
+		t.Errorf("caller's call hung up by %q, want the caller", res.Hangup.By)
+	}
 
 	// The caller heard the agent: the last second is the agent's tone.
 	last := res.Heard[max(0, len(res.Heard)-8000):]
@@ -218,7 +212,7 @@ func TestCallerKeysZeroAndTalksToAgent(t *testing.T) {
 		t.Errorf("agent heard %.2f of its energy in the caller's key tones, want most", s)
 	}
 	if pr.Hangup.By != "ivr" || phone.State() != telephony.LineIdle {
-		t.Errorf("agent phone: hung up by %q, state %s; want by ivr (the bridge), idle", pr.Hangup.By, phone.State())
+		t.Errorf("agent phone: hung up by %q, state %s; want by ivr (the switchboard), idle", pr.Hangup.By, phone.State())
 	}
 
 	r := waitRecord(t, h.db, string(c.CallID()))

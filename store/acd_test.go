@@ -1,7 +1,6 @@
 package store_test
 
 import (
-	"context"
 	"reflect"
 	"testing"
 	"time"
@@ -81,7 +80,7 @@ func TestACDSaverWithACD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := acd.New(cfg, acd.Deps{Offerer: nopOfferer{}, Saver: db})
+	a, err := acd.New(cfg, acd.Deps{Saver: db})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,8 +97,3 @@ func TestACDSaverWithACD(t *testing.T) {
 		t.Errorf("stored %+v, want q with its defaults", stored.Queues)
 	}
 }
-
-// nopOfferer rings nobody.
-type nopOfferer struct{}
-
-func (nopOfferer) Offer(context.Context, acd.Agent, acd.Call) {}

@@ -21,11 +21,6 @@ import (
 	"tracecall/web/auth"
 )
 
-// nopPhones rings nobody: the administration tests place no calls.
-type nopPhones struct{}
-
-func (nopPhones) Offer(context.Context, acd.Agent, acd.Call) {}
-
 // demoACD is the [acd] of the tests' "config file".
 var demoACD = acd.Config{
 	Queues: []acd.QueueConfig{{Name: "trace", Strategy: acd.StrategyLongestIdle, WrapUp: 10 * time.Second}},
@@ -41,7 +36,7 @@ func newACDPanel(t *testing.T) (*panel, *acd.ACD) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := acd.New(cfg, acd.Deps{Offerer: nopPhones{}, Saver: db})
+	a, err := acd.New(cfg, acd.Deps{Saver: db})
 	if err != nil {
 		t.Fatal(err)
 	}

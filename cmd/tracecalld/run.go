@@ -19,7 +19,6 @@ import (
 	"github.com/coreos/go-systemd/v22/daemon"
 
 	"tracecall/acd"
-	"tracecall/acd/offer"
 	"tracecall/cdr"
 	"tracecall/config"
 	"tracecall/crm"
@@ -151,9 +150,6 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	if err != nil {
 		return err
 	}
-	// The ACD rings agents through the core; the IVR's queue nodes hand it
-	// callers and bridge them to the agent who answers.
-	offers := offer.New(calls, log.With("component", "acd.offer"))
 	// The file's [acd] seeds the store on first start; after that the queues and
 	// agents edited in the panel run (acd/doc.go, "Changes at runtime").
 	acdCfg, seeded, err := db.SeedACD(cfg.ACD)
@@ -162,25 +158,26 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 	log.Info("acd configuration", "queues", len(acdCfg.Queues), "agents", len(acdCfg.Agents), "from_file", seeded)
 	warnMissingQueues(cfg.IVR, acdCfg, log)
+	// The ACD decides who is offered which call and hands its offers out;
+	// it needs nothing of the telephony side.
 	agents, err := acd.New(acdCfg, acd.Deps{
-		Offerer: offers, Events: bus.Client("acd"), Log: log.With("component", "acd"), Location: loc, Saver: db,
+		Events: bus.Client("acd"), Log: log.With("component", "acd"), Location: loc, Saver: db,
 	})
 	if err != nil {
 		return err
 	}
-	offers.Attach(agents)
-	// Call control owns each caller once an agent answers (hold, transfers,
-	// conference); the IVR hands it the legs, the agent desktop drives it.
-	board, err := switchboard.New(switchboard.Config{}, switchboard.Deps{
-		ACD: agents, Agents: offers, Dialer: calls, Pickups: pickups,
+	// The switchboard owns each caller from the queue to the agent: it rings
+	// the ACD's offers through the core, connects the caller to whoever
+	// answers, runs hold, transfers and conference for the agent desktop, and
+	// calls back callers who pressed * on hold (the core keeps their call
+	// open meanwhile).
+	board, err := switchboard.New(switchboard.Config{CallbackRingTimeout: cfg.ACD.Callback.RingTimeout}, switchboard.Deps{
+		ACD: agents, Dialer: calls, Keeper: calls, Pickups: pickups,
 		Events: bus.Client("switchboard"), Log: log.With("component", "switchboard"),
 	})
 	if err != nil {
 		return err
 	}
-	// Callers who press * on hold are called back through the same offers.
-	callbacks := offer.NewCallbacks(offers, agents, calls, bus.Client("acd.callback"), cfg.ACD.Callback.RingTimeout, log.With("component", "acd.callback"))
-	callbacks.ConnectThrough(board) // an answered callback is held and transferred like any call
 
 	// The customer book gives VIP callers their priority in the queues and the
 	// agent's screen the caller's name.
@@ -195,8 +192,8 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		Location:     loc,
 		Language:     cfg.Daemon.Language,
 		Queues:       agents,
-		Agents:       board,
-		Callbacks:    callbacks,
+		Board:        board,
+		Callbacks:    board,
 		AgentStates:  agents,
 		Customers:    book,
 	})
@@ -286,7 +283,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 			log.Error("lines stopped", "err", err)
 		}
 	})
-	lineWG.Go(func() { _ = callbacks.Run(lineCtx) })
+	lineWG.Go(func() { _ = board.Run(lineCtx) })
 	voice.Warm(lineCtx)
 
 	log.Info("tracecalld ready", "http", a.http, "socket", sock, "data", a.data, "demo", a.demo, "version", version())
