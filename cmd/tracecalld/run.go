@@ -121,13 +121,13 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		for i, p := range cfg.SIP.Phones {
 			phones[i] = sipdriver.Phone{User: p.User, Password: p.Password}
 		}
-		sipdriver.SetCompletedWait(cfg.SIP.CompletedWait)
 		d, err := sipdriver.New(sipdriver.Config{
 			Listen: addr, MediaIP: cfg.SIP.MediaIP, RTPPortMin: cfg.SIP.RTPPortMin, RTPPortMax: cfg.SIP.RTPPortMax,
 			Prefer: cfg.SIP.Prefer, Trunk: cfg.SIP.Trunk, Realm: cfg.SIP.Realm, Phones: phones,
 			MinExpires: cfg.SIP.MinExpires, MaxExpires: cfg.SIP.MaxExpires,
 			TrunkUser: cfg.SIP.TrunkUser, TrunkPassword: cfg.SIP.TrunkPassword, SourceRate: cfg.SIP.SourceRate,
-			PhoneBook: db,
+			CompletedWait: cfg.SIP.CompletedWait,
+			PhoneBook:     db,
 		}, bus.Client("sip"), log)
 		if err != nil {
 			return fmt.Errorf("%w (choose another with -sip ADDR, or -sip off)", err)
