@@ -207,3 +207,35 @@ func sectionText(text, section string) string {
 	}
 	return b.String()
 }
+
+// TestDaemonConfigValidate: [daemon] is the daemon's own section; zero is
+// Asia/Shanghai in Mandarin.
+func TestDaemonConfigValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  daemonConfig
+		want string // a key the error names; "" for none
+	}{
+		{"zero", daemonConfig{}, ""},
+		{"english in UTC", daemonConfig{Timezone: "UTC", Language: "en"}, ""},
+		{"no such zone", daemonConfig{Timezone: "Mars/Olympus"}, "daemon.timezone"},
+		{"french", daemonConfig{Language: "fr"}, "daemon.language"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.cfg.Validate()
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("Validate() = %v, want nil", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("Validate() = %v, want an error naming %s", err, tt.want)
+			}
+		})
+	}
+	if loc, err := (daemonConfig{}).Location(); err != nil || loc.String() != defaultTimezone {
+		t.Errorf("zero Location() = %v, %v", loc, err)
+	}
+	if l := (daemonConfig{}).Lang(); l != defaultLanguage {
+		t.Errorf("zero Lang() = %q", l)
+	}
+}
