@@ -9,7 +9,6 @@ import (
 
 	"tracecall/acd"
 	"tracecall/cdr"
-	"tracecall/config"
 	"tracecall/drivers/sim"
 	"tracecall/store"
 	"tracecall/switchboard"
@@ -23,7 +22,7 @@ import (
 func newCallbackHarness(t *testing.T, cb acd.CallbackConfig) *acdHarness {
 	t.Helper()
 	return buildHarness(t, harnessSpec{
-		edit:        func(c *config.Config) { c.ACD.Queues[0].WrapUp = 0 },
+		edit:        func(c *shippedConfig) { c.ACD.Queues[0].WrapUp = 0 },
 		callback:    cb,
 		answerAfter: 300 * time.Millisecond,
 	})

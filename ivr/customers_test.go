@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"tracecall/acd"
-	"tracecall/config"
 	"tracecall/drivers/sim"
 	"tracecall/ivr"
 	"tracecall/switchboard"
@@ -55,7 +54,7 @@ func (vipBook) Priority(_ context.Context, number string) int {
 // TestQueuePriorityFromCustomers: a queued caller carries the priority the
 // customer book gives their number.
 func TestQueuePriorityFromCustomers(t *testing.T) {
-	cfg, err := config.Load("../rootfs/etc/tracecall/tracecall.toml")
+	cfg, err := loadShipped()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"time"
 	"tracecall/telephony/telephonytest"
 
-	"tracecall/config"
 	"tracecall/drivers/sim"
 	"tracecall/ivr"
 	"tracecall/ivr/tts"
@@ -33,7 +32,7 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	cfg, err := config.Load("../rootfs/etc/tracecall/tracecall.toml")
+	cfg, err := loadShipped()
 	if err != nil {
 		t.Fatal(err)
 	}

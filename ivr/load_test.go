@@ -12,7 +12,6 @@ import (
 	"time"
 	"tracecall/telephony/telephonytest"
 
-	"tracecall/config"
 	"tracecall/drivers/sim"
 	"tracecall/ivr"
 	"tracecall/ivr/tts"
@@ -33,7 +32,7 @@ func TestSimLoad(t *testing.T) {
 	if v := os.Getenv("TRACECALL_LOAD_HOLD"); v != "" {
 		hold, _ = time.ParseDuration(v)
 	}
-	cfg, err := config.Load("../rootfs/etc/tracecall/tracecall.toml")
+	cfg, err := loadShipped()
 	if err != nil {
 		t.Fatal(err)
 	}

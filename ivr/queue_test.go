@@ -9,7 +9,6 @@ import (
 
 	"tracecall/acd"
 	"tracecall/cdr"
-	"tracecall/config"
 	"tracecall/drivers/sim"
 	"tracecall/ivr"
 	"tracecall/store"
@@ -37,19 +36,19 @@ type acdHarness struct {
 
 // harnessSpec tunes an acdHarness.
 type harnessSpec struct {
-	edit        func(*config.Config) // after the short timers are set
+	edit        func(*shippedConfig) // after the short timers are set
 	callback    acd.CallbackConfig
 	answerAfter time.Duration // agent phone 8001's; zero: 500 ms
 }
 
-func newACDHarness(t *testing.T, edit func(*config.Config)) *acdHarness {
+func newACDHarness(t *testing.T, edit func(*shippedConfig)) *acdHarness {
 	t.Helper()
 	return buildHarness(t, harnessSpec{edit: edit})
 }
 
 func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 	t.Helper()
-	cfg, err := config.Load("../rootfs/etc/tracecall/tracecall.toml")
+	cfg, err := loadShipped()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -250,7 +249,7 @@ func TestNoAgentLoggedIn(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newACDHarness(t, func(c *config.Config) { c.ACD.Queues[0].WhenEmpty = tt.whenEmpty })
+			h := newACDHarness(t, func(c *shippedConfig) { c.ACD.Queues[0].WhenEmpty = tt.whenEmpty })
 			w := eventtest.Watch(t, h.bus)
 			sub := event.Subscribe[event.Said](h.bus.Client("said"))
 			c := h.call(t, "0", 4*time.Second)

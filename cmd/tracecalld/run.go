@@ -20,7 +20,6 @@ import (
 
 	"tracecall/acd"
 	"tracecall/cdr"
-	"tracecall/config"
 	"tracecall/crm"
 	"tracecall/desk"
 	"tracecall/drivers/sim"
@@ -31,7 +30,6 @@ import (
 	"tracecall/switchboard"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
-	"tracecall/trace"
 	"tracecall/web"
 	"tracecall/web/auth"
 )
@@ -42,11 +40,11 @@ import (
 // store.
 func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	tuneGC()
-	cfg, err := config.Load(a.config)
+	cfg, err := loadConfig(a.config)
 	if err != nil {
 		return err
 	}
-	loc, err := cfg.Location()
+	loc, err := cfg.Daemon.Location()
 	if err != nil {
 		return err
 	}
@@ -73,13 +71,9 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	if _, err := auth.EnsureAdmin(db, log.With("component", "web.auth"), os.Stderr); err != nil {
 		return err
 	}
-	traceOpts := trace.Options{
-		CheckDigit: cfg.Trace.CheckDigit,
-		RetailMin:  cfg.Trace.RetailMinDigits,
-		RetailMax:  cfg.Trace.RetailMaxDigits,
-	}
+	traceOpts := cfg.Trace.Options
 	if a.demo {
-		if err := loadDemo(db, cfg.Trace.DemoChains, log); err != nil {
+		if err := loadDemo(db, cfg.Trace.DemoCount(), log); err != nil {
 			return err
 		}
 	}
@@ -88,14 +82,9 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	defer bus.Close()
 	records := cdr.New(db, bus, log)
 
-	speaker, err := tts.New(tts.Config{
-		Binary:       cfg.TTS.Binary,
-		PromptDir:    filepath.Join(a.data, "prompts"),
-		Speed:        cfg.TTS.Speed,
-		Speeds:       cfg.TTS.Speeds,
-		CacheEntries: cfg.TTS.CacheEntries,
-		Voices:       cfg.TTS.Voices,
-	}, log)
+	ttsCfg := cfg.TTS
+	ttsCfg.PromptDir = filepath.Join(a.data, "prompts")
+	speaker, err := tts.New(ttsCfg, log)
 	if err != nil {
 		return err
 	}
@@ -106,10 +95,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	pickups := make(map[string]switchboard.Pickup) // phones the desktop can answer, by driver
 	var simulator web.Simulator
 	if a.demo || cfg.Sim.Enabled {
-		d, err := sim.New(sim.Config{
-			Lines: cfg.Sim.Lines, FirstNumber: cfg.Sim.FirstNumber, RingTimeout: cfg.Sim.RingTimeout,
-			Phones: cfg.Sim.Phones, AnswerAfter: cfg.Sim.AnswerAfter,
-		}, bus.Client("sim"), log)
+		d, err := sim.New(cfg.Sim, bus.Client("sim"), log)
 		if err != nil {
 			return err
 		}
@@ -118,19 +104,10 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		pickups[d.Name()] = simPickup{d}
 		simulator = simAdapter{d}
 	}
-	if addr := sipListen(a, cfg.SIP); addr != "" {
-		phones := make([]sipdriver.Phone, len(cfg.SIP.Phones))
-		for i, p := range cfg.SIP.Phones {
-			phones[i] = sipdriver.Phone{User: p.User, Password: p.Password}
-		}
-		sipdriver.SetCompletedWait(cfg.SIP.CompletedWait)
-		d, err := sipdriver.New(sipdriver.Config{
-			Listen: addr, MediaIP: cfg.SIP.MediaIP, RTPPortMin: cfg.SIP.RTPPortMin, RTPPortMax: cfg.SIP.RTPPortMax,
-			Prefer: cfg.SIP.Prefer, Trunk: cfg.SIP.Trunk, Realm: cfg.SIP.Realm, Phones: phones,
-			MinExpires: cfg.SIP.MinExpires, MaxExpires: cfg.SIP.MaxExpires,
-			TrunkUser: cfg.SIP.TrunkUser, TrunkPassword: cfg.SIP.TrunkPassword, SourceRate: cfg.SIP.SourceRate,
-			PhoneBook: db,
-		}, bus.Client("sip"), log)
+	sipCfg := cfg.SIP
+	sipCfg.Listen, sipCfg.PhoneBook = sipListen(a, cfg.SIP.Listen), db
+	if sipCfg.Listen != "" {
+		d, err := sipdriver.New(sipCfg, bus.Client("sip"), log)
 		if err != nil {
 			return fmt.Errorf("%w (choose another with -sip ADDR, or -sip off)", err)
 		}
@@ -190,7 +167,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		Events:       bus.Client("ivr"),
 		Log:          log.With("component", "ivr"),
 		Location:     loc,
-		Language:     cfg.Daemon.Language,
+		Language:     cfg.Daemon.Lang(),
 		Queues:       agents,
 		Board:        board,
 		Callbacks:    board,
@@ -334,16 +311,16 @@ func warnMissingQueues(flows ivr.Config, running acd.Config, log *slog.Logger) {
 // demoSIP is where -demo takes SIP calls when nothing else says.
 const demoSIP = "127.0.0.1:5060"
 
-// sipListen is the SIP listen address: -sip, else [sip] listen, else the demo
-// default with -demo; "" (or -sip off) leaves SIP off.
-func sipListen(a args, c config.SIP) string {
+// sipListen is the SIP listen address: -sip, else [sip] listen (file), else
+// the demo default with -demo; "" (or -sip off) leaves SIP off.
+func sipListen(a args, file string) string {
 	switch {
 	case a.sip == "off":
 		return ""
 	case a.sip != "":
 		return a.sip
-	case c.Listen != "":
-		return c.Listen
+	case file != "":
+		return file
 	case a.demo:
 		return demoSIP
 	}

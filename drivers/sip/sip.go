@@ -64,6 +64,10 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Listen == "" {
+		return nil, errors.New("sip.listen: empty: want host:port")
+	}
+	setCompletedWait(cfg.CompletedWait)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
