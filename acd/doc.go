@@ -97,7 +97,7 @@
 //   - Lowering MaxLength sends nobody already waiting away.
 //
 // Where the daemon's configuration comes from: the config file's [acd] seeds
-// the store on the first start (store.DB.SeedACD); from then on the queues and
+// the store on the first start (acdstore.Seed); from then on the queues and
 // agents in the store run, as edited in the panel (/admin/queues,
 // /admin/agents) or the API (/api/queues, /api/agents), while the file's other
 // [acd] settings (max_talk, estimate_samples, callback) still apply. To go back

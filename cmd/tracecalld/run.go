@@ -19,6 +19,7 @@ import (
 	"github.com/coreos/go-systemd/v22/daemon"
 
 	"tracecall/acd"
+	"tracecall/acd/acdstore"
 	"tracecall/cdr"
 	"tracecall/crm"
 	"tracecall/desk"
@@ -129,7 +130,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 	// The file's [acd] seeds the store on first start; after that the queues and
 	// agents edited in the panel run (acd/doc.go, "Changes at runtime").
-	acdCfg, seeded, err := db.SeedACD(cfg.ACD)
+	acdCfg, seeded, err := acdstore.Seed(db, cfg.ACD)
 	if err != nil {
 		return err
 	}
@@ -138,7 +139,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	// The ACD decides who is offered which call and hands its offers out;
 	// it needs nothing of the telephony side.
 	agents, err := acd.New(acdCfg, acd.Deps{
-		Events: bus.Client("acd"), Log: log.With("component", "acd"), Location: loc, Saver: db,
+		Events: bus.Client("acd"), Log: log.With("component", "acd"), Location: loc, Saver: acdstore.NewSaver(db),
 	})
 	if err != nil {
 		return err
