@@ -11,7 +11,7 @@ import (
 )
 
 // rxQueue bounds the caller's frames waiting for the app: deep enough to absorb a
-// starved clock's catch-up bursts (320 ms). txQueue bounds what the app may write
+// starved clock's catch-up bursts (320 ms; the clock owes at most 200). txQueue bounds what the app may write
 // ahead of the clock; it is shallow, so what the app played has been heard (all
 // but 60 ms) by the time its Play returns.
 const (
@@ -102,7 +102,7 @@ func (l *leg) up(now time.Time) {
 		l.d.pub.Publish(event.CallAnswered{Base: event.Base{CallID: l.info.CallID, At: now}})
 	}
 	l.caller.answered(now)
-	l.d.clock.add(l)
+	l.d.clock.Add(legStream{l})
 }
 
 // Hangup ends the call from the appliance's side.
@@ -137,7 +137,7 @@ func (l *leg) end(by string, cause telephony.Cause) {
 		return
 	}
 	l.Cancel()
-	l.d.clock.remove(l)
+	l.d.clock.Remove(legStream{l})
 	l.d.release(l, now)
 	if l.phone != nil {
 		// A phone's leg joins a call that its caller's leg starts and ends:

@@ -212,7 +212,7 @@ func (l *leg) answerCall(reply chan error) bool {
 	}
 	l.since = now
 	body := l.sdp
-	l.d.clock.add(l.stream)
+	l.d.startStream(l.stream)
 	l.d.publishLine(l, telephony.LineInCall, now)
 	if l.d.pub != nil {
 		l.d.pub.Publish(event.CallAnswered{Base: event.Base{CallID: l.info.CallID, At: now}})
