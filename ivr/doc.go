@@ -19,8 +19,9 @@
 // estimated wait too when the ACD has an honest one. Deps.Agents delivers the
 // leg of the agent who answers; the node then releases its Session and hands
 // both legs to call control when Deps.Agents can Connect them (the daemon's
-// switchboard: hold, transfers, conference), else bridges them
-// (telephony.Bridge), until the caller's part is over, and the flow ends.
+// switchboard: hold, transfers, conference), else joins them in a
+// telephony.Room of two talkers on Deps.Clock, until the caller's part is
+// over, and the flow ends.
 // When the queue sends the call on (no agent logged in, max wait) the node's
 // next runs.
 //

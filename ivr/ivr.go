@@ -10,6 +10,7 @@ import (
 	"tracecall/ivr/tts"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
+	"tracecall/telephony/media/clock"
 	"tracecall/trace"
 )
 
@@ -24,6 +25,7 @@ type Deps struct {
 	Language     string         // default language when a route names none
 	Queues       Queues         // the ACD, for queue nodes
 	Agents       Agents         // delivers the agent's leg to queue nodes
+	Clock        *clock.Clock   // the media clock, for the room joining a caller to an agent when Agents is not call control
 	Callbacks    Callbacks      // takes callback requests (* on hold); nil: * does nothing
 	AgentStates  AgentStates    // the ACD, for agent_state nodes (feature codes)
 	Customers    Customers      // caller priority (VIP) for queue nodes; nil: every caller 0

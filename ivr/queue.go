@@ -41,7 +41,7 @@ const (
 // queue holds the caller in the node's ACD queue: the node's prompt, then hold
 // music with the position (and the estimated wait, when the ACD has an honest
 // one) announced every AnnounceEvery, until an agent answers and the two are
-// bridged, the queue sends the call on (the node's next), or the caller hangs up.
+// connected, the queue sends the call on (the node's next), or the caller hangs up.
 func (r *run) queue(ctx context.Context, n Node) (string, error) {
 	q, ag := r.v.deps.Queues, r.v.deps.Agents
 	if q == nil || ag == nil {
@@ -105,7 +105,8 @@ func (r *run) queue(ctx context.Context, n Node) (string, error) {
 	return "", errHangup // the caller hung up while on hold
 }
 
-// connect bridges the caller to the agent's leg until one of them hangs up.
+// connect joins the caller and the agent's leg in a room of two talkers
+// until one of them hangs up.
 // When Agents is call control (package switchboard) it gets the two legs and
 // the call instead, and keeps them through hold, transfers and conferences
 // until the caller's part is over.
@@ -125,13 +126,35 @@ func (r *run) connect(ctx context.Context, agent telephony.Leg, call acd.Call) e
 		return nil
 	}
 	r.log.Info("caller connected to agent", "agent_leg", agent.ID())
-	// The bridge lives as long as the legs: the caller's hangup (which also
-	// ends ctx) or the agent's brings it down, and so does the driver's
-	// shutdown, which hangs every leg up.
-	err := telephony.Bridge(bg, r.s.Leg(), agent,
-		telephony.WithBridgeEvents(r.v.deps.Events), telephony.WithBridgeLog(r.log))
+	// The room lives as long as the legs: the caller's hangup (which also
+	// ends ctx) or the agent's hangs up the other, and so does the driver's
+	// shutdown, which hangs every leg up. A leg whose media fails is hung up
+	// by the room.
+	caller := r.s.Leg()
+	if r.v.deps.Clock == nil {
+		r.log.Error("no media clock to connect the caller on (Deps.Clock)")
+		_ = agent.Hangup(bg, telephony.CauseFailure)
+		_ = caller.Hangup(bg, telephony.CauseFailure)
+		return nil
+	}
+	room := telephony.NewRoom(r.info.CallID, r.v.deps.Clock,
+		telephony.WithRoomEvents(r.v.deps.Events), telephony.WithRoomLog(r.log))
+	defer room.Close()
+	err := room.Join(caller, telephony.RoomTalk)
+	if err == nil {
+		err = room.Join(agent, telephony.RoomTalk)
+	}
 	if err != nil {
-		r.log.Warn("bridge ended", "err", err)
+		r.log.Warn("connecting the caller to the agent", "err", err)
+		_ = agent.Hangup(bg, telephony.CauseMediaError)
+		_ = caller.Hangup(bg, telephony.CauseMediaError)
+		return nil
+	}
+	select {
+	case <-caller.Context().Done():
+		_ = agent.Hangup(bg, telephony.CauseNormal)
+	case <-agent.Context().Done():
+		_ = caller.Hangup(bg, telephony.CauseNormal)
 	}
 	return nil
 }

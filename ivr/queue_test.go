@@ -19,6 +19,7 @@ import (
 	"tracecall/telephony"
 	"tracecall/telephony/event"
 	"tracecall/telephony/event/eventtest"
+	"tracecall/telephony/media/clock"
 	"tracecall/trace"
 )
 
@@ -67,7 +68,8 @@ func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 	bus := event.New(nil)
 	db := storetest.Open(t)
 	records := cdr.New(db, bus, nil)
-	d, err := sim.New(sim.Config{Lines: 4}, bus.Client("sim"), nil)
+	clk := clock.New(nil)
+	d, err := sim.New(sim.Config{Lines: 4, Clock: clk}, bus.Client("sim"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,12 +80,12 @@ func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 		t.Fatal(err)
 	}
 	off.Attach(a)
-	callbacks := offer.NewCallbacks(off, a, bus.Client("callback"), cfg.ACD.Callback.RingTimeout, nil)
+	callbacks := offer.NewCallbacks(off, a, clk, bus.Client("callback"), cfg.ACD.Callback.RingTimeout, nil)
 	var agents ivr.Agents = off
 	var sb *switchboard.Board
 	if spec.board {
 		if sb, err = switchboard.New(switchboard.Config{}, switchboard.Deps{
-			ACD: a, Agents: off, Drivers: []telephony.Driver{d}, Events: bus.Client("switchboard"),
+			ACD: a, Agents: off, Drivers: []telephony.Driver{d}, Events: bus.Client("switchboard"), Clock: clk,
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -98,6 +100,7 @@ func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 		Events:       bus.Client("ivr"),
 		Queues:       a,
 		Agents:       agents,
+		Clock:        clk,
 		Callbacks:    callbacks,
 		AgentStates:  a,
 	})
@@ -105,14 +108,15 @@ func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 4)
+	done := make(chan struct{}, 5)
+	go func() { _ = clk.Run(ctx); done <- struct{}{} }()
 	go func() { _ = records.Run(ctx); done <- struct{}{} }()
 	go func() { _ = a.Run(ctx); done <- struct{}{} }()
 	go func() { _ = d.Serve(ctx, v); done <- struct{}{} }()
 	go func() { _ = callbacks.Run(ctx); done <- struct{}{} }()
 	t.Cleanup(func() {
 		cancel()
-		for range 4 {
+		for range 5 {
 			<-done
 		}
 	})
@@ -187,15 +191,14 @@ func TestCallerKeysZeroAndTalksToAgent(t *testing.T) {
 	// the caller hangs up after six seconds.
 	c := h.call(t, "0www5", 6*time.Second)
 	eventtest.Expect(w, 5*time.Second, func(e event.CallTaken) bool { return e.Call() == c.CallID() && e.Agent == "8001" })
-	b := eventtest.Expect(w, 2*time.Second, func(e event.CallBridged) bool { return e.Call() == c.CallID() })
-	if b.BLine != "sim/phone/8001" {
-		t.Errorf("bridged to line %q, want sim/phone/8001", b.BLine)
-	}
+	eventtest.Expect(w, 2*time.Second, func(e event.RoomJoined) bool {
+		return e.Call() == c.CallID() && e.Line == "sim/phone/8001" && e.Mode == "talk"
+	})
 	res, err := c.Wait(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventtest.Expect(w, 2*time.Second, func(e event.CallUnbridged) bool { return e.Call() == c.CallID() && e.By == "a" })
+	eventtest.Expect(w, 2*time.Second, func(e event.CallEnded) bool { return e.Call() == c.CallID() && e.By == "caller" })
 
 	// The caller heard the agent: the last second is the agent's tone.
 	last := res.Heard[max(0, len(res.Heard)-8000):]

@@ -12,6 +12,7 @@ import (
 	"tracecall/acd"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
+	"tracecall/telephony/media/clock"
 )
 
 // ACD is the part of the ACD the board uses; *acd.ACD is one.
@@ -70,6 +71,7 @@ type Deps struct {
 	Events  *event.Client           // nil: events are dropped
 	Log     *slog.Logger            // nil: discarded
 	Music   func() telephony.Source // hold music; nil: HoldMusic
+	Clock   *clock.Clock            // required: the media clock every connection's room mixes on
 }
 
 // Board owns every connection between a caller and agents: Connect runs one
@@ -80,7 +82,6 @@ type Board struct {
 	d       Deps
 	log     *slog.Logger
 	drivers map[string]telephony.Driver
-	clock   *telephony.RoomClock // mixes every connection's room on one beat
 
 	// mu guards byAgent.
 	mu      sync.Mutex
@@ -89,8 +90,8 @@ type Board struct {
 
 // New returns a board.
 func New(cfg Config, d Deps) (*Board, error) {
-	if d.ACD == nil || d.Agents == nil {
-		return nil, errors.New("switchboard: an acd and an agents source are required")
+	if d.ACD == nil || d.Agents == nil || d.Clock == nil {
+		return nil, errors.New("switchboard: an acd, an agents source and a media clock are required")
 	}
 	if cfg.NumberDriver == "" {
 		cfg.NumberDriver = "sip"
@@ -101,8 +102,7 @@ func New(cfg Config, d Deps) (*Board, error) {
 	if d.Music == nil {
 		d.Music = HoldMusic
 	}
-	b := &Board{cfg: cfg, d: d, log: d.Log, drivers: make(map[string]telephony.Driver), byAgent: make(map[string]*conn),
-		clock: telephony.NewRoomClock()}
+	b := &Board{cfg: cfg, d: d, log: d.Log, drivers: make(map[string]telephony.Driver), byAgent: make(map[string]*conn)}
 	for _, drv := range d.Drivers {
 		b.drivers[drv.Name()] = drv
 	}

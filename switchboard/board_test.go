@@ -16,6 +16,7 @@ import (
 	"tracecall/telephony"
 	"tracecall/telephony/event"
 	"tracecall/telephony/media"
+	"tracecall/telephony/media/clock"
 )
 
 // Who sounds like what. The caller keys 5 over and over (770 + 1336 Hz);
@@ -94,6 +95,7 @@ type rig struct {
 	board  *switchboard.Board
 	offers *offer.Offerer
 	bus    *event.Bus
+	clock  *clock.Clock
 	ev     *events
 	conns  chan conn // callers connected to their first agent
 }
@@ -122,7 +124,8 @@ func newRig(t *testing.T) *rig {
 	t.Cleanup(sub.Close)
 	go r.ev.run(sub)
 
-	d, err := sim.New(sim.Config{Lines: 4, RingTimeout: 10 * time.Second}, bus.Client("sim"), nil)
+	r.clock = clock.New(nil)
+	d, err := sim.New(sim.Config{Lines: 4, RingTimeout: 10 * time.Second, Clock: r.clock}, bus.Client("sim"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,6 +154,7 @@ func newRig(t *testing.T) *rig {
 		ACD: a, Agents: offers, Drivers: []telephony.Driver{d},
 		Pickups: map[string]switchboard.Pickup{"sim": pickup{d}},
 		Events:  bus.Client("switchboard"),
+		Clock:   r.clock,
 		Music: func() telephony.Source {
 			return music{media.NewTone([]float64{musicHz}, nil, -18, true)}
 		},
@@ -161,6 +165,7 @@ func newRig(t *testing.T) *rig {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
+	wg.Go(func() { _ = r.clock.Run(ctx) })
 	wg.Go(func() { _ = a.Run(ctx) })
 	wg.Go(func() { _ = d.Serve(ctx, telephony.HandlerFunc(r.serve)) })
 	t.Cleanup(func() { cancel(); wg.Wait() })
@@ -628,7 +633,7 @@ func TestAnswer(t *testing.T) {
 	c.Hangup()
 	r.wantState("a1", acd.StateWrapUp)
 
-	b, err := switchboard.New(switchboard.Config{}, switchboard.Deps{ACD: r.acd, Agents: offer.New(nil, nil)})
+	b, err := switchboard.New(switchboard.Config{}, switchboard.Deps{ACD: r.acd, Agents: offer.New(nil, nil), Clock: r.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

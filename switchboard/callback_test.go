@@ -30,7 +30,7 @@ func (r *rig) calledBack(id telephony.CallID, late bool) time.Time {
 	// The caller's own phone, which the dialler rings back; it "speaks" the
 	// caller's tone.
 	r.d.AddPhone(number, sim.PhoneOptions{ToneHz: callerHz, Record: true, AnswerAfter: 200 * time.Millisecond})
-	cbs := offer.NewCallbacks(r.offers, r.acd, r.bus.Client("callback"), 5*time.Second, nil)
+	cbs := offer.NewCallbacks(r.offers, r.acd, r.clock, r.bus.Client("callback"), 5*time.Second, nil)
 	cbs.ConnectThrough(r.board)
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup

@@ -107,8 +107,8 @@ func (c *conn) base() event.Base { return event.Base{CallID: c.id, At: time.Now(
 func bg() context.Context { return context.Background() }
 
 func (c *conn) run(ctx context.Context, agent telephony.Leg) error {
-	c.room = telephony.NewRoom(c.id, telephony.WithRoomEvents(c.b.d.Events), telephony.WithRoomLog(c.log),
-		telephony.WithRoomMusic(c.b.d.Music), telephony.WithRoomClock(c.b.clock))
+	c.room = telephony.NewRoom(c.id, c.b.d.Clock, telephony.WithRoomEvents(c.b.d.Events), telephony.WithRoomLog(c.log),
+		telephony.WithRoomMusic(c.b.d.Music))
 	first := &party{key: c.id, leg: agent}
 	first.agent = c.agentOn(ctx, c.id, agent)
 	first.name = first.agent

@@ -65,10 +65,10 @@
 // operations send it a function and wait for the answer. A helper goroutine
 // per leg watches for its hangup and one per transfer waits for its outcome;
 // all stop when the connection ends. The Board's methods may be called from
-// any goroutine. Every connection's room runs on the board's one
-// telephony.RoomClock: a caller talking to one agent costs what a Bridge
-// costs, and rooms that mix (hold, consult, conference) share one 20 ms
-// wake-up.
+// any goroutine. Every connection's room mixes on the core's media clock
+// (Deps.Clock, package telephony/media/clock) when it has something to mix:
+// a caller talking to one agent passes frames straight through, and rooms
+// that mix (hold, consult, conference) are ticked with every call's media.
 //
 // # Testing
 //

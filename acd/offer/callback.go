@@ -12,6 +12,7 @@ import (
 	"tracecall/telephony"
 	"tracecall/telephony/event"
 	"tracecall/telephony/media"
+	"tracecall/telephony/media/clock"
 )
 
 // CallbackACD is the part of the ACD the Callbacks dialler works with;
@@ -63,7 +64,7 @@ type Connector interface {
 // the agent who takes a request (the ACD offers it like a call, and the
 // Offerer delivers the agent's leg here as it would to a queue node), dials
 // the caller through the driver that carried their call, and connects the two
-// (through the Connector, or a bridge);
+// (through the Connector, or a room of two talkers);
 // an unanswered try is reported to the ACD, which offers the request again
 // later or gives up after its tries.
 type Callbacks struct {
@@ -74,7 +75,8 @@ type Callbacks struct {
 	log   *slog.Logger
 	reqs  chan pending
 	ended chan struct{} // closed when Run returns
-	conn  Connector     // nil: a plain bridge
+	conn  Connector     // nil: a plain room of two talkers
+	clock *clock.Clock  // the media clock the plain room is on
 }
 
 type pending struct {
@@ -86,18 +88,20 @@ type pending struct {
 
 // NewCallbacks returns a dialler that takes agents' legs from o and reports
 // to a. Each try rings the caller for ringTimeout (zero: the driver's
-// default). pub publishes the bridge and the end of each callback call.
-func NewCallbacks(o *Offerer, a CallbackACD, pub *event.Client, ringTimeout time.Duration, log *slog.Logger) *Callbacks {
+// default). pub publishes the room's events and the end of each callback
+// call. c is the media clock for the room joining caller and agent when no
+// Connector takes them.
+func NewCallbacks(o *Offerer, a CallbackACD, c *clock.Clock, pub *event.Client, ringTimeout time.Duration, log *slog.Logger) *Callbacks {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Callbacks{o: o, acd: a, pub: pub, ring: ringTimeout, log: log,
+	return &Callbacks{o: o, acd: a, clock: c, pub: pub, ring: ringTimeout, log: log,
 		reqs: make(chan pending), ended: make(chan struct{})}
 }
 
 // ConnectThrough hands each answered callback's legs to cn (call control),
 // so that the agent can hold, transfer and conference it like any call,
-// instead of bridging them. Call it before Run.
+// instead of joining them in a room of their own. Call it before Run.
 func (c *Callbacks) ConnectThrough(cn Connector) { c.conn = cn }
 
 // ErrCallbacksStopped is returned by Request when Run is not running.
@@ -140,7 +144,7 @@ func (c *Callbacks) Request(ctx context.Context, r CallbackRequest) error {
 }
 
 // Run follows the requests until ctx ends, then stops waiting for agents and
-// dialling, and waits for the callbacks in progress: their bridges end as the
+// dialling, and waits for the callbacks in progress: their rooms end as the
 // drivers, stopped with the same context, hang their legs up.
 func (c *Callbacks) Run(ctx context.Context) error {
 	defer close(c.ended)
@@ -188,7 +192,7 @@ func (c *Callbacks) try(ctx context.Context, log *slog.Logger, r CallbackRequest
 	caller, err := c.dial(dialCtx, r)
 	stop()
 	cancel()
-	<-rung // the bridge takes over the agent's media
+	<-rung // the room takes over the agent's media
 	if err == nil && agentLeg.Context().Err() != nil {
 		_ = caller.Hangup(bg, telephony.CauseNormal)
 		err = errors.New("the agent hung up first")
@@ -221,15 +225,9 @@ func (c *Callbacks) try(ctx context.Context, log *slog.Logger, r CallbackRequest
 			log.Warn("callback call control ended", "err", err)
 		}
 	} else {
-		opts := []telephony.BridgeOption{telephony.WithBridgeLog(log)}
-		if c.pub != nil {
-			opts = append(opts, telephony.WithBridgeEvents(c.pub))
-		}
-		// Like a queue node's bridge, this one lives as long as the legs; the
+		// Like a queue node's room, this one lives as long as the legs; the
 		// drivers hang every leg up at shutdown.
-		if err := telephony.Bridge(bg, caller, agentLeg, opts...); err != nil {
-			log.Warn("callback bridge ended", "err", err)
-		}
+		c.talk(r.ID, caller, agentLeg, log)
 	}
 	_ = caller.Hangup(bg, telephony.CauseNormal)
 	_ = agentLeg.Hangup(bg, telephony.CauseNormal)
@@ -246,6 +244,29 @@ func (c *Callbacks) try(ctx context.Context, log *slog.Logger, r CallbackRequest
 		c.pub.Publish(event.CallEnded{Base: event.Base{CallID: r.ID, At: time.Now()}, By: by, Cause: string(cause)})
 	}
 	return false
+}
+
+// talk joins caller and agent in a room of two talkers until either hangs
+// up (the room hangs up a leg whose media fails).
+func (c *Callbacks) talk(id telephony.CallID, caller, agent telephony.Leg, log *slog.Logger) {
+	opts := []telephony.RoomOption{telephony.WithRoomLog(log)}
+	if c.pub != nil {
+		opts = append(opts, telephony.WithRoomEvents(c.pub))
+	}
+	room := telephony.NewRoom(id, c.clock, opts...)
+	defer room.Close()
+	err := room.Join(caller, telephony.RoomTalk)
+	if err == nil {
+		err = room.Join(agent, telephony.RoomTalk)
+	}
+	if err != nil {
+		log.Warn("connecting the callback", "err", err)
+		return
+	}
+	select {
+	case <-caller.Context().Done():
+	case <-agent.Context().Done():
+	}
 }
 
 func (c *Callbacks) dial(ctx context.Context, r CallbackRequest) (telephony.Leg, error) {

@@ -10,6 +10,7 @@ import (
 	"tracecall/acd"
 	"tracecall/acd/offer"
 	"tracecall/telephony"
+	"tracecall/telephony/media/clock"
 	"tracecall/telephony/telephonytest"
 )
 
@@ -67,7 +68,7 @@ func TestCallbackTryResults(t *testing.T) {
 			o := offer.New([]telephony.Driver{phones, trunk}, nil)
 			a := &callbackACD{outcomes: make(chan string, 1)}
 			o.Attach(a)
-			cb := offer.NewCallbacks(o, a, nil, time.Second, nil)
+			cb := offer.NewCallbacks(o, a, clock.New(nil), nil, time.Second, nil) // no room: every try fails
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan error)
 			go func() { done <- cb.Run(ctx) }()

@@ -8,7 +8,7 @@
 // with the caller's CallID, so the agent's leg joins the call, and reports the
 // outcome to the ACD. The app holding the caller (the IVR's queue node) calls
 // Await before it enqueues the call and gets the agent's leg, or the overflow
-// the queue chose, on the channels Await returns; it then bridges the legs
+// the queue chose, on the channels Await returns; it then connects the legs
 // itself. An answered leg nobody waits for any more is hung up and the ACD told
 // the call is over, so the agent is not left talking to nobody.
 //
@@ -22,9 +22,9 @@
 // trunk) while the agent hears ringback, and hands the two legs to call
 // control (a Connector, the daemon's switchboard; see ConnectThrough), so the
 // agent can hold, transfer and conference a callback like any call — without
-// one it bridges them. An unanswered, busy or refused call back hangs
+// one it joins them in a telephony.Room of two talkers. An unanswered, busy or refused call back hangs
 // the agent up and is reported to the ACD, which offers the request again or
-// gives up. The callback keeps the call's id, so its bridge and its end
+// gives up. The callback keeps the call's id, so its room and its end
 // (event.CallEnded, published here because the dialled legs publish none) land
 // on the caller's call record. Run follows the requests until its context
 // ends.

@@ -31,6 +31,7 @@ import (
 	"tracecall/switchboard"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
+	"tracecall/telephony/media/clock"
 	"tracecall/trace"
 	"tracecall/web"
 	"tracecall/web/auth"
@@ -101,13 +102,27 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 	defer speaker.Close()
 
+	// One media clock moves every driver's calls and mixes every room
+	// (telephony/media/clock); it runs from before the lines go up until
+	// after they are down.
+	sparePForClock(log)
+	mediaClock := clock.New(log.With("component", "clock"))
+	clockCtx, stopClock := context.WithCancel(context.WithoutCancel(ctx))
+	clockDone := make(chan struct{})
+	go func() { defer close(clockDone); _ = mediaClock.Run(clockCtx) }()
+	defer func() {
+		stopClock()
+		<-clockDone
+		log.Info("media clock stopped", "stats", mediaClock.Stats())
+	}()
+
 	var drivers []telephony.Driver
 	var lines []telephony.LineLister
 	var simulator web.Simulator
 	if a.demo || cfg.Sim.Enabled {
 		d, err := sim.New(sim.Config{
 			Lines: cfg.Sim.Lines, FirstNumber: cfg.Sim.FirstNumber, RingTimeout: cfg.Sim.RingTimeout,
-			Phones: cfg.Sim.Phones, AnswerAfter: cfg.Sim.AnswerAfter,
+			Phones: cfg.Sim.Phones, AnswerAfter: cfg.Sim.AnswerAfter, Clock: mediaClock,
 		}, bus.Client("sim"), log)
 		if err != nil {
 			return err
@@ -127,13 +142,12 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 			Prefer: cfg.SIP.Prefer, Trunk: cfg.SIP.Trunk, Realm: cfg.SIP.Realm, Phones: phones,
 			MinExpires: cfg.SIP.MinExpires, MaxExpires: cfg.SIP.MaxExpires,
 			TrunkUser: cfg.SIP.TrunkUser, TrunkPassword: cfg.SIP.TrunkPassword, SourceRate: cfg.SIP.SourceRate,
-			PhoneBook: db,
+			PhoneBook: db, Clock: mediaClock,
 		}, bus.Client("sip"), log)
 		if err != nil {
 			return fmt.Errorf("%w (choose another with -sip ADDR, or -sip off)", err)
 		}
 		defer d.Close()
-		sparePForClock(log)
 		drivers = append(drivers, d)
 		lines = append(lines, d)
 	}
@@ -142,7 +156,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 
 	// The ACD rings agents through the drivers; the IVR's queue nodes hand it
-	// callers and bridge them to the agent who answers.
+	// callers and connect them to the agent who answers.
 	offers := offer.New(drivers, log.With("component", "acd.offer"))
 	// The file's [acd] seeds the store on first start; after that the queues and
 	// agents edited in the panel run (acd/doc.go, "Changes at runtime").
@@ -163,13 +177,13 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	// conference); the IVR hands it the legs, the agent desktop drives it.
 	board, err := switchboard.New(switchboard.Config{}, switchboard.Deps{
 		ACD: agents, Agents: offers, Drivers: drivers, Pickups: deskPickups(drivers),
-		Events: bus.Client("switchboard"), Log: log.With("component", "switchboard"),
+		Events: bus.Client("switchboard"), Log: log.With("component", "switchboard"), Clock: mediaClock,
 	})
 	if err != nil {
 		return err
 	}
 	// Callers who press * on hold are called back through the same offers.
-	callbacks := offer.NewCallbacks(offers, agents, bus.Client("acd.callback"), cfg.ACD.Callback.RingTimeout, log.With("component", "acd.callback"))
+	callbacks := offer.NewCallbacks(offers, agents, mediaClock, bus.Client("acd.callback"), cfg.ACD.Callback.RingTimeout, log.With("component", "acd.callback"))
 	callbacks.ConnectThrough(board) // an answered callback is held and transferred like any call
 
 	// The customer book gives VIP callers their priority in the queues and the
@@ -186,6 +200,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		Language:     cfg.Daemon.Language,
 		Queues:       agents,
 		Agents:       board,
+		Clock:        mediaClock,
 		Callbacks:    callbacks,
 		AgentStates:  agents,
 		Customers:    book,

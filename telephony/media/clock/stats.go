@@ -53,7 +53,7 @@ func (c *Clock) Stats() Stats {
 // whichever worker ran the phase.
 type counters struct {
 	ticks, frames, under, over, behind, skipped atomic.Uint64
-	late                                         lateness
+	late                                        lateness
 }
 
 const (
