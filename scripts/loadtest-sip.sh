@@ -358,7 +358,7 @@ for _ in $(seq 150); do
 done
 clock=$(grep -m1 'msg="media clock stopped"' "$work/daemon.log" | tr ' ' '\n' | awk -F= '/^stats\./ { sub(/^stats\./, "", $1); v[$1] = $2 }
 END { if (length(v)) printf "late p50/p99/max %s / %s / %s, %s ticks behind, %s skipped, underruns %s / overruns %s of %s frames",
-	v["late_p50"], v["late_p99"], v["late_max"], v["behind"], v["skipped"], v["underruns"], v["overruns"], v["frames"] }')
+	v["late_p50"], v["late_p99"], v["late_max"], v["behind"], v["skipped"], v["underruns"], v["overruns"], v["frames"] }' || true)
 
 # The daemon's own receive-side counts, from its "call ended" log lines.
 read -r rx_got rx_lost < <(awk '/msg="call ended"/ {
