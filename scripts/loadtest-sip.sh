@@ -349,6 +349,17 @@ for c in calls:
         wrong[",".join("%s:%s" % (k.get("result"), k.get("code")) for k in ks) or "no-code"] += 1
 print(len(calls), ok, ";".join("%dx%s" % (n, w) for w, n in wrong.most_common(3)) or "-")' "$CODE" "$work/calls.json")
 
+# Stop the daemon: it logs its media clock's figures for the whole run
+# (telephony/media/clock's Stats), and every call's counts.
+kill -TERM "$daemon" 2>/dev/null || true
+for _ in $(seq 150); do
+	kill -0 "$daemon" 2>/dev/null || break
+	sleep 0.1
+done
+clock=$(grep -m1 'msg="media clock stopped"' "$work/daemon.log" | tr ' ' '\n' | awk -F= '/^stats\./ { sub(/^stats\./, "", $1); v[$1] = $2 }
+END { if (length(v)) printf "late p50/p99/max %s / %s / %s, %s ticks behind, %s skipped, underruns %s / overruns %s of %s frames",
+	v["late_p50"], v["late_p99"], v["late_max"], v["behind"], v["skipped"], v["underruns"], v["overruns"], v["frames"] }' || true)
+
 # The daemon's own receive-side counts, from its "call ended" log lines.
 read -r rx_got rx_lost < <(awk '/msg="call ended"/ {
 	for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "rtp_received") g += kv[2]; if (kv[1] == "rtp_lost") l += kv[2] }
@@ -372,6 +383,7 @@ printf '  %-34s %s\n' \
 	"  on the wire avg/p50/p99/max" "$(field "$wire" avg_ms p50_ms p99_ms max_ms | sed 's| | / |g') ms (the daemon's own, $(field "$wire" answered) calls)" \
 	"RTP out (daemon->caller) p50/p99/max" "$(field "$out" dev_p50_ms dev_p99_ms dev_max_ms | sed 's| | / |g') ms |d-20ms|, loss $(field "$out" loss_pct) %, $(field "$out" streams) streams" \
 	"RTP in (caller->daemon) p50/p99/max" "$(field "$in" dev_p50_ms dev_p99_ms dev_max_ms | sed 's| | / |g') ms |d-20ms| (SIPp's pacing), $(field "$in" streams) streams" \
+	"media clock (whole run)" "${clock:--}" \
 	"RTP in loss (daemon's count)" "$rx_lost of $((rx_got + rx_lost)) ($(awk -v l="$rx_lost" -v g="$rx_got" 'BEGIN { printf "%.3f", (l + g) ? 100 * l / (l + g) : 0 }') %)"
 if [ -s "$work/perf.data" ]; then
 	echo "  where the daemon's CPU goes (perf, self time, top 25):"

@@ -30,8 +30,10 @@
 //
 // # The clock
 //
-// One goroutine ticks every 20 ms and moves one frame each way on every active
-// line, never blocking: a leg that has no frame ready when its tick comes is heard
-// as silence and counted late (an underrun). Clock statistics (tick lateness
-// percentiles, underruns) are what the load benchmark reports.
+// The core's media clock (package telephony/media/clock, Config.Clock; the
+// driver makes its own when none is given) moves one frame each way on every
+// answered leg every 20 ms, never blocking: a leg that has no frame ready when
+// its tick comes is heard as silence and counted late (an underrun). Its
+// figures (ClockStats: phase lateness percentiles, underruns, ticks caught up
+// or skipped) are what the load benchmark reports.
 package sim

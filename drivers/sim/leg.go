@@ -10,7 +10,7 @@ import (
 )
 
 // rxQueue bounds the caller's frames waiting for the app: deep enough to absorb a
-// starved clock's catch-up bursts (320 ms). txQueue bounds what the app may write
+// starved clock's catch-up bursts (320 ms; the clock owes at most 200). txQueue bounds what the app may write
 // ahead of the clock; it is shallow, so what the app played has been heard (all
 // but 60 ms) by the time its Play returns.
 const (
@@ -97,7 +97,7 @@ func (l *leg) up(now time.Time) {
 	}
 	l.d.mu.Unlock()
 	l.caller.answered(now)
-	l.d.clock.add(l)
+	l.d.clock.Add(legStream{l})
 }
 
 // Hangup ends the call from the appliance's side.
@@ -131,7 +131,7 @@ func (l *leg) end(by string, cause telephony.Cause) {
 	if !first {
 		return
 	}
-	l.d.clock.remove(l)
+	l.d.clock.Remove(legStream{l})
 	l.d.release(l, now)
 	if l.phone != nil {
 		l.phone.idle(l)

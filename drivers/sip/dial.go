@@ -351,7 +351,7 @@ func (l *dialLeg) answeredAt(now time.Time, oa offerAnswer, withMedia bool) bool
 		l.oa = oa
 		l.stream = newStream(l.conn, l.rtcp, l.port, oa)
 		l.conn, l.rtcp = nil, nil
-		l.d.clock.add(l.stream)
+		l.d.startStream(l.stream)
 	}
 	l.mu.Unlock()
 	if !withMedia {

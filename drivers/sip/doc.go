@@ -49,16 +49,19 @@
 // # Media
 //
 // Each call has a UDP socket pair from the RTP port range (RTCP on the odd
-// port above). One clock goroutine for all calls ticks every 20 ms: it first
+// port above). The core's media clock (package telephony/media/clock, passed
+// in Config.Clock) ticks every answered call every 20 ms: it first
 // sends, per answered call, one frame of what the app wrote (silence when it
 // wrote nothing), then drains each call's socket with non-blocking reads into
 // a jitter buffer that reorders by RTP timestamp and plays out 40 ms behind
 // (a missing frame repeats the last one, for up to 160 ms, then silence: a
 // loaded sender stalls and bursts, and silence inside an in-band DTMF tone
 // would count the key twice), and hands one received frame to the leg —
-// never blocking on either, and with no goroutine per call. Calls are spread
-// over four phases 5 ms apart (a call keeps its phase), so the clock works in
-// short runs, and adding or removing a call never waits for a tick. On Linux the RTP sockets
+// never blocking on either, and with no goroutine per call. The clock spreads
+// calls over four phases 5 ms apart (a call keeps its phase), so it works in
+// short runs, and adding or removing a call never waits for a tick; its
+// catch-up policy and lateness figures (ClockStats) are the core's, shared
+// with every other driver and the rooms. On Linux the RTP sockets
 // are off the runtime's network poller: sendto and one recvmmsg per call and
 // tick, as raw non-blocking system calls. Media is symmetric: we send to the SDP address until
 // the far end's first packet arrives, then to where its packets come from,

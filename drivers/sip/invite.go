@@ -211,7 +211,7 @@ func (l *leg) answerCall(reply chan error) bool {
 	}
 	l.since = now
 	body := l.sdp
-	l.d.clock.add(l.stream)
+	l.d.startStream(l.stream)
 	l.d.publishLine(l, telephony.LineInCall, now)
 	l.mu.Unlock()
 	res := siplib.NewSDPResponseFromRequest(l.ds.InviteRequest, body)

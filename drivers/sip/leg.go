@@ -125,14 +125,6 @@ func (l *leg) end(by string, cause telephony.Cause) {
 	}
 }
 
-// stopStream takes s off the clock and closes it; it returns the call's
-// final RTP counts.
-func (d *Driver) stopStream(s *stream) Stats {
-	d.clock.remove(s)
-	s.close()
-	return s.stats()
-}
-
 // ended is how either kind of leg finishes once its media and its line are
 // released: the leg's Context cancelled, so whoever watches it (the core's
 // call among them) finds the line free, and a log line with the leg's RTP
