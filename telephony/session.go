@@ -167,7 +167,7 @@ func (s *Session) Play(ctx context.Context, src Source, bargeIn bool) (PlayResul
 }
 
 // Release stops the media loop between two frames without hanging up, so that
-// the leg's media can be handed to someone else (a bridge), and waits until the
+// the leg's media can be handed to someone else (a room), and waits until the
 // loop has stopped or ctx ends. A playback in progress ends PlayStopped; Done
 // closes and Err returns ErrReleased. Releasing twice is harmless.
 func (s *Session) Release(ctx context.Context) error {
