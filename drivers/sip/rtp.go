@@ -53,8 +53,7 @@ type stream struct {
 
 	rx     chan media.Frame     // far end → app, filled by the clock
 	tx     chan media.Frame     // app → far end, drained by the clock
-	digits chan telephony.Digit // RFC 4733 and INFO keys
-	inband bool                 // no telephone-event: keys come as tones in the audio
+	digits chan telephony.Digit // RFC 4733, INFO and in-band keys
 
 	// mu guards the fields below it: the clock and the signalling both touch
 	// them, each for a moment.
@@ -84,6 +83,7 @@ type stream struct {
 	// Receive state, owned by the clock goroutine too (drain).
 	rpkt      rtp.Packet
 	dec       eventDecoder
+	tones     *toneFeed // the in-band detector, on every call: see toneFeed
 	rxStarted bool
 	rxBase    uint32
 	rxMax     uint16
@@ -108,8 +108,8 @@ func newStream(conn, rtcp *net.UDPConn, port int, oa offerAnswer) *stream {
 		ts:     binary.BigEndian.Uint32(seed[6:]),
 		paused: true,
 		digits: make(chan telephony.Digit, digitQueue),
-		inband: oa.eventPT < 0,
 	}
+	s.tones = &toneFeed{det: &inbandDetector{det: media.NewDTMFDetector(media.DTMFConfig{}), key: s.inbandKey}}
 	s.update(oa)
 	return s
 }
@@ -147,8 +147,8 @@ func (s *stream) drain(rb *readBatch) {
 	}
 }
 
-// packet takes one datagram: audio into the jitter buffer, telephone-events
-// into keys. The first packet of ours from the far end latches where we send
+// packet takes one datagram: audio into the jitter buffer and the tone feed,
+// telephone-events into keys. The first packet of ours from the far end latches where we send
 // (symmetric RTP); after that other sources are ignored.
 func (s *stream) packet(b []byte, src netip.AddrPort) {
 	p := &s.rpkt
@@ -180,11 +180,19 @@ func (s *stream) packet(b []byte, src netip.AddrPort) {
 	}
 	s.mu.Unlock()
 	s.countSeq(p.SequenceNumber)
+	if audio {
+		s.tones.push(p.SSRC, p.Timestamp, &f)
+	}
 	if event {
 		if k, ok := s.dec.packet(p.Timestamp, p.Marker, p.Payload); ok {
 			s.digit(telephony.Digit{Key: k, Source: "rfc4733", At: time.Now()})
 		}
 	}
+}
+
+// inbandKey queues a key the tone feed found in the audio.
+func (s *stream) inbandKey(k byte) {
+	s.digit(telephony.Digit{Key: k, Source: "inband", At: time.Now()})
 }
 
 // digit queues a key for the app without blocking; a full queue drops it.
@@ -262,6 +270,7 @@ func (s *stream) send(now time.Time) (under bool) {
 func (s *stream) receive(rb *readBatch) (over bool) {
 	var in media.Frame
 	s.drain(rb)
+	s.tones.tick()
 	s.mu.Lock()
 	s.jb.pop(&in)
 	s.mu.Unlock()
