@@ -54,7 +54,7 @@ type Session struct {
 	w    media.FrameWriter
 	det  *media.DTMFDetector
 	oob  <-chan Digit
-	keys keyLog // keys delivered lately, to drop a press's second report
+	keys KeyLog // keys delivered lately, to drop a press's second report
 
 	digits  chan Digit
 	plays   chan *playback
@@ -280,7 +280,7 @@ func (s *Session) loop() {
 // whether it did: a second report of a press already delivered is dropped, and
 // when the app has fallen a whole queue behind, the oldest key is.
 func (s *Session) digit(d Digit) bool {
-	if s.keys.repeat(d) {
+	if s.keys.Repeat(d) {
 		if s.log != nil {
 			s.log.Debug("key heard twice, counted once", "key", string(d.Key), "source", d.Source)
 		}

@@ -5,8 +5,8 @@ import "time"
 // A caller's leg may report one key press twice: as an RFC 4733 event (or a SIP
 // INFO) and as the tone still in its audio, which the in-band detector hears.
 // Gateways and phones set to send both are common, and the core listens to both
-// (a leg that negotiated telephone-event may still key in band), so the session
-// counts each press once:
+// (a leg that negotiated telephone-event may still key in band), so each press
+// counts once, by this rule (KeyLog):
 //
 // A key is the repeat of an earlier one, and dropped, when the earlier one has the
 // same key, came from another source (inband, rfc4733, info), was delivered no
@@ -23,8 +23,11 @@ import "time"
 // late by seconds still matches them right.
 const dupWindow = 200 * time.Millisecond
 
-// keyLog holds the keys delivered lately, to match the repeats of each.
-type keyLog struct {
+// KeyLog holds the keys delivered lately, to tell the second report of a press
+// from a new press (the rule is dupWindow's). The Session keeps one, and so can a
+// driver that queues keys from several sources, so that a press takes one place
+// in its queue. The zero value is ready. A KeyLog is not safe for concurrent use.
+type KeyLog struct {
 	keys [8]loggedKey
 	next int
 }
@@ -34,9 +37,9 @@ type loggedKey struct {
 	matched bool
 }
 
-// repeat reports whether d repeats a key already delivered (and matches the
-// two); otherwise it logs d as delivered.
-func (l *keyLog) repeat(d Digit) bool {
+// Repeat reports whether d repeats a key already delivered, and matches the
+// two; otherwise it logs d as delivered.
+func (l *KeyLog) Repeat(d Digit) bool {
 	best := -1
 	var bestGap time.Duration
 	for i := range l.keys {

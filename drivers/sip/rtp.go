@@ -90,6 +90,11 @@ type stream struct {
 	rxCycles  uint32
 
 	sent, received, expected, dropped atomic.Uint64
+
+	// kmu guards keys: the clock (RFC 4733, tones) and the signalling (INFO)
+	// both deliver keys.
+	kmu  sync.Mutex
+	keys telephony.KeyLog
 }
 
 // newStream takes a socket pair for a call negotiated as oa (see
@@ -196,7 +201,15 @@ func (s *stream) inbandKey(k byte) {
 }
 
 // digit queues a key for the app without blocking; a full queue drops it.
+// A press heard both as an event (or INFO) and as a tone is queued once, so
+// that an app slow to read finds each press once in the queue.
 func (s *stream) digit(d telephony.Digit) bool {
+	s.kmu.Lock()
+	repeat := s.keys.Repeat(d)
+	s.kmu.Unlock()
+	if repeat {
+		return true
+	}
 	select {
 	case s.digits <- d:
 		return true
