@@ -103,9 +103,7 @@ func (l *leg) tick() (frames, under, over uint64) {
 	c := l.caller
 	var f media.Frame
 	c.next(&f, l.oob)
-	select {
-	case l.rx <- f:
-	default:
+	if l.arrive(&f) {
 		over = 1
 	}
 	select {
