@@ -10,12 +10,14 @@
 # before the daemon does (a "C=800" run held 593-777 calls on 2026-12-07).
 # The script then says so on a GENERATOR-BOUND line with its reasons, and
 # such a run's figures are SIPp's, not the daemon's: CPU 0 busy over 90 %
-# (SIPp's own share is printed), fewer than 95 % of C calls up (the
-# daemon's lines, sampled each second, and the daemon's own RTP: packets
-# sent / 50 a call), SIPp's INVITE->200 average over three times the
-# daemon's on the wire (and 20 ms more: SIPp's queueing), or SIPp's RTP
-# pacing p99 |d-20 ms| over 10 ms. Per-call cost is the daemon's CPU
-# divided by the calls its RTP says were up, not by C.
+# (SIPp's own share is printed; on a shared machine the rest is other
+# work), fewer than 95 % of C calls up on average (the daemon's SIP lines
+# in a call, sampled each second through the window), SIPp's INVITE->200
+# average over three times the daemon's on the wire (and 20 ms more: SIPp's
+# queueing), or SIPp's RTP pacing p99 |d-20 ms| over 10 ms. Per-call cost
+# is the daemon's CPU divided by the calls up, not by C. The daemon's own
+# RTP packet rate / 50 is printed beside it (lower when its clock skipped
+# ticks).
 #
 # Measured the way the Asterisk anchor was (issue 3): the daemon pinned to
 # CPU 1, SIPp and the capture to CPU 0, on this one machine; by default SIPp
@@ -408,17 +410,17 @@ out=$(jit "$work/out.pcap")
 wire=$(python3 scripts/sip_setup.py --json --port "$sip_port" "$work/sip.pcap" 2>/dev/null || echo '{"answered":0,"avg_ms":0,"p50_ms":0,"p99_ms":0,"max_ms":0}')
 in=$(jit "$work/in.pcap")
 
-# Calls up by the daemon's own RTP: it sends 50 packets a second to each
-# call it has up, so its packet rate over the capture is the average.
+# The daemon sends 50 packets a second to each call it has up: its packet
+# rate over the capture / 50 is another count of the calls up.
 rtp_calls=$(field "$out" pps | awk '{ printf "%.0f", $1 / 50 }')
-per_call=$(awk -v c="$cpu_pct" -v n="$rtp_calls" 'BEGIN { if (n > 0) printf "%.4f %% of a core (%.0f µs of CPU a second)", c / n, 1e4 * c / n; else print "?" }')
+per_call=$(awk -v c="$cpu_pct" -v n="$up_avg" 'BEGIN { if (n > 0) printf "%.4f %% of a core (%.0f µs of CPU a second)", c / n, 1e4 * c / n; else print "?" }')
 
 # Bound by the generator? (see the header)
 bound=()
 awk -v b="$cpu0_pct" 'BEGIN { exit !(b >= 90) }' &&
-	bound+=("SIPp's CPU 0 busy $cpu0_pct % (SIPp itself $sipp_pct %)")
-awk -v n="$rtp_calls" -v c="$C" 'BEGIN { exit !(n < 0.95 * c) }' &&
-	bound+=("only $rtp_calls of $C calls up by the daemon's RTP (lines: $up_min-$up_max)")
+	bound+=("CPU 0, SIPp's, busy $cpu0_pct % (SIPp itself $sipp_pct %, the rest the capture and other processes)")
+awk -v n="$up_avg" -v c="$C" 'BEGIN { exit !(n + 0 < 0.95 * c) }' &&
+	bound+=("$up_avg of C=$C calls up on average (min $up_min)")
 wire_avg=$(field "$wire" avg_ms)
 awk -v s="$setup_avg" -v w="$wire_avg" 'BEGIN { exit !(s > 3 * w && s > w + 20) }' &&
 	bound+=("SIPp's INVITE->200 average $setup_avg ms against the daemon's $wire_avg ms on the wire")
@@ -431,7 +433,7 @@ echo "tracecall SIP load: C=$C M=$M MODE=$MODE NET=$NET NICE=$NICE${CHRT:+ CHRT=
 printf '  %-34s %s\n' \
 	"calls attempted / completed / failed" "$attempted / $completed / $failed" \
 	"codes collected right" "$codes_ok of $sip_calls SIP call records (others, top 3: $codes_wrong)" \
-	"calls up during the sample" "$rtp_calls by the daemon's RTP (its lines each second: min $up_min, avg $up_avg, max $up_max) of C=$C" \
+	"calls up during the sample" "$up_avg of C=$C (the daemon's lines each second: min $up_min, max $up_max; its RTP: $rtp_calls)" \
 	"daemon CPU (CPU 1, ${CAPTURE_S} s)" "$cpu_pct % (CPU 1 busy $cpu1_pct %, incl. softirq, steal $steal_pct %; load $load)" \
 	"  per call up" "$per_call" \
 	"SIPp's CPU 0" "$cpu0_pct % busy, SIPp itself $sipp_pct % of a core" \

@@ -20,7 +20,9 @@ import "time"
 // there. Two reports from the same source are never merged: each source already
 // tells its presses apart (the detector by the pause, RFC 4733 by the event's
 // timestamp). The times are the driver's, taken where the key arrived, so a reader
-// late by seconds still matches them right.
+// late by seconds still matches them right; a driver whose keys carry media time
+// (RTP timestamps: the SIP driver's events and tones) matches them by that, which
+// a stall of its own clock does not stretch.
 const dupWindow = 200 * time.Millisecond
 
 // KeyLog holds the keys delivered lately, to tell the second report of a press

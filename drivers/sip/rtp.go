@@ -84,6 +84,9 @@ type stream struct {
 	rpkt      rtp.Packet
 	dec       eventDecoder
 	tones     *toneFeed // the in-band detector, on every call: see toneFeed
+	tsRef     uint32    // the RTP timestamp mediaTime last took
+	tsExt     int64     // tsRef extended past wraps
+	tsStarted bool
 	rxStarted bool
 	rxBase    uint32
 	rxMax     uint16
@@ -92,7 +95,8 @@ type stream struct {
 	sent, received, expected, dropped atomic.Uint64
 
 	// kmu guards keys: the clock (RFC 4733, tones) and the signalling (INFO)
-	// both deliver keys.
+	// both deliver keys. The log holds each key at the time it was heard:
+	// media time for RFC 4733 and tones (see rtpKey), the wall clock for INFO.
 	kmu  sync.Mutex
 	keys telephony.KeyLog
 }
@@ -190,22 +194,44 @@ func (s *stream) packet(b []byte, src netip.AddrPort) {
 	}
 	if event {
 		if k, ok := s.dec.packet(p.Timestamp, p.Marker, p.Payload); ok {
-			s.digit(telephony.Digit{Key: k, Source: "rfc4733", At: time.Now()})
+			s.rtpKey(k, "rfc4733", p.Timestamp)
 		}
 	}
 }
 
 // inbandKey queues a key the tone feed found in the audio.
-func (s *stream) inbandKey(k byte) {
-	s.digit(telephony.Digit{Key: k, Source: "inband", At: time.Now()})
+func (s *stream) inbandKey(k byte, ts uint32) { s.rtpKey(k, "inband", ts) }
+
+// rtpKey queues a key the far end's RTP carried, as an event or a tone, at
+// RTP timestamp ts. An event and the tone under it are matched as one press
+// by media time, which a stall of the clock between the event's packet and
+// the tone's frames does not stretch: the clock's time would.
+func (s *stream) rtpKey(k byte, source string, ts uint32) {
+	s.queueKey(telephony.Digit{Key: k, Source: source, At: time.Now()}, s.mediaTime(ts))
+}
+
+// mediaTime maps an RTP timestamp of the far end to a time on a clock of
+// its own (from the zero Unix time), for matching keys; only the clock
+// goroutine calls it.
+func (s *stream) mediaTime(ts uint32) time.Time {
+	if !s.tsStarted {
+		s.tsStarted, s.tsRef, s.tsExt = true, ts, 1<<32
+	}
+	s.tsExt += int64(int32(ts - s.tsRef))
+	s.tsRef = ts
+	return time.Unix(0, s.tsExt*int64(time.Second/media.SampleRate))
 }
 
 // digit queues a key for the app without blocking; a full queue drops it.
 // A press heard both as an event (or INFO) and as a tone is queued once, so
 // that an app slow to read finds each press once in the queue.
-func (s *stream) digit(d telephony.Digit) bool {
+func (s *stream) digit(d telephony.Digit) bool { return s.queueKey(d, d.At) }
+
+// queueKey queues d unless the key log, given the time it was heard, finds
+// it the second report of a press.
+func (s *stream) queueKey(d telephony.Digit, heard time.Time) bool {
 	s.kmu.Lock()
-	repeat := s.keys.Repeat(d)
+	repeat := s.keys.Repeat(telephony.Digit{Key: d.Key, Source: d.Source, At: heard})
 	s.kmu.Unlock()
 	if repeat {
 		return true

@@ -55,20 +55,20 @@ type heldFrame struct {
 // frameSink is where the feed's frames go: the detector (inbandDetector), or
 // a test's record.
 type frameSink interface {
-	frame(f *media.Frame) // the next frame
-	reset()               // the stream starts over: forget the frames so far
+	frame(ts uint32, f *media.Frame) // the next frame, and its RTP timestamp
+	reset()                          // the stream starts over: forget the frames so far
 }
 
 // inbandDetector runs the DTMF detector on the frames it is fed and hands
-// each key found to key.
+// each key found to key, with the RTP timestamp of the frame that named it.
 type inbandDetector struct {
 	det *media.DTMFDetector
-	key func(byte)
+	key func(k byte, ts uint32)
 }
 
-func (d *inbandDetector) frame(f *media.Frame) {
+func (d *inbandDetector) frame(ts uint32, f *media.Frame) {
 	if k, ok := d.det.Process(f); ok {
-		d.key(k)
+		d.key(k, ts)
 	}
 }
 
@@ -172,7 +172,7 @@ func (t *toneFeed) fill() {
 	t.missing++
 }
 
-func (t *toneFeed) take(f *media.Frame) { t.det.frame(f) }
+func (t *toneFeed) take(f *media.Frame) { t.det.frame(t.next, f) }
 
 func (t *toneFeed) advance() {
 	t.next += media.FrameSamples

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/pion/rtp"
@@ -17,7 +18,7 @@ import (
 // "rN" for frame N fed again (to fill a gap), "-" for silence, "|" for a reset.
 type frameLog struct{ got []string }
 
-func (l *frameLog) frame(f *media.Frame) {
+func (l *frameLog) frame(_ uint32, f *media.Frame) {
 	switch n := int(f.Samples[0]); {
 	case n == 0:
 		l.got = append(l.got, "-")
@@ -156,6 +157,64 @@ func packetOf(t *testing.T, s *stream, n int, f *media.Frame) []byte {
 		Header:  rtp.Header{Version: 2, PayloadType: 8, SequenceNumber: uint16(n), Timestamp: uint32(n * media.FrameSamples), SSRC: 7},
 		Payload: media.EncodeALaw(nil, f),
 	}
+	b, err := p.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// TestEventAndToneAcrossAStall: a press sent both as an RFC 4733 event and
+// as a tone is queued once, even when the clock stalls for half a second
+// between taking the event's packet and the tone's frames: the two are
+// matched by RTP time, not by when the clock took them.
+func TestEventAndToneAcrossAStall(t *testing.T) {
+	const keys = "1010#"
+	synctest.Test(t, func(t *testing.T) {
+		s := newTestStream(t, listenSink(t))
+		far := netip.MustParseAddrPort("127.0.0.1:4000")
+		tones := inbandKeys(t, keys) // 100 ms silence, then 100 ms on, 100 ms off
+		seq := 0
+		send := func(b []byte) {
+			s.packet(b, far)
+			seq++
+		}
+		for n := range tones {
+			if k := (n - 5) / 10; n >= 5 && (n-5)%10 < 5 {
+				// The key's event: start, updates, and the end (sent three times).
+				i := (n - 5) % 10
+				dur := (i + 1) * media.FrameSamples
+				ev := []byte{byte(strings.IndexByte(eventKeys, keys[k])), 10, byte(dur >> 8), byte(dur)}
+				times := 1
+				if i == 4 {
+					ev[1] |= 0x80
+					times = 3
+				}
+				start := uint32((5 + k*10) * media.FrameSamples)
+				for range times {
+					send(eventPacket(t, seq, start, i == 0, ev))
+				}
+				if i == 0 {
+					time.Sleep(500 * time.Millisecond) // the clock stalls
+				}
+			}
+			send(packetOf(t, s, n, &tones[n]))
+		}
+		var got string
+		for len(s.digits) > 0 {
+			d := <-s.digits
+			got += string(d.Key) + d.Source[:1]
+		}
+		if want := "1r0r1r0r#r"; got != want {
+			t.Errorf("keys %q, want %q (r: rfc4733, i: in band)", got, want)
+		}
+	})
+}
+
+// eventPacket is an RFC 4733 packet (PT 101) with payload ev.
+func eventPacket(t *testing.T, seq int, ts uint32, marker bool, ev []byte) []byte {
+	t.Helper()
+	p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 101, Marker: marker, SequenceNumber: uint16(seq), Timestamp: ts, SSRC: 7}, Payload: ev}
 	b, err := p.Marshal()
 	if err != nil {
 		t.Fatal(err)
