@@ -57,6 +57,8 @@
 #                  -pprof), and print the top of each (go tool pprof); KEEP=1
 #                  keeps them. TRACE=1 adds a 3 s execution trace (trace.out,
 #                  go tool trace).
+#   LOCK=/run/lock/tracecall-loadtest.lock  one load test at a time: a second
+#                  waits for the first (LOCK_WAIT=900 seconds at most)
 #   TRACECALLD=bin/tracecalld  run this binary as it is instead of building one
 #   CONFIG=rootfs/etc/tracecall/tracecall.toml  the daemon's config (RTP range from it)
 #   NICE=0         nice value for the daemon, SIPp and the capture: -10 shields
@@ -147,6 +149,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# One load test at a time: two would share both CPUs (and the interrupt
+# affinities and the backlog this one sets and restores), and each one's
+# figures would be the other's too. The lock is held until this shell exits.
+lock=${LOCK:-/run/lock/tracecall-loadtest.lock}
+exec 9>"$lock"
+if ! flock -n 9; then
+	echo "loadtest: another load test holds $lock; waiting for it (at most ${LOCK_WAIT:-900} s)"
+	flock -w "${LOCK_WAIT:-900}" 9 || die "another load test still holds $lock"
+fi
+
 # CPU 1 is the daemon's alone: this script and all it starts run on CPU 0
 # (the daemon is moved to CPU 1 by its own taskset), and so do the device
 # interrupts (the disk's, above all, which the store's fsyncs raise), until
@@ -206,10 +218,17 @@ if [ "${PPROF:-0}" = 1 ]; then
 fi
 
 # The network between SIPp and the daemon (see NET above). In the namespace
-# SIPp's address is 10.253.77.2, the daemon's 10.253.77.1 on the host side.
+# SIPp's address is 10.253.N.2, the daemon's 10.253.N.1 on the host side,
+# N from 77 up, the first no interface uses (a run of an older copy of this
+# script may hold 77: the daemon's packets would go to its SIPp).
 dev=lo daemon_ip=127.0.0.1 sipp_ip=127.0.0.1 in_ns=()
 if [ "$NET" = veth ]; then
-	netns=tracecall-lt$$ dev=lt$$ daemon_ip=10.253.77.1 sipp_ip=10.253.77.2 in_ns=(ip netns exec "$netns")
+	n=77
+	while ip -o -4 addr show | grep -q " 10\.253\.$n\."; do
+		n=$((n + 1))
+		[ "$n" -le 254 ] || die "no free 10.253.N.0/30 for the veth pair"
+	done
+	netns=tracecall-lt$$ dev=lt$$ daemon_ip=10.253.$n.1 sipp_ip=10.253.$n.2 in_ns=(ip netns exec "$netns")
 	ip netns add "$netns"
 	ip link add "$dev" type veth peer name eth0 netns "$netns"
 	ip addr add "$daemon_ip/30" dev "$dev"
@@ -461,6 +480,9 @@ if [ ${#bound[@]} -gt 0 ]; then
 	printf '    - %s\n' "${bound[@]}"
 else
 	echo "  generator: not the bound (CPU 0 under 90 %, C calls up, SIPp's setup and pacing near the daemon's)"
+fi
+if [ "$rtp_calls" = 0 ] && awk -v n="$up_avg" 'BEGIN { exit !(n + 0 > 0) }'; then
+	echo "  WARNING: calls were up but no RTP of the daemon's crossed $dev: it went elsewhere (see rtp_sent in the daemon's log)"
 fi
 others=$(awk -v a="$cpu1_pct" -v b="$cpu_pct" 'BEGIN { printf "%d", a - b }')
 if [ "$others" -gt 10 ]; then
