@@ -29,9 +29,9 @@ type Writer struct {
 	sub  *event.Subscriber[event.Event]
 	log  *slog.Logger
 	open map[event.CallID]*store.CallRecord
-	// callbacks are the records of callback requests not yet done, open or
-	// closed (callback.go).
-	callbacks map[event.CallID]*store.CallRecord
+	// callbacks follow the callback requests of open records, until the call is
+	// done (callback.go).
+	callbacks map[event.CallID]*callbackState
 	// committed is when the last cycle's commit ended.
 	committed time.Time
 }
