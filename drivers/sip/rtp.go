@@ -157,8 +157,8 @@ func (s *stream) drain(rb *readBatch) {
 }
 
 // packet takes one datagram: audio into the jitter buffer and the tone feed,
-// telephone-events into keys. The first packet of ours from the far end latches where we send
-// (symmetric RTP); after that other sources are ignored.
+// telephone-events into keys. The first packet of ours from the far end
+// latches where we send (symmetric RTP); after that other sources are ignored.
 func (s *stream) packet(b []byte, src netip.AddrPort) {
 	p := &s.rpkt
 	var f media.Frame
