@@ -221,3 +221,29 @@ func eventPacket(t *testing.T, seq int, ts uint32, marker bool, ev []byte) []byt
 	}
 	return b
 }
+
+// BenchmarkToneFeed is the in-band detection's cost per received frame on a
+// caller keying the demo code (100 ms tones, 100 ms pauses), then silent for
+// as long again: what every call's clock pays now.
+func BenchmarkToneFeed(b *testing.B) {
+	var frames []media.Frame
+	var f media.Frame
+	for _, k := range []byte("1" + "11010600524031500425" + "#") {
+		g, err := media.NewDTMFTone(k, 100*time.Millisecond, 100*time.Millisecond, -7)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for g.Next(&f) {
+			frames = append(frames, f)
+		}
+	}
+	frames = append(frames, make([]media.Frame, len(frames))...)
+	keys := 0
+	feed := &toneFeed{det: &inbandDetector{det: media.NewDTMFDetector(media.DTMFConfig{}), key: func(byte, uint32) { keys++ }}}
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		feed.push(1, uint32(n*media.FrameSamples), &frames[n%len(frames)])
+		n++
+	}
+}
