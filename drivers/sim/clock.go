@@ -25,16 +25,12 @@ func (s legStream) Send(clock.Tick) (under bool) {
 	return under
 }
 
-// Receive hands the appliance the caller's next frame; a full queue drops
-// it (an overrun).
+// Receive hands the appliance the caller's next frame, after the leg's
+// in-band detector has heard it (leg.arrive); a full queue drops it (an
+// overrun), never a key.
 func (s legStream) Receive(clock.Tick) (over bool) {
 	l := s.l
 	var f media.Frame
 	l.caller.next(&f, l.oob)
-	select {
-	case l.rx <- f:
-		return false
-	default:
-		return true
-	}
+	return l.arrive(&f)
 }

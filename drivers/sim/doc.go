@@ -8,7 +8,11 @@
 // line: the line rings (a leg is handed to the Handler), and once the handler
 // answers, the caller plays its script — DTMF keys as in-band tones by default, so
 // the core's detector is exercised, or as out-of-band events like RFC 4733 — records
-// what it hears, and hangs up when its time runs out or the far end hangs up.
+// what it hears, and hangs up when its time runs out or the far end hangs up. The
+// clock runs the detector on each caller frame as it takes it, before the app's
+// frame queue, and delivers the tones' keys on Digits with the out-of-band ones: an
+// app that does not read for seconds, or a clock catching up after a stall, loses
+// no key (a leg's InbandDTMF is false).
 //
 // # Phones
 //

@@ -70,11 +70,16 @@
 //
 // # DTMF
 //
-// With telephone-event negotiated, RFC 4733 events become keys on the leg's
-// Digits channel: one key per event timestamp, so missing marker bits,
-// repeated end packets and long presses each count once. SIP INFO with
-// application/dtmf-relay or application/dtmf is a key too. Without
-// telephone-event, Digits returns nil and the core detects keys in band.
+// Every key comes on the leg's Digits channel. With telephone-event
+// negotiated, RFC 4733 events are keys: one per event timestamp, so missing
+// marker bits, repeated end packets and long presses each count once. SIP
+// INFO with application/dtmf-relay or application/dtmf is a key too. Tones
+// are listened for on every call, telephone-event or not: the clock runs the
+// core's detector on each call's audio as it takes the packets, in RTP
+// timestamp order and apart from playout (toneFeed), so neither the jitter
+// buffer giving up late frames nor an app too slow to read its frames loses a
+// key; the legs' InbandDTMF is false, as the core need not detect again. A
+// press heard both ways is queued once (telephony.KeyLog).
 //
 // # Robustness
 //
@@ -95,14 +100,16 @@
 // The unit tests cover SDP, RFC 4733 decoding, INFO bodies, the jitter
 // buffer (TestJitterLoadedSenderDTMF replays captured packet timing of SIPp
 // under load, testdata/rtp_arrivals_loaded.txt, through it into the core's
-// DTMF detector), the per-source limiter, nonces and binding expiry. A sipgo client registers against the
+// DTMF detector), the tone feed (TestToneFeed; TestInbandKeysSurviveStarvedReader
+// stalls the sender and stops the reader mid-code), the per-source limiter, nonces and binding expiry. A sipgo client registers against the
 // driver (good, wrong password, unknown user, expiry, unregister) and a sipgo
 // phone takes Dial's calls (answer with media, busy, decline, no answer,
 // far-end BYE, trunk, trunk digest, hold and resume by the dialled phone);
 // phones from a real store register (TestRegisterFromPhoneBook); a flood
 // from 127.0.0.2 during a call is limited (TestFloodFromOneSource);
 // TestDialSIPpAgent dials SIPp's uas-agent.xml; baresip registers, takes a
-// call and calls "ivr" keying a code (TestBaresipPhone, TestBaresipCallsIVR). The integration tests drive the driver with SIPp (Debian package
+// call and calls "ivr" keying a code (TestBaresipPhone, TestBaresipCallsIVR),
+// or keying it in band with telephone-event negotiated (TestBaresipKeysInBand). The integration tests drive the driver with SIPp (Debian package
 // sip-tester) playing RTP from pcaps made by ../shared/sipp/gen_dtmf_pcap.py;
 // they skip when sipp is missing or when not root (pcap play needs a raw
 // socket).

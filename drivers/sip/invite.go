@@ -321,7 +321,6 @@ func (l *leg) ackAnswer(req *siplib.Request) {
 		return
 	}
 	l.oa = oa
-	l.stream.inband = oa.eventPT < 0 // read by the app only after Answer returns
 	l.stream.update(oa)
 	l.log.Debug("late offer answered", "codec", oa.law, "telephone_event", oa.eventPT, "remote", oa.remote)
 }
