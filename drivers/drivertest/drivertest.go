@@ -59,11 +59,11 @@ func Run(t *testing.T, newRig func(t *testing.T, pub *event.Client) Rig) {
 // harness is one scenario's rig, served under the core, with a watch on
 // the bus and the legs the driver handed to the handler.
 type harness struct {
-	rig   Rig
-	core  *telephony.Calls
-	bus   *event.Bus
-	sub   *event.Subscriber[event.Event]
-	legs  chan telephony.Leg
+	rig  Rig
+	core *telephony.Calls
+	bus  *event.Bus
+	sub  *event.Subscriber[event.Event]
+	legs chan telephony.Leg
 
 	// mu guards serve and seen.
 	mu    sync.Mutex
