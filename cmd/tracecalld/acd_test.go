@@ -20,8 +20,8 @@ import (
 func startConfigured(t *testing.T, config string, flags ...string) *daemon {
 	t.Helper()
 	data := t.TempDir()
-	d := &daemon{t: t, data: data, addr: freeAddr(t)}
-	d.launch(append([]string{"-config", config, "-data", data, "-http", d.addr, "-sip", "off"}, flags...)...)
+	d := &daemon{t: t, data: data}
+	d.launch(append([]string{"-config", config, "-data", data, "-http", "127.0.0.1:0", "-sip", "off"}, flags...)...)
 	return d
 }
 

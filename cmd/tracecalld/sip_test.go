@@ -3,38 +3,16 @@ package main_test
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
-	"tracecall/drivers/sip/siptest"
 
+	"tracecall/drivers/sip/siptest"
 	"tracecall/trace"
 )
-
-// freeSIPAddr returns a loopback address whose port is free over both UDP and
-// TCP, so test daemons never fight over 5060 (or a running demo).
-func freeSIPAddr(t *testing.T) string {
-	t.Helper()
-	for range 50 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		pc, err := net.ListenPacket("udp", addr)
-		ln.Close()
-		if err == nil {
-			pc.Close()
-			return addr
-		}
-	}
-	t.Fatal("no port free over udp and tcp")
-	return ""
-}
 
 // TestSIPCallerKeysDemoCode: a SIPp caller on the SIP trunk keys 1, the demo
 // pork chain's trace code and #, once with RFC 4733 events and once with
