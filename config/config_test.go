@@ -65,7 +65,7 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{"bad trunk", strings.Replace(string(base), `trunk = ""`, `trunk = "nohost"`, 1), "sip.trunk"},
 		{"expiry range", strings.Replace(string(base), `min_expires = "60s"`, `min_expires = "2h"`, 1), "sip.min_expires"},
 		{"bad menu key", strings.Replace(string(base), `options = { "1" = "query", "0" = "agent", "9" = "english" }`, `options = { "12" = "query" }`, 1), `key "12"`},
-		{"bad strategy", strings.Replace(string(base), `strategy = "longest_idle"`, `strategy = "longest"`, 1), "acd.queues[0].strategy"},
+		{"bad strategy", strings.Replace(string(base), `strategy = "linear"`, `strategy = "longest"`, 1), "acd.queues[0].strategy"},
 		{"bad hold music", strings.Replace(string(base), `music = "melody"`, `music = "jazz"`, 1), "ivr.flows.trace.nodes.agent.music"},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -80,5 +81,39 @@ func TestAgentError(t *testing.T) {
 	}
 	if agentError(nil) != nil {
 		t.Error("agentError(nil) != nil")
+	}
+}
+
+// noOffers is an acd.Offerer for tests that place no calls.
+type noOffers struct{}
+
+func (noOffers) Offer(context.Context, acd.Agent, acd.Call) {}
+
+// TestDeskSignInTwice: 签入 for an agent signed in already (by -demo, or by
+// *21) and 签出 for one signed out already are no errors; an unknown agent
+// still is.
+func TestDeskSignInTwice(t *testing.T) {
+	a, err := acd.New(acd.Config{
+		Queues: []acd.QueueConfig{{Name: "q", Agents: []string{"a1"}}},
+		Agents: []acd.AgentConfig{{ID: "a1", Extension: "sim:1"}},
+	}, acd.Deps{Offerer: noOffers{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = a.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	d := desk{acd: a}
+	for i, step := range []struct {
+		name string
+		do   func(context.Context, string) error
+	}{{"sign in", d.Login}, {"sign in again", d.Login}, {"sign out", d.Logout}, {"sign out again", d.Logout}} {
+		if err := step.do(ctx, "a1"); err != nil {
+			t.Errorf("step %d, %s: %v", i+1, step.name, err)
+		}
+	}
+	if err := d.Login(ctx, "nobody"); !errors.Is(err, web.ErrDeskNotAgent) {
+		t.Errorf("sign in as an unknown agent: %v, want ErrDeskNotAgent", err)
 	}
 }
