@@ -29,7 +29,7 @@ func listPackages(t *testing.T) []listedPackage {
 	t.Helper()
 	goBin, err := exec.LookPath("go")
 	if err != nil {
-		t.Skip("go command not found: cannot list packages")
+		t.Fatal("go command not found: cannot list packages")
 	}
 	cmd := exec.Command(goBin, "list", "-e", "-json=ImportPath,Imports,Deps,TestImports,XTestImports", "./...")
 	var stderr bytes.Buffer
@@ -122,7 +122,7 @@ func TestDependencies(t *testing.T) {
 				}
 			}
 			if n == 0 {
-				t.Skip("no package this rule binds exists yet")
+				t.Error("no package this rule binds exists: the rule checks nothing (a package was renamed?)")
 			}
 		})
 	}

@@ -559,7 +559,7 @@ func TestACDStrategiesInDaemon(t *testing.T) {
 			w.mu.Unlock()
 			if prio == 0 {
 				s.finish(busy)
-				t.Skip("the VIP customer's call was queued with priority 0: the IVR's queue node does not ask the customer book (ivr.Deps.Customers is not wired in cmd/tracecalld/run.go)")
+				t.Fatal("the VIP customer's call was queued with priority 0: the IVR's queue node did not ask the customer book (ivr.Deps.Customers in cmd/tracecalld/run.go)")
 			}
 			for _, c := range []*placedCall{vip, waiting} {
 				w.until(t, 15*time.Second, "agent for "+c.ani, func() bool { _, ok := w.taken[c.id]; return ok })

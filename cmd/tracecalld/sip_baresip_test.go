@@ -20,10 +20,7 @@ import (
 // softphone, dials "ivr", keys 1, the demo pork chain's trace code and #
 // (RFC 4733, baresip's sndcode), and the call record shows the code found.
 func TestBaresipPhoneCallsIVR(t *testing.T) {
-	bin, err := exec.LookPath("baresip")
-	if err != nil {
-		t.Skip("baresip not installed: apt-get install baresip")
-	}
+	bin := siptest.Tool(t, "baresip", "baresip")
 	d := startDaemon(t, t.TempDir())
 	const user, password = "9001", "from-the-store-9001"
 	if code := d.api("POST", "/api/sip/phones", strings.NewReader(`{"user":"`+user+`","password":"`+password+`"}`), nil); code != 201 {

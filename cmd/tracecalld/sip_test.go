@@ -19,15 +19,7 @@ import (
 // in-band tones, while the welcome prompt plays; the call records show the code
 // found.
 func TestSIPCallerKeysDemoCode(t *testing.T) {
-	if _, err := exec.LookPath("sipp"); err != nil {
-		t.Skip("sipp not installed (make test installs it): apt-get install sip-tester")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("sipp's play_pcap_audio needs a raw socket: run as root")
-	}
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not installed: it makes the DTMF pcap")
-	}
+	siptest.SIPp(t)
 	d := startDaemon(t, t.TempDir())
 	code := trace.NewGenerator(trace.DemoSeed).Chain(trace.DemoPorkIndex).TraceCode
 	keys := "1" + code + "#"
