@@ -296,6 +296,9 @@ func collect(t *testing.T, d *daemon, body string) []line {
 }
 
 func TestDemoCallEndToEnd(t *testing.T) {
+	// Most of this test is a minute of real-time call; the README walkthrough
+	// runs beside it.
+	t.Parallel()
 	d := startDaemon(t, t.TempDir())
 	chain := trace.NewGenerator(trace.DemoSeed).Chain(trace.DemoPorkIndex)
 

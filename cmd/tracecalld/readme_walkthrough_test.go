@@ -26,6 +26,7 @@ import (
 // as a reader who tried the "Try it" section first would have: the pop must
 // land on 8001 whichever agent has been idle longest.
 func TestREADMEDesktopWalkthrough(t *testing.T) {
+	t.Parallel() // beside TestDemoCallEndToEnd's minute-long call
 	d := startDaemon(t, t.TempDir())
 	adminPW := firstAdminPassword(t, d)
 	browser := webtest.Chromium(t)
