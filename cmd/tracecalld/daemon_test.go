@@ -88,6 +88,7 @@ func (d *daemon) launch(argv ...string) {
 	d.log = &lockedBuffer{}
 	d.cmd = exec.Command(daemonBin, argv...)
 	d.cmd.Stderr = d.log
+	d.cmd.WaitDelay = 5 * time.Second // a child left holding its stderr does not hold up Wait
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -204,12 +205,16 @@ func (l *lockedBuffer) waitFor(s string, timeout time.Duration, exited <-chan st
 	}
 }
 
+// apiClient makes the tests' plain API requests: a daemon that stops
+// answering fails the test in a while, not at go test's -timeout.
+var apiClient = &http.Client{Timeout: 30 * time.Second}
+
 // api calls the TCP API with the bearer token.
 func (d *daemon) api(method, path string, body io.Reader, v any) int {
 	d.t.Helper()
 	req, _ := http.NewRequest(method, "http://"+d.addr+path, body)
 	req.Header.Set("Authorization", "Bearer "+d.token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apiClient.Do(req)
 	if err != nil {
 		d.t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package main_test
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -66,7 +67,9 @@ func TestREADMEDesktopWalkthrough(t *testing.T) {
 		})()`))
 		agent.do(what, chromedp.Click(css(`#btn-login`)))
 		agent.until(what+": the answer", `window.deskAnswers.length > 0`, 10*time.Second)
-		got, err := chromedp.Run(agent.ctx, chromedp.Evaluate[[]int](`window.deskAnswers`))
+		ctx, cancel := context.WithTimeout(agent.ctx, 10*time.Second)
+		defer cancel()
+		got, err := chromedp.Run(ctx, chromedp.Evaluate[[]int](`window.deskAnswers`))
 		if err != nil || len(got) != 1 || got[0] != 200 {
 			t.Errorf("%s: the desk's POST /api/desk/login answered %v (%v), want 200", what, got, err)
 		}
@@ -105,7 +108,9 @@ func TestREADMEDesktopWalkthrough(t *testing.T) {
 	if got := agent.text(`#pop-code`); !strings.Contains(got, chain.TraceCode) {
 		t.Errorf("pop's trace code = %q, want %s", got, chain.TraceCode)
 	}
-	if hops, err := chromedp.Run(agent.ctx, chromedp.Evaluate[int](`document.querySelectorAll("#pop-chain ol.chain li").length`)); err != nil || hops == 0 {
+	ctx, cancel := context.WithTimeout(agent.ctx, 10*time.Second)
+	defer cancel()
+	if hops, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#pop-chain ol.chain li").length`)); err != nil || hops == 0 {
 		t.Errorf("pop's chain has %d hops (%v), want the chain", hops, err)
 	}
 
