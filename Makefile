@@ -1,7 +1,9 @@
 # tracecall: `make` lists the targets. Knobs come from the environment:
 #   ENABLE_RACE=0   run the tests without -race       TIMEOUT=20m  go test -timeout
 #   BENCHTIME=1s    go test -benchtime                 FUZZTIME=30s per Fuzz target
-#   DATA=./var HTTP=127.0.0.1:8080                     where `make run` keeps state and listens
+#   DATA=./var HTTP=127.0.0.1:8080 SIP=                where `make run` keeps state and listens (SIP
+#                                                      empty: 127.0.0.1:5060; port 0: any free port,
+#                                                      the daemon writes DATA/addresses.json)
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,6 +16,7 @@ BENCHTIME   ?= 1s
 FUZZTIME    ?= 30s
 DATA        ?= ./var
 HTTP        ?= 127.0.0.1:8080
+SIP         ?=
 CONFIG      ?= rootfs/etc/tracecall/tracecall.toml
 
 # System packages (Debian names): what the demo needs, and what the tests need
@@ -55,7 +58,7 @@ endef
 .PHONY: help build run test bench lint fmt fuzz rootfs clean deps loadtest-sim loadtest
 
 help: ## list the targets (default)
-	@echo "usage: make TARGET   (knobs: ENABLE_RACE TIMEOUT BENCHTIME FUZZTIME DATA HTTP)"
+	@echo "usage: make TARGET   (knobs: ENABLE_RACE TIMEOUT BENCHTIME FUZZTIME DATA HTTP SIP)"
 	@awk -F ':.*## ' '/^[a-z][a-z-]*:.*## / { printf "  %-8s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 build: ## build tracecalld and tracectl into bin/
@@ -63,7 +66,7 @@ build: ## build tracecalld and tracectl into bin/
 
 run: deps build ## run the demo appliance: simulated lines, demo trace data, API on 127.0.0.1:8080
 	mkdir -p $(DATA)
-	bin/tracecalld -config $(CONFIG) -data $(DATA) -http $(HTTP) -demo
+	bin/tracecalld -config $(CONFIG) -data $(DATA) -http $(HTTP) $(if $(SIP),-sip $(SIP)) -demo
 
 test: deps lint ## check gofmt, go vet, then go test -race ./... (ENABLE_RACE=0, TIMEOUT)
 	@$(call apt_check,$(TEST_APT_PACKAGES))

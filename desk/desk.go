@@ -56,14 +56,23 @@ func New(agents Agents, calls Calls) *Desk {
 	return &Desk{agents: agents, calls: calls}
 }
 
-// Login signs the agent in to the ACD's queues.
+// Login signs the agent in to the ACD's queues. An agent signed in already
+// (by -demo, or by *21 from the phone) is where 签入 asks to be: that is no
+// error, as the feature code's flow says 已签入 for it too.
 func (d *Desk) Login(ctx context.Context, agentID string) error {
-	return agentError(d.agents.Login(ctx, agentID))
+	if err := d.agents.Login(ctx, agentID); !errors.Is(err, acd.ErrLoggedIn) {
+		return agentError(err)
+	}
+	return nil
 }
 
-// Logout signs the agent out of the ACD's queues.
+// Logout signs the agent out of the ACD's queues; one signed out already is
+// no error (as Login).
 func (d *Desk) Logout(ctx context.Context, agentID string) error {
-	return agentError(d.agents.Logout(ctx, agentID))
+	if err := d.agents.Logout(ctx, agentID); !errors.Is(err, acd.ErrLoggedOut) {
+		return agentError(err)
+	}
+	return nil
 }
 
 // SetReady says the agent takes calls now; it also ends wrap-up early.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"testing"
 
+	"tracecall/acd"
 	"tracecall/desk"
 	"tracecall/switchboard"
 )
@@ -38,6 +39,35 @@ func (noAgents) Login(context.Context, string) error               { return nil 
 func (noAgents) Logout(context.Context, string) error              { return nil }
 func (noAgents) SetReady(context.Context, string) error            { return nil }
 func (noAgents) SetNotReady(context.Context, string, string) error { return nil }
+
+// TestSignInTwice: 签入 for an agent signed in already (by -demo, or by
+// *21) and 签出 for one signed out already are no errors; an unknown agent
+// still is.
+func TestSignInTwice(t *testing.T) {
+	a, err := acd.New(acd.Config{
+		Queues: []acd.QueueConfig{{Name: "q", Agents: []string{"a1"}}},
+		Agents: []acd.AgentConfig{{ID: "a1", Extension: "sim:1"}},
+	}, acd.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = a.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	d := desk.New(a, &board{})
+	for i, step := range []struct {
+		name string
+		do   func(context.Context, string) error
+	}{{"sign in", d.Login}, {"sign in again", d.Login}, {"sign out", d.Logout}, {"sign out again", d.Logout}} {
+		if err := step.do(ctx, "a1"); err != nil {
+			t.Errorf("step %d, %s: %v", i+1, step.name, err)
+		}
+	}
+	if err := d.Login(ctx, "nobody"); !errors.Is(err, desk.ErrNotAgent) {
+		t.Errorf("sign in as an unknown agent: %v, want ErrNotAgent", err)
+	}
+}
 
 func TestTransferTargets(t *testing.T) {
 	tests := []struct {

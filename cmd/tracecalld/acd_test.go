@@ -1,8 +1,6 @@
 package main_test
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -20,143 +18,9 @@ import (
 func startConfigured(t *testing.T, config string, flags ...string) *daemon {
 	t.Helper()
 	data := t.TempDir()
-	d := &daemon{t: t, data: data, addr: freeAddr(t)}
-	d.launch(append([]string{"-config", config, "-data", data, "-http", d.addr, "-sip", "off"}, flags...)...)
+	d := &daemon{t: t, data: data}
+	d.launch(append([]string{"-config", config, "-data", data, "-http", "127.0.0.1:0", "-sip", "off"}, flags...)...)
 	return d
-}
-
-// acdWatch follows the daemon's event stream (GET /api/events on the unix
-// socket, which sees everything) and keeps what the ACD tests ask about:
-// every agent's states in order, and each call's offers and taker.
-type acdWatch struct {
-	mu      sync.Mutex
-	changed chan struct{} // closed and replaced on every event
-	states  map[string][]string
-	offered map[string][]string // call id → agents offered, in order
-	taken   map[string]takenCall
-	queued  map[string]int // call id → the caller's priority when queued
-	err     error
-}
-
-type takenCall struct {
-	agent string
-	seq   int // len(states[agent]) when the call was taken
-	at    time.Time
-}
-
-func watchACD(t *testing.T, d *daemon) *acdWatch {
-	t.Helper()
-	w := &acdWatch{changed: make(chan struct{}), states: map[string][]string{},
-		offered: map[string][]string{}, taken: map[string]takenCall{}, queued: map[string]int{}}
-	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", "http://tracecalld/api/events", nil)
-	resp, err := d.sock.Do(req)
-	if err != nil {
-		cancel()
-		t.Fatal(err)
-	}
-	if resp.StatusCode != 200 {
-		cancel()
-		t.Fatalf("GET /api/events = %s", resp.Status)
-	}
-	done := make(chan struct{})
-	t.Cleanup(func() { cancel(); <-done })
-	go func() {
-		defer close(done)
-		defer resp.Body.Close()
-		sc := bufio.NewScanner(resp.Body)
-		sc.Buffer(nil, 1<<20)
-		var kind string
-		for sc.Scan() {
-			l := sc.Text()
-			switch {
-			case strings.HasPrefix(l, "event: "):
-				kind = strings.TrimPrefix(l, "event: ")
-			case strings.HasPrefix(l, "data: "):
-				w.apply(kind, []byte(strings.TrimPrefix(l, "data: ")))
-			}
-		}
-		w.mu.Lock()
-		if ctx.Err() == nil {
-			w.err = fmt.Errorf("event stream ended: %v", sc.Err())
-		}
-		w.mu.Unlock()
-	}()
-	return w
-}
-
-func (w *acdWatch) apply(kind string, data []byte) {
-	var e struct {
-		CallID   string    `json:"call_id"`
-		At       time.Time `json:"at"`
-		Agent    string    `json:"agent"`
-		State    string    `json:"state"`
-		Priority int       `json:"priority"`
-	}
-	if json.Unmarshal(data, &e) != nil {
-		return
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	switch kind {
-	case "agent_state":
-		w.states[e.Agent] = append(w.states[e.Agent], e.State)
-	case "queued":
-		w.queued[e.CallID] = e.Priority
-	case "offered":
-		w.offered[e.CallID] = append(w.offered[e.CallID], e.Agent)
-	case "taken":
-		// The ACD publishes the agent's talking state before CallTaken, so
-		// every state after seq comes after this call was answered.
-		w.taken[e.CallID] = takenCall{agent: e.Agent, seq: len(w.states[e.Agent]), at: e.At}
-	default:
-		return
-	}
-	close(w.changed)
-	w.changed = make(chan struct{})
-}
-
-// until waits for cond (called with w.mu held) to hold.
-func (w *acdWatch) until(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	if err := w.wait(timeout, what, cond); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func (w *acdWatch) wait(timeout time.Duration, what string, cond func() bool) error {
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-	for {
-		w.mu.Lock()
-		ok, ch, err := cond(), w.changed, w.err
-		w.mu.Unlock()
-		if ok {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("waiting for %s: %w", what, err)
-		}
-		select {
-		case <-ch:
-		case <-deadline.C:
-			return fmt.Errorf("no %s after %v", what, timeout)
-		}
-	}
-}
-
-// describe says what the stream showed of call id and of agents, for a
-// failure message.
-func (w *acdWatch) describe(id string, agents []string) string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	var b strings.Builder
-	fmt.Fprintf(&b, "call %s offered to %v", id, w.offered[id])
-	for _, a := range agents {
-		st := w.states[a]
-		fmt.Fprintf(&b, "; %s: %v", a, st[max(0, len(st)-6):])
-	}
-	return b.String()
 }
 
 // placedCall is a simulated caller on the line: its id, and done closed when
@@ -204,7 +68,7 @@ func placeKeying(t *testing.T, d *daemon, ani, dnis, dtmf string, dur time.Durat
 type acdScene struct {
 	t     *testing.T
 	d     *daemon
-	w     *acdWatch
+	w     *eventWatch
 	queue string
 	calls []*placedCall
 	want  []string // the agent each call should reach
@@ -265,6 +129,7 @@ func (s *acdScene) finish(c *placedCall) {
 // callRecord is the part of GET /api/calls/{id} the ACD writes.
 type callRecord struct {
 	ID          string   `json:"id"`
+	Line        string   `json:"line"`
 	Caller      string   `json:"caller"`
 	Called      string   `json:"called"`
 	Disposition string   `json:"disposition"`
@@ -346,7 +211,7 @@ func (s *acdScene) check(tried func(i int, r callRecord)) []callRecord {
 // tried, queue wait). The queues run at the same time in one daemon.
 func TestACDStrategiesInDaemon(t *testing.T) {
 	d := startConfigured(t, "testdata/acd.toml", "-demo")
-	w := watchACD(t, d)
+	w := watchEvents(t, d)
 	scene := func(t *testing.T, queue string) *acdScene {
 		return &acdScene{t: t, d: d, w: w, queue: queue}
 	}
@@ -514,7 +379,8 @@ func TestACDStrategiesInDaemon(t *testing.T) {
 			vip := &acdScene{t: t, d: d, w: w, queue: "vip"}
 			busy, _ := plain.take("13900000901", 4*time.Second, "vip-1")
 			waiting := place(t, d, "13900000902", "plain", 10*time.Second)
-			time.Sleep(500 * time.Millisecond)
+			// The plain caller waits first: the other comes once it is queued.
+			w.until(t, 5*time.Second, "the plain caller queued", func() bool { _, ok := w.queued[waiting.id]; return ok })
 			first := place(t, d, "13900000903", "vip", 7*time.Second)
 			for _, c := range []*placedCall{first, waiting} {
 				w.until(t, 15*time.Second, "agent for "+c.dnis+" caller", func() bool {
@@ -551,7 +417,8 @@ func TestACDStrategiesInDaemon(t *testing.T) {
 			s := &acdScene{t: t, d: d, w: w, queue: "customers"}
 			busy, _ := s.take("13900000951", 4*time.Second, "customers-1")
 			waiting := place(t, d, "13900000952", "customers", 10*time.Second)
-			time.Sleep(500 * time.Millisecond)
+			// The plain caller waits first: the other comes once it is queued.
+			w.until(t, 5*time.Second, "the plain caller queued", func() bool { _, ok := w.queued[waiting.id]; return ok })
 			vip := place(t, d, vipNumber, "customers", 7*time.Second)
 			w.until(t, 5*time.Second, "the VIP caller queued", func() bool { _, ok := w.queued[vip.id]; return ok })
 			w.mu.Lock()
@@ -559,7 +426,7 @@ func TestACDStrategiesInDaemon(t *testing.T) {
 			w.mu.Unlock()
 			if prio == 0 {
 				s.finish(busy)
-				t.Skip("the VIP customer's call was queued with priority 0: the IVR's queue node does not ask the customer book (ivr.Deps.Customers is not wired in cmd/tracecalld/run.go)")
+				t.Fatal("the VIP customer's call was queued with priority 0: the IVR's queue node did not ask the customer book (ivr.Deps.Customers in cmd/tracecalld/run.go)")
 			}
 			for _, c := range []*placedCall{vip, waiting} {
 				w.until(t, 15*time.Second, "agent for "+c.ani, func() bool { _, ok := w.taken[c.id]; return ok })

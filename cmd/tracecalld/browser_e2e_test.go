@@ -301,7 +301,7 @@ func TestBrowserEndToEnd(t *testing.T) {
 		type css = chromedp.CSS
 		admin.do("open the agents page", chromedp.Navigate(base+"/admin/agents"), chromedp.WaitVisible(css(`header .who`)))
 		if !admin.exists(`#agent-form`) {
-			t.Skip("the daemon's /admin/agents has no #agent-form: web.Deps.ACD is not wired in cmd/tracecalld/run.go yet")
+			t.Fatal("the daemon's /admin/agents has no #agent-form: is web.Deps.ACD wired in cmd/tracecalld/run.go?")
 		}
 		type agentSpec struct{ id, name, ext string }
 		specs := []agentSpec{{"e2e-a", "坐席甲", "sim:8101"}, {"e2e-b", "坐席乙", "sim:8102"}}

@@ -90,7 +90,7 @@ func TestBadConfigNamesTheKey(t *testing.T) {
 		{"dangling node link", []string{`found = "result"`, `found = "resutl"`}, `ivr.flows.trace.nodes.query.found: no node "resutl"`},
 		{"missing prompt", []string{"goodbye = \"Thank you for calling. Goodbye.\"\n", ""}, `prompt "goodbye" missing from ivr.prompts.en`},
 		{"bad menu key", []string{`options = { "1" = "query", "0" = "agent", "9" = "english" }`, `options = { "12" = "query" }`}, `key "12"`},
-		{"bad strategy", []string{`strategy = "longest_idle"`, `strategy = "longest"`}, "acd.queues[0].strategy"},
+		{"bad strategy", []string{`strategy = "linear"`, `strategy = "longest"`}, "acd.queues[0].strategy"},
 		{"bad hold music", []string{`music = "melody"`, `music = "jazz"`}, "ivr.flows.trace.nodes.agent.music"},
 	}
 	for _, tt := range tests {

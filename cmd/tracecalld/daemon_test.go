@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -47,76 +48,81 @@ type daemon struct {
 	t     *testing.T
 	cmd   *exec.Cmd
 	data  string
-	addr  string
-	sip   string // SIP listen address, UDP and TCP
+	addr  string // HTTP address, as bound (addresses.json)
+	sip   string // SIP address, UDP and TCP, as bound; "" with SIP off
 	token string
 	sock  *http.Client
 	log   *lockedBuffer // the daemon's stderr
+
+	exited  chan struct{} // closed once the process has exited
+	exitErr error         // what Wait said, once exited is closed
 }
 
-func freeAddr(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// startDaemon runs tracecalld -demo with the shipped config on data and
-// waits until it answers.
+// startDaemon runs tracecalld -demo with the shipped config on data, HTTP and
+// SIP on ports the kernel picks, and waits until it is ready.
 func startDaemon(t *testing.T, data string) *daemon {
 	t.Helper()
-	d := &daemon{t: t, data: data, addr: freeAddr(t), sip: freeSIPAddr(t)}
-	d.launch("-config", "../../rootfs/etc/tracecall/tracecall.toml", "-data", data, "-http", d.addr, "-sip", d.sip, "-demo")
+	d := &daemon{t: t, data: data}
+	d.launch("-config", "../../rootfs/etc/tracecall/tracecall.toml", "-data", data, "-http", "127.0.0.1:0", "-sip", "127.0.0.1:0", "-demo")
 	if fi, err := os.Stat(filepath.Join(data, "api-token")); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("api-token mode %v, want 0600", fi.Mode().Perm())
 	}
 	return d
 }
 
-// launch starts tracecalld with argv (d.data and d.addr must match it), stops
-// it with SIGTERM when the test ends (printing its log if the test failed),
-// waits until it answers on d.addr, and reads its API token.
+// readyLine is what the daemon logs once its listeners and lines are up and
+// addresses.json is written.
+const readyLine = `msg="tracecalld ready"`
+
+// launch starts tracecalld with argv (d.data must match its -data), stops it
+// with SIGTERM when the test ends (printing its log if the test failed),
+// waits until it logs that it is ready, and reads the addresses it bound
+// from DATA/addresses.json and its API token. A daemon that exits before it
+// is ready fails the test at once, with its stderr.
 func (d *daemon) launch(argv ...string) {
 	t := d.t
 	t.Helper()
 	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng not installed (make test installs it): apt-get install espeak-ng")
+		t.Fatal("espeak-ng not installed (make test installs it): apt-get install espeak-ng")
 	}
 	d.log = &lockedBuffer{}
 	d.cmd = exec.Command(daemonBin, argv...)
 	d.cmd.Stderr = d.log
+	d.cmd.WaitDelay = 5 * time.Second // a child left holding its stderr does not hold up Wait
 	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	d.exited = make(chan struct{})
+	go func() {
+		d.exitErr = d.cmd.Wait()
+		close(d.exited)
+	}()
 	t.Cleanup(func() {
-		if d.cmd.ProcessState == nil {
-			_ = d.cmd.Process.Signal(syscall.SIGTERM)
-			_ = d.cmd.Wait()
-		}
+		_ = d.stop(syscall.SIGTERM)
 		if t.Failed() {
 			t.Logf("daemon log:\n%s", d.log.String())
 		}
 	})
-	sock := filepath.Join(d.data, "tracecalld.sock")
-	d.sock = &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, "unix", sock)
-	}}}
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get("http://" + d.addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				break
-			}
+	if err := d.log.waitFor(readyLine, 60*time.Second, d.exited); err != nil {
+		select {
+		case <-d.exited:
+			err = fmt.Errorf("%w (%v)", err, d.exitErr)
+		default:
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("daemon did not come up: %v\n%s", err, d.log.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+		t.Fatalf("daemon not ready: %v; its log follows", err) // the cleanup prints it
 	}
+	b, err := os.ReadFile(filepath.Join(d.data, "addresses.json"))
+	if err != nil {
+		t.Fatalf("the daemon is ready but wrote no addresses: %v", err)
+	}
+	var bound struct{ HTTP, SIP, Socket string }
+	if err := json.Unmarshal(b, &bound); err != nil {
+		t.Fatalf("addresses.json: %v\n%s", err, b)
+	}
+	d.addr, d.sip = bound.HTTP, bound.SIP
+	d.sock = &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return (&net.Dialer{}).DialContext(ctx, "unix", bound.Socket)
+	}}}
 	tok, err := os.ReadFile(filepath.Join(d.data, "api-token"))
 	if err != nil {
 		t.Fatal(err)
@@ -124,16 +130,41 @@ func (d *daemon) launch(argv ...string) {
 	d.token = strings.TrimSpace(string(tok))
 }
 
+// stop sends the daemon sig, unless it has exited already, and waits until
+// it has; it returns how the process exited. A daemon that outlives the
+// signal by 30 s is killed.
+func (d *daemon) stop(sig syscall.Signal) error {
+	select {
+	case <-d.exited:
+		return d.exitErr
+	default:
+	}
+	_ = d.cmd.Process.Signal(sig)
+	select {
+	case <-d.exited:
+	case <-time.After(30 * time.Second):
+		d.t.Errorf("daemon still running 30 s after %v: killed", sig)
+		_ = d.cmd.Process.Kill()
+		<-d.exited
+	}
+	return d.exitErr
+}
+
 // lockedBuffer collects a process's output: written by exec's copier, read by
-// the test while the process runs.
+// the test while the process runs. The zero value is ready to use.
 type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu      sync.Mutex
+	b       bytes.Buffer
+	changed chan struct{} // closed on the next write; nil until someone waits
 }
 
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.changed != nil {
+		close(l.changed)
+		l.changed = nil
+	}
 	return l.b.Write(p)
 }
 
@@ -143,12 +174,47 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// waitFor waits until the output contains s. It fails after timeout, or once
+// exited is closed (the writing process is gone, and exec has copied all it
+// wrote) without s; exited may be nil.
+func (l *lockedBuffer) waitFor(s string, timeout time.Duration, exited <-chan struct{}) error {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	gone := false
+	for {
+		l.mu.Lock()
+		found := bytes.Contains(l.b.Bytes(), []byte(s))
+		if !found && l.changed == nil {
+			l.changed = make(chan struct{})
+		}
+		changed := l.changed
+		l.mu.Unlock()
+		switch {
+		case found:
+			return nil
+		case gone:
+			return fmt.Errorf("the process exited without writing %q", s)
+		}
+		select {
+		case <-changed:
+		case <-exited:
+			gone, exited = true, nil // look once more: its last words are in
+		case <-deadline.C:
+			return fmt.Errorf("no %q after %v", s, timeout)
+		}
+	}
+}
+
+// apiClient makes the tests' plain API requests: a daemon that stops
+// answering fails the test in a while, not at go test's -timeout.
+var apiClient = &http.Client{Timeout: 30 * time.Second}
+
 // api calls the TCP API with the bearer token.
 func (d *daemon) api(method, path string, body io.Reader, v any) int {
 	d.t.Helper()
 	req, _ := http.NewRequest(method, "http://"+d.addr+path, body)
 	req.Header.Set("Authorization", "Bearer "+d.token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apiClient.Do(req)
 	if err != nil {
 		d.t.Fatal(err)
 	}
@@ -235,6 +301,9 @@ func collect(t *testing.T, d *daemon, body string) []line {
 }
 
 func TestDemoCallEndToEnd(t *testing.T) {
+	// Most of this test is a minute of real-time call; the README walkthrough
+	// runs beside it.
+	t.Parallel()
 	d := startDaemon(t, t.TempDir())
 	chain := trace.NewGenerator(trace.DemoSeed).Chain(trace.DemoPorkIndex)
 
@@ -322,10 +391,7 @@ func TestKilledDaemonMarksCallInterrupted(t *testing.T) {
 	d := startDaemon(t, data)
 	callID := d.callInProgress("13900139000")
 	time.Sleep(2500 * time.Millisecond) // past the alive mark
-	if err := d.cmd.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	_ = d.cmd.Wait()
+	_ = d.stop(syscall.SIGKILL)
 
 	d2 := startDaemon(t, data)
 	var r struct {
@@ -377,9 +443,15 @@ func TestSIGTERMClosesCallsCleanly(t *testing.T) {
 	data := t.TempDir()
 	d := startDaemon(t, data)
 	callID := d.callInProgress("13700137000")
-	_ = d.cmd.Process.Signal(syscall.SIGTERM)
-	if err := d.cmd.Wait(); err != nil {
+	// The ready line named the addresses the test read from addresses.json.
+	if log := d.log.String(); !strings.Contains(log, "http="+d.addr) || !strings.Contains(log, "sip="+d.sip) {
+		t.Errorf("the log does not name http=%s and sip=%s:\n%s", d.addr, d.sip, log)
+	}
+	if err := d.stop(syscall.SIGTERM); err != nil {
 		t.Fatalf("daemon exit after SIGTERM: %v\n%s", err, d.log.String())
+	}
+	if _, err := os.Stat(filepath.Join(data, "addresses.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("addresses.json after a clean stop: %v, want it removed", err)
 	}
 	d2 := startDaemon(t, data)
 	var r struct{ Disposition, Cause, HangupBy string }

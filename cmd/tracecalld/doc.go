@@ -7,6 +7,10 @@
 //	tracecalld [-config FILE] [-data DIR] [-http ADDR] [-sip ADDR] [-demo] [-log-level LEVEL] [-pprof ADDR]
 //
 // -demo runs simulated lines and loads demo trace data into an empty store.
+// -http and -sip take port 0 for a port the kernel picks: once its listeners
+// are up the daemon writes what it bound to DATA/addresses.json (keys http,
+// sip, pprof, socket; written atomically, removed at a clean stop) and names
+// it in the "tracecalld ready" log line. The tests start it that way.
 // -pprof serves Go's profiles on a loopback address, for performance work.
 // Unless GOGC and GOMAXPROCS are set, the daemon runs with GOGC 50 and at least
 // three Ps (the media clock keeps two on threads of its own: telephony/media/clock). The

@@ -53,6 +53,12 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	if err := os.MkdirAll(a.data, 0o750); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
+	// A stale addresses.json (a run that did not stop cleanly) must not be
+	// read as this run's; the new one is written once the listeners are up.
+	if err := removeAddresses(a.data); err != nil {
+		return err
+	}
+	var bound addresses // what the listeners bound, for addresses.json and the ready line
 	db, err := store.Open(filepath.Join(a.data, "tracecall.db"), store.Options{Logger: log})
 	if err != nil {
 		return err
@@ -130,6 +136,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 			return fmt.Errorf("%w (choose another with -sip ADDR, or -sip off)", err)
 		}
 		defer d.Close()
+		bound.SIP = d.Addr()
 		drivers = append(drivers, d)
 		lines = append(lines, d)
 		pickups[d.Name()] = sipPickup{d}
@@ -210,6 +217,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		if err != nil {
 			return fmt.Errorf("http listener: %w", err)
 		}
+		bound.HTTP = ln.Addr().String()
 		listeners = append(listeners, ln)
 		servers = append(servers, &http.Server{Handler: api.TCPHandler(), ReadHeaderTimeout: 10 * time.Second})
 	}
@@ -218,6 +226,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		if err != nil {
 			return err
 		}
+		bound.Pprof = ln.Addr().String()
 		listeners = append(listeners, ln)
 		servers = append(servers, &http.Server{Handler: profileHandler(), ReadHeaderTimeout: 10 * time.Second})
 	}
@@ -226,6 +235,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	if err != nil {
 		return err
 	}
+	bound.Socket = sock
 	listeners = append(listeners, sln)
 	servers = append(servers, &http.Server{Handler: api.SocketHandler(), ReadHeaderTimeout: 10 * time.Second})
 
@@ -280,7 +290,11 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	lineWG.Go(func() { _ = board.Run(lineCtx) })
 	voice.Warm(lineCtx)
 
-	log.Info("tracecalld ready", "http", a.http, "socket", sock, "data", a.data, "demo", a.demo, "version", version())
+	if err := writeAddresses(a.data, bound); err != nil {
+		log.Error("write addresses", "err", err)
+	}
+	log.Info("tracecalld ready", "http", bound.HTTP, "sip", bound.SIP, "socket", sock,
+		"addresses", filepath.Join(a.data, addressesFile), "data", a.data, "demo", a.demo, "version", version())
 	if _, err := daemon.SdNotify(false, daemon.SdNotifyReady); err != nil {
 		log.Warn("systemd notify", "err", err)
 	}
@@ -304,6 +318,9 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	stopRecords()
 	<-recDone
 	_ = os.Remove(sock)
+	if err := removeAddresses(a.data); err != nil {
+		log.Warn("remove addresses", "err", err)
+	}
 	log.Info("tracecalld stopped cleanly")
 	return nil
 }

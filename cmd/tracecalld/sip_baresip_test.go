@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -20,10 +21,7 @@ import (
 // softphone, dials "ivr", keys 1, the demo pork chain's trace code and #
 // (RFC 4733, baresip's sndcode), and the call record shows the code found.
 func TestBaresipPhoneCallsIVR(t *testing.T) {
-	bin, err := exec.LookPath("baresip")
-	if err != nil {
-		t.Skip("baresip not installed: apt-get install baresip")
-	}
+	bin := siptest.Tool(t, "baresip", "baresip")
 	d := startDaemon(t, t.TempDir())
 	const user, password = "9001", "from-the-store-9001"
 	if code := d.api("POST", "/api/sip/phones", strings.NewReader(`{"user":"`+user+`","password":"`+password+`"}`), nil); code != 201 {
@@ -58,50 +56,38 @@ func TestBaresipPhoneCallsIVR(t *testing.T) {
 	ctrl := fmt.Sprintf("127.0.0.1:%d", ctrlPort)
 
 	// baresip says when its REGISTER got 200 (digest, the store's password).
-	for deadline := time.Now().Add(15 * time.Second); !strings.Contains(out.String(), "200 OK"); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("baresip did not register within 15 s")
-		}
+	if err := out.waitFor("200 OK", 15*time.Second, nil); err != nil {
+		t.Fatalf("baresip did not register: %v", err)
 	}
+	w := watchEvents(t, d)
 	baresipCommand(t, ctrl, "dial", "ivr")
-	// The IVR answers and its welcome plays: key while it does.
-	var lines []struct{ Line, State, Caller, Called string }
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		lines = lines[:0]
-		d.api("GET", "/api/lines", nil, &lines)
-		up := false
-		for _, l := range lines {
-			up = up || (l.State == "in-call" && l.Called == "ivr" && l.Caller == user)
+	// The IVR answers and its welcome plays: key while it does, once
+	// baresip has the call up (it sends keys only then).
+	var call watched
+	w.until(t, 10*time.Second, "the IVR answering "+user, func() bool {
+		var ok bool
+		call, ok = w.find(func(e watched) bool { return e.Kind == "call_started" && e.From == user && e.To == "ivr" })
+		if !ok {
+			return false
 		}
-		if up {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no call from %s to ivr in /api/lines: %+v", user, lines)
-		}
+		_, ok = w.find(func(e watched) bool { return e.Kind == "said" && e.CallID == call.CallID })
+		return ok
+	})
+	if err := out.waitFor("Call established", 10*time.Second, nil); err != nil {
+		t.Fatalf("baresip's call: %v", err)
 	}
-	time.Sleep(500 * time.Millisecond)
 	code := trace.NewGenerator(trace.DemoSeed).Chain(trace.DemoPorkIndex).TraceCode
 	baresipCommand(t, ctrl, "sndcode", "1"+code+"#")
-
-	var calls []struct {
-		Called, Line string
-		Codes        []struct{ Code, Result string }
-	}
-	found := false
-	for deadline := time.Now().Add(30 * time.Second); !found; time.Sleep(200 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("no call record from %s with %s found: %+v", user, code, calls)
-		}
-		calls = calls[:0]
-		d.api("GET", "/api/calls?caller="+user, nil, &calls)
-		for _, c := range calls {
-			for _, k := range c.Codes {
-				found = found || (k.Code == code && k.Result == "found" && c.Called == "ivr" && strings.HasPrefix(c.Line, "sip/"))
-			}
-		}
-	}
+	w.until(t, 30*time.Second, "the lookup of "+code, func() bool {
+		_, ok := w.find(func(e watched) bool { return e.Kind == "lookup" && e.CallID == call.CallID && e.Code == code })
+		return ok
+	})
 	baresipCommand(t, ctrl, "hangup", "")
+	r := record(t, d, call.CallID)
+	found := slices.ContainsFunc(r.Codes, func(k struct{ Code, Result string }) bool { return k.Code == code && k.Result == "found" })
+	if !found || r.Called != "ivr" || !strings.HasPrefix(r.Line, "sip/") {
+		t.Errorf("call record %+v: want a call to ivr on a sip line with %s found", r, code)
+	}
 }
 
 // baresipCommand sends baresip one ctrl_tcp command and waits for its reply.

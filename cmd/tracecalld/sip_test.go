@@ -2,55 +2,29 @@ package main_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
-	"tracecall/drivers/sip/siptest"
 
+	"tracecall/drivers/sip/siptest"
 	"tracecall/trace"
 )
-
-// freeSIPAddr returns a loopback address whose port is free over both UDP and
-// TCP, so test daemons never fight over 5060 (or a running demo).
-func freeSIPAddr(t *testing.T) string {
-	t.Helper()
-	for range 50 {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		addr := ln.Addr().String()
-		pc, err := net.ListenPacket("udp", addr)
-		ln.Close()
-		if err == nil {
-			pc.Close()
-			return addr
-		}
-	}
-	t.Fatal("no port free over udp and tcp")
-	return ""
-}
 
 // TestSIPCallerKeysDemoCode: a SIPp caller on the SIP trunk keys 1, the demo
 // pork chain's trace code and #, once with RFC 4733 events and once with
 // in-band tones, while the welcome prompt plays; the call records show the code
 // found.
 func TestSIPCallerKeysDemoCode(t *testing.T) {
-	if _, err := exec.LookPath("sipp"); err != nil {
-		t.Skip("sipp not installed (make test installs it): apt-get install sip-tester")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("sipp's play_pcap_audio needs a raw socket: run as root")
-	}
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not installed: it makes the DTMF pcap")
-	}
+	siptest.SIPp(t)
 	d := startDaemon(t, t.TempDir())
+	w := watchEvents(t, d)
 	code := trace.NewGenerator(trace.DemoSeed).Chain(trace.DemoPorkIndex).TraceCode
 	keys := "1" + code + "#"
 
@@ -92,17 +66,36 @@ func TestSIPCallerKeysDemoCode(t *testing.T) {
 		}()
 	}
 
-	// While the calls are up, the line monitor shows them as SIP lines.
-	sawLine := false
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline) && !sawLine; time.Sleep(100 * time.Millisecond) {
-		var lines []struct{ Line, State, Caller, Called string }
-		d.api("GET", "/api/lines", nil, &lines)
-		for _, l := range lines {
-			sawLine = sawLine || (l.Line == "sip/1" && l.State == "in-call" && l.Called == "ivr")
+	// The two calls, as the core announces them.
+	var ids []string
+	err := w.wait(15*time.Second, "both SIPp calls answered", func() bool {
+		ids = ids[:0]
+		for _, e := range w.all {
+			if e.Kind == "call_started" && strings.HasPrefix(e.Line, "sip/") && e.To == "ivr" {
+				if _, ok := w.find(func(a watched) bool { return a.Kind == "answered" && a.CallID == e.CallID }); ok {
+					ids = append(ids, e.CallID)
+				}
+			}
 		}
+		return len(ids) == len(scenarios)
+	})
+	if err != nil {
+		wg.Wait()
+		t.Fatalf("%v\n%v", err, errors.Join(errs...))
 	}
-	if !sawLine {
-		t.Error("/api/lines never showed sip/1 in a call to ivr")
+	// While they are up (12 s), the line monitor shows them as SIP lines.
+	type lineRow struct {
+		Line, State, Called string
+		CallID              string `json:"call_id"`
+	}
+	var lines []lineRow
+	d.api("GET", "/api/lines", nil, &lines)
+	for _, id := range ids {
+		if !slices.ContainsFunc(lines, func(l lineRow) bool {
+			return l.CallID == id && strings.HasPrefix(l.Line, "sip/") && l.State == "in-call" && l.Called == "ivr"
+		}) {
+			t.Errorf("/api/lines does not show call %s in a call to ivr on a sip line: %+v", id, lines)
+		}
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -111,35 +104,13 @@ func TestSIPCallerKeysDemoCode(t *testing.T) {
 		}
 	}
 
-	var calls []struct {
-		ID, Line, Caller, Called, Disposition string
-		Codes                                 []struct{ Code, Result string }
-	}
-	// The record writer closes a record just after the hangup.
-	closed := func() bool {
-		for _, c := range calls {
-			if c.Disposition == "" {
-				return false
-			}
-		}
-		return len(calls) >= 2
-	}
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		calls = calls[:0]
-		d.api("GET", "/api/calls?caller=caller1", nil, &calls)
-		if closed() || time.Now().After(deadline) {
-			break
-		}
-	}
-	if len(calls) != 2 {
-		t.Fatalf("GET /api/calls?caller=caller1: %d calls, want the 2 SIPp calls: %+v", len(calls), calls)
-	}
-	for _, c := range calls {
+	for _, id := range ids {
+		c := record(t, d, id) // once the record writer has closed it
 		found := false
 		for _, k := range c.Codes {
 			found = found || (k.Code == code && k.Result == "found")
 		}
-		if !found || c.Disposition != "answered" || c.Called != "ivr" || len(c.Line) < 5 || c.Line[:4] != "sip/" {
+		if !found || c.Disposition != "answered" || c.Called != "ivr" || !strings.HasPrefix(c.Line, "sip/") {
 			t.Errorf("call record %+v: want answered on a sip line with %s found", c, code)
 		}
 	}

@@ -91,7 +91,7 @@ type baresip struct {
 
 // startBaresip runs baresip headless as phone 8001 of d (password
 // s3cret-8001, answering calls by itself), sending a 440 Hz tone, and waits
-// until it has registered. It skips the test when baresip is missing.
+// until it has registered. It fails the test when baresip is missing.
 func startBaresip(t *testing.T, d *sip.Driver) *baresip {
 	t.Helper()
 	const rate, seconds = 8000, 10
@@ -106,10 +106,7 @@ func startBaresip(t *testing.T, d *sip.Driver) *baresip {
 // call) as what baresip sends.
 func startBaresipSending(t *testing.T, d *sip.Driver, pcm []int16) *baresip {
 	t.Helper()
-	bin, err := exec.LookPath("baresip")
-	if err != nil {
-		t.Skip("baresip not installed: apt-get install baresip")
-	}
+	bin := siptest.Tool(t, "baresip", "baresip")
 	sipPort, rtpPort, ctrlPort := siptest.FreePort(t), siptest.FreePort(t), siptest.FreePort(t)
 	dir := t.TempDir()
 	config := fmt.Sprintf(`poll_method epoll

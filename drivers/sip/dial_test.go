@@ -390,9 +390,7 @@ func TestDialTrunkDigest(t *testing.T) {
 // it, SIPp answers PCMU after a second and echoes our RTP, and our hangup's
 // BYE ends its call.
 func TestDialSIPpAgent(t *testing.T) {
-	if _, err := exec.LookPath("sipp"); err != nil {
-		t.Skip("sipp not installed (make test installs it): apt-get install sip-tester")
-	}
+	siptest.Tool(t, "sipp", "sip-tester")
 	d := servePhones(t, sip.Config{}, nil)
 	sipPort, mediaPort := siptest.FreePort(t), siptest.FreePort(t)
 	p := newPhoneUA(t, d.Addr())

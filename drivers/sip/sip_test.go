@@ -107,20 +107,12 @@ func serve(t *testing.T, h telephony.Handler, pub *event.Client) *sip.Driver {
 	return d
 }
 
-// sippCaller prepares a SIPp caller: it skips the test when sipp is missing
-// or we are not root, and writes the scenario and its pcap into a temporary
+// sippCaller prepares a SIPp caller: it fails the test when sipp cannot run
+// (siptest.SIPp), and writes the scenario and its pcap into a temporary
 // directory, where sipp must run.
 func sippCaller(t *testing.T, scenario, mode, keys string) (dir string) {
 	t.Helper()
-	if _, err := exec.LookPath("sipp"); err != nil {
-		t.Skip("sipp not installed (make test installs it): apt-get install sip-tester")
-	}
-	if os.Geteuid() != 0 {
-		t.Skip("sipp's play_pcap_audio needs a raw socket: run as root")
-	}
-	if _, err := exec.LookPath("python3"); err != nil {
-		t.Skip("python3 not installed: it makes the DTMF pcap")
-	}
+	siptest.SIPp(t)
 	dir = t.TempDir()
 	src, err := os.ReadFile(filepath.Join("testdata", scenario))
 	if err != nil {

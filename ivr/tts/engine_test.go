@@ -23,11 +23,11 @@ const (
 	enSentence = "Welcome to the meat and vegetable traceability hotline. Please enter your trace code."
 )
 
-// needEspeak skips the test when espeak-ng is not installed.
+// needEspeak fails the test when espeak-ng is not installed.
 func needEspeak(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Skip("espeak-ng not installed (apt-get install espeak-ng): ", err)
+		t.Fatal("espeak-ng not installed (make test installs it): apt-get install espeak-ng: ", err)
 	}
 }
 

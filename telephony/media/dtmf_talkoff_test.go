@@ -167,7 +167,7 @@ func TestDTMFDetectorTalkOffSynthetic(t *testing.T) {
 func TestDTMFDetectorTalkOffSpeech(t *testing.T) {
 	espeak, err := exec.LookPath("espeak-ng")
 	if err != nil {
-		t.Skip("espeak-ng not installed (apt-get install espeak-ng)")
+		t.Fatal("espeak-ng not installed (make test installs it): apt-get install espeak-ng")
 	}
 	const (
 		mandarin  = "您好，欢迎致电追溯服务中心。请输入您的十八位产品追溯码，以井号键结束。查询订单请按一，投诉建议请按二，人工服务请按零。我们的工作时间是周一至周五上午九点到下午六点。感谢您的耐心等待，您的来电对我们非常重要。"

@@ -9,15 +9,15 @@ import (
 )
 
 // Chromium starts chromium headless with a fresh profile and returns its
-// first tab's context (opts tune that tab, e.g. chromedp.WithLogf), or skips
-// the test when chromium is not installed. The browser stops when the test
+// first tab's context (opts tune that tab, e.g. chromedp.WithLogf), or fails
+// the test when chromium is not installed (make test installs it). The browser stops when the test
 // ends. chromedp.NewContext on the result opens further tabs; with
 // chromedp.WithNewBrowserContext they get cookies of their own.
 func Chromium(t *testing.T, opts ...chromedp.ContextOption) context.Context {
 	t.Helper()
 	exe, err := exec.LookPath("chromium")
 	if err != nil {
-		t.Skip("chromium not found on PATH: install it with `apt-get install -y chromium` (make deps does)")
+		t.Fatal("chromium not found on PATH (make test installs it): apt-get install chromium")
 	}
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(exe),
