@@ -113,6 +113,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}()
 
 	var drivers []telephony.Driver
+	var serving []<-chan struct{} // each driver's: closed once it takes calls
 	var lines []telephony.LineLister
 	pickups := make(map[string]switchboard.Pickup) // phones the desktop can answer, by driver
 	var simulator web.Simulator
@@ -127,6 +128,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		lines = append(lines, d)
 		pickups[d.Name()] = simPickup{d}
 		simulator = simAdapter{d}
+		serving = append(serving, d.Serving())
 	}
 	sipCfg := cfg.SIP
 	sipCfg.Listen, sipCfg.PhoneBook, sipCfg.Clock = sipListen(a, cfg.SIP.Listen), db, mediaClock
@@ -137,6 +139,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		}
 		defer d.Close()
 		bound.SIP = d.Addr()
+		serving = append(serving, d.Serving())
 		drivers = append(drivers, d)
 		lines = append(lines, d)
 		pickups[d.Name()] = sipPickup{d}
@@ -289,6 +292,13 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	})
 	lineWG.Go(func() { _ = board.Run(lineCtx) })
 	voice.Warm(lineCtx)
+	// Ready means the lines take calls: wait for every driver to serve.
+	for _, up := range serving {
+		select {
+		case <-up:
+		case <-ctx.Done():
+		}
+	}
 
 	if err := writeAddresses(a.data, bound); err != nil {
 		log.Error("write addresses", "err", err)

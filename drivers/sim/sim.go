@@ -133,6 +133,7 @@ type Driver struct {
 	handler telephony.Handler
 	serving context.Context
 	wg      sync.WaitGroup // handler goroutines
+	up      chan struct{}  // closed once Serve takes calls
 }
 
 type line struct {
@@ -151,7 +152,7 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Driver{cfg: cfg, log: log.With("driver", cfg.Name), pub: pub, clock: cfg.Clock, phones: make(map[string]*Phone)}
+	d := &Driver{cfg: cfg, log: log.With("driver", cfg.Name), pub: pub, clock: cfg.Clock, phones: make(map[string]*Phone), up: make(chan struct{})}
 	if d.clock == nil {
 		d.clock, d.ownClock = clock.New(d.log), true
 	}
@@ -168,6 +169,10 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 // Name returns the driver's name.
 func (d *Driver) Name() string { return d.cfg.Name }
 
+// Serving is closed once Serve takes calls: the daemon says it is ready
+// only after.
+func (d *Driver) Serving() <-chan struct{} { return d.up }
+
 // Serve hands every inbound leg to h until ctx ends (running the driver's
 // own clock, when it has one); then it
 // hangs up every leg with CauseShutdown and waits for the handlers to return.
@@ -179,6 +184,7 @@ func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
 	}
 	d.handler, d.serving = h, ctx
 	d.mu.Unlock()
+	close(d.up)
 
 	clockDone := make(chan struct{})
 	go func() {

@@ -154,6 +154,10 @@ func (d *Driver) Close() error {
 	return errors.Join(d.udp.Close(), d.tcp.Close())
 }
 
+// Serving is closed once Serve has set up and takes calls (or failed to, or
+// Close came first): the daemon says it is ready only after.
+func (d *Driver) Serving() <-chan struct{} { return d.ready }
+
 // Serve answers SIP until ctx ends and hands every INVITE's leg to h in its
 // own goroutine. Then it ends every call with CauseShutdown (BYE for answered
 // calls, 503 for ringing ones), waits for the handlers, and closes the
