@@ -10,7 +10,9 @@ import (
 
 var t0 = time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)
 
-func at(s int) event.Base { return event.Base{CallID: "c1", At: t0.Add(time.Duration(s) * time.Second)} }
+func at(s int) event.Base {
+	return event.Base{CallID: "c1", At: t0.Add(time.Duration(s) * time.Second)}
+}
 
 // queued is a caller who went through the IVR into the trace queue at 10 s.
 func queued() []event.Event {
