@@ -29,7 +29,9 @@ const (
 func (w *Writer) callback(e event.Event, dirty map[event.CallID]*store.CallRecord) bool {
 	id := e.Call()
 	if req, ok := e.(event.CallbackRequested); ok {
-		if r := w.open[id]; r != nil {
+		if o := w.open[id]; o != nil {
+			o.call.Apply(req)
+			r := o.r
 			r.Type, r.Updated = TypeCallback, req.At
 			r.Queue = req.Queue
 			if w.callbacks == nil {
@@ -49,6 +51,7 @@ func (w *Writer) callback(e event.Event, dirty map[event.CallID]*store.CallRecor
 	case event.CallTaken:
 		// As for any call, but the record stays a callback.
 		r.Queue, r.Agent, r.QueueWait = e.Queue, e.Agent, e.Wait.Seconds()
+		r.Answer, r.ServiceLevelTime = e.At, e.ServiceLevel.Seconds()
 		r.Updated = e.At
 	case event.CallbackAttempted:
 		r.Updated = e.At
@@ -60,7 +63,7 @@ func (w *Writer) callback(e event.Event, dirty map[event.CallID]*store.CallRecor
 	case event.CallEnded:
 		r.End, r.Updated = e.At, e.At
 		r.Duration = e.At.Sub(r.Start).Seconds()
-		r.InProgress = false
+		r.InProgress, r.Phase = false, ""
 		r.HangupBy, r.Cause = e.By, e.Cause
 		switch {
 		case !open:
