@@ -29,7 +29,7 @@ func TestFiguresAgreeWithRecords(t *testing.T) {
 	}{
 		{then(inQueue, taken(10, "trace", 5*time.Second), step(60, event.CallEnded{By: "ivr"})), false},  // answered in time
 		{then(inQueue, taken(30, "trace", 25*time.Second), step(90, event.CallEnded{By: "ivr"})), false}, // answered late
-		{then(inQueue, taken(7, "trace", 2*time.Second)), true},                                           // talking now
+		{then(inQueue, taken(7, "trace", 2*time.Second)), true},                                          // talking now
 		{then(inQueue, step(15, event.CallEnded{By: "caller"}),
 			step(15, event.CallAbandonedQueue{Queue: "trace", Wait: 10 * time.Second, ServiceLevel: sl})), false}, // short abandon
 		{then(inQueue, step(45, event.CallEnded{By: "caller"}),
