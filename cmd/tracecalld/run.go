@@ -102,7 +102,6 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	defer speaker.Close()
 
 	var drivers []telephony.Driver
-	var lines []telephony.LineLister
 	var simulator web.Simulator
 	if a.demo || cfg.Sim.Enabled {
 		d, err := sim.New(sim.Config{
@@ -113,7 +112,6 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 			return err
 		}
 		drivers = append(drivers, d)
-		lines = append(lines, d)
 		simulator = simAdapter{d}
 	}
 	if addr := sipListen(a, cfg.SIP); addr != "" {
@@ -135,10 +133,15 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		defer d.Close()
 		sparePForClock(log)
 		drivers = append(drivers, d)
-		lines = append(lines, d)
 	}
 	if len(drivers) == 0 {
 		log.Warn("no lines configured: enable [sim] or [sip], or run with -demo")
+	}
+	// The core over every driver: the line monitor lists all their lines
+	// through it.
+	calls, err := telephony.NewCalls(drivers, bus.Client("telephony"), log.With("component", "telephony"))
+	if err != nil {
+		return err
 	}
 
 	// The ACD rings agents through the drivers; the IVR's queue nodes hand it
@@ -195,7 +198,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 
 	api := web.New(web.Deps{
-		Store: db, Bus: bus, Lines: lines, Simulator: simulator, TraceOptions: traceOpts,
+		Store: db, Bus: bus, Lines: calls, Figures: records, Simulator: simulator, TraceOptions: traceOpts,
 		Token: token, Location: loc, Version: version(), DataDir: a.data, Log: log.With("component", "web"),
 		Wallboard: web.WallboardFromACD(agents), ACD: agents,
 		Desk: desk{acd: agents, board: board}, Customers: book,
