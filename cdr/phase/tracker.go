@@ -163,5 +163,8 @@ func (c *Counts) add(k *Call, now time.Time) {
 }
 
 func (c *Counts) sort() {
+	if c.Queues == nil {
+		c.Queues = []QueueCounts{} // [] in JSON, not null
+	}
 	slices.SortFunc(c.Queues, func(a, b QueueCounts) int { return cmp.Compare(a.Queue, b.Queue) })
 }
