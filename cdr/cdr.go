@@ -277,8 +277,8 @@ func (w *Writer) apply(e event.Event, dirty map[event.CallID]*store.CallRecord) 
 		return
 	}
 	r.Updated = eventTime(e, r.Updated)
-	if o.call.Apply(e) {
-		end, _ := e.(event.CallEnded)
+	o.call.Apply(e)
+	if end, ok := e.(event.CallEnded); ok { // a callback request's is callback.go's
 		w.close(o, end)
 		delete(w.open, id)
 		w.ended[id] = o
