@@ -231,7 +231,7 @@ func (w *Writer) apply(e event.Event, dirty map[event.CallID]*store.CallRecord) 
 	case event.IVRStep:
 		step := e.Flow + "/" + e.Node
 		if n := len(r.IVRPath); n == 0 || r.IVRPath[n-1] != step {
-			r.IVRPath = append(r.IVRPath, step)
+			r.IVRPath, r.IVRTypes = append(r.IVRPath, step), append(r.IVRTypes, e.Type)
 		}
 		if e.Type == phase.NodeAgentState {
 			r.Type = TypeFeatureCode

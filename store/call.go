@@ -43,10 +43,13 @@ type CallRecord struct {
 	InProgress  bool   `json:"inProgress"`
 	// Phase is what a call in progress is doing (setup, ivr, waiting,
 	// ringing, talking: package cdr/phase); "" once it ended.
-	Phase    string       `json:"phase,omitempty"`
-	HangupBy string       `json:"hangupBy,omitempty"`
-	Cause    string       `json:"cause,omitempty"`
-	IVRPath  []string     `json:"ivrPath,omitempty"`
+	Phase    string   `json:"phase,omitempty"`
+	HangupBy string   `json:"hangupBy,omitempty"`
+	Cause    string   `json:"cause,omitempty"`
+	IVRPath  []string `json:"ivrPath,omitempty"` // flow/node, each step
+	// IVRTypes are the kinds of IVRPath's nodes (menu, trace_query...), step
+	// for step, so that pages can put the path in words.
+	IVRTypes []string     `json:"ivrTypes,omitempty"`
 	Codes    []CodeLookup `json:"codes,omitempty"`
 	// The ACD's part: the queue the caller waited in (the first agent's,
 	// or the last one left), how long in seconds (to the first agent's

@@ -171,7 +171,7 @@ func (s *Server) callRows(m map[string]string, id auth.Identity, calls []store.C
 			Caller: callerFor(id, false, c.Caller), Called: c.Called,
 			Direction: textOr(m, "dir_"+c.Direction, c.Direction), Type: textOr(m, "type_"+c.Type, c.Type),
 			Disposition: d, DispositionText: textOr(m, "disp_"+d, d), HangupBy: c.HangupBy,
-			IVRPath: strings.Join(c.IVRPath, " → "),
+			IVRPath: ivrPathText(m, c),
 			Queue:   c.Queue, Agent: c.Agent, AgentsTried: strings.Join(c.AgentsTried, ", "),
 		}
 		if c.Queue != "" {
@@ -189,6 +189,25 @@ func (s *Server) callRows(m map[string]string, id auth.Identity, calls []store.C
 		out = append(out, row)
 	}
 	return out
+}
+
+// ivrPathText is the call's IVR path in m's words: each node's kind
+// (node_*), or its flow/node id for a record without kinds.
+func ivrPathText(m map[string]string, c store.CallRecord) string {
+	steps := make([]string, 0, len(c.IVRPath))
+	for i, id := range c.IVRPath {
+		w := ""
+		if i < len(c.IVRTypes) && c.IVRTypes[i] != "" {
+			w = m["node_"+c.IVRTypes[i]]
+		}
+		if w == "" {
+			w = id
+		}
+		if n := len(steps); n == 0 || steps[n-1] != w {
+			steps = append(steps, w)
+		}
+	}
+	return strings.Join(steps, " → ")
 }
 
 // textOr is the catalogue's text for key, or def when it has none.

@@ -86,6 +86,7 @@ func TestCallsPage(t *testing.T) {
 	for _, r := range []store.CallRecord{
 		{ID: "a", Caller: "13800138000", Called: "12315", Direction: "inbound", Type: "trace", Start: start, Duration: 61, Disposition: "answered",
 			Codes: []store.CodeLookup{{Code: "11010600524112600017", Result: "found"}},
+			IVRPath: []string{"trace/welcome", "trace/query", "trace/agent"}, IVRTypes: []string{"menu", "trace_query", "queue"},
 			Queue: "投诉", QueueWait: 12, Agent: "zhang", AgentsTried: []string{"wang", "zhang"}},
 		{ID: "b", Caller: "=cmd|' /C calc'!A0", Called: "12315", Direction: "inbound", Type: "ivr", Start: start.Add(time.Hour), Duration: 5, Disposition: "abandoned_queue"},
 		{ID: "c", Caller: "13900139000", Called: "12315", Direction: "inbound", Type: "ivr", Start: start.Add(24 * time.Hour), InProgress: true},
@@ -133,7 +134,7 @@ func TestCallsPage(t *testing.T) {
 		}
 	}
 	r := b.get("/calls?caller=1380")
-	for _, want := range []string{"2026-11-20 09:00:00", "1:01", "11010600524112600017", "查到", "投诉", "0:12", "wang, zhang", "坐席接听", `href="/calls.csv?caller=1380"`} {
+	for _, want := range []string{"2026-11-20 09:00:00", "1:01", "11010600524112600017", "查到", "投诉", "0:12", "wang, zhang", "坐席接听", "语音菜单 → 输入追溯码 → 转人工服务", `href="/calls.csv?caller=1380"`} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("/calls lacks %q", want)
 		}

@@ -29,6 +29,7 @@ type callRecord struct {
 	HangupBy    string       `json:"hangupBy,omitempty"`
 	Cause       string       `json:"cause,omitempty"`
 	IVRPath     []string     `json:"ivrPath,omitempty"`
+	IVRTypes    []string     `json:"ivrTypes,omitempty"`
 	Codes       []codeLookup `json:"codes,omitempty"`
 	Queue       string       `json:"queue,omitempty"`
 	QueueWait   float64      `json:"queueWait,omitempty"`
