@@ -85,7 +85,7 @@ func TestCallsPage(t *testing.T) {
 	start := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC) // 09:00 in Beijing
 	for _, r := range []store.CallRecord{
 		{ID: "a", Caller: "13800138000", Called: "12315", Direction: "inbound", Type: "trace", Start: start, Duration: 61, Disposition: "answered",
-			Codes: []store.CodeLookup{{Code: "11010600524112600017", Result: "found"}},
+			Codes:   []store.CodeLookup{{Code: "11010600524112600017", Result: "found"}},
 			IVRPath: []string{"trace/welcome", "trace/query", "trace/agent"}, IVRTypes: []string{"menu", "trace_query", "queue"},
 			Queue: "投诉", QueueWait: 12, Agent: "zhang", AgentsTried: []string{"wang", "zhang"}},
 		{ID: "b", Caller: "=cmd|' /C calc'!A0", Called: "12315", Direction: "inbound", Type: "ivr", Start: start.Add(time.Hour), Duration: 5, Disposition: "abandoned_queue"},
