@@ -200,3 +200,34 @@ func TestNoGlobalLoggers(t *testing.T) {
 		}
 	}
 }
+
+// TestCallLifecycleOnlyFromCore: a call's start, answer and end are the
+// core's to publish (telephony.Calls), once each per call. No other package's
+// code builds those events; tests may, to feed a subscriber.
+func TestCallLifecycleOnlyFromCore(t *testing.T) {
+	lifecycle := map[string]bool{"CallStarted": true, "CallAnswered": true, "CallEnded": true}
+	for _, d := range goDirs(t) {
+		if d.rel == "telephony" {
+			continue
+		}
+		for _, f := range d.files {
+			if f.test {
+				continue
+			}
+			ast.Inspect(f.ast, func(n ast.Node) bool {
+				lit, ok := n.(*ast.CompositeLit)
+				if !ok {
+					return true
+				}
+				sel, ok := lit.Type.(*ast.SelectorExpr)
+				if !ok {
+					return true
+				}
+				if pkg, ok := sel.X.(*ast.Ident); ok && pkg.Name == "event" && lifecycle[sel.Sel.Name] {
+					t.Errorf("%s builds event.%s: only the core (telephony.Calls) publishes a call's lifecycle", f.rel, sel.Sel.Name)
+				}
+				return true
+			})
+		}
+	}
+}

@@ -2,12 +2,10 @@ package acd
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -35,29 +33,47 @@ type Agent struct {
 	Skills    map[string]int
 }
 
-// Offerer rings agents' phones: the one seam between the ACD and whatever the
-// phones are (simulated phones, registered SIP phones, PBX desk phones over the
-// CTI link).
+// Offer is the ACD asking for Agent's phone to ring with Call. The ACD hands
+// its offers out on Offers rather than calling a dialler: the telephony side
+// (package switchboard) needs the ACD, so the ACD must not need it back.
 //
-// Offer starts ringing agent's phone with call and reports the outcome through
-// ACD.OfferResult: answered, or refused. It is called in its own goroutine; it
-// may return at once and ring in the background, or block until the outcome,
-// but it must not outlive ctx, which ends when the offer is over (answered, rung
-// out, withdrawn because another agent answered or the caller left, or the ACD
-// stopping). An offer that is withdrawn must stop ringing; if
-// the agent picks up anyway, OfferResult returns ErrNoOffer and the agent's leg
-// must be dropped. Once answered, connecting the caller to the agent is the
-// telephony side's job, and the ACD hears of the end through CallEnded.
-type Offerer interface {
-	Offer(ctx context.Context, agent Agent, call Call)
+// Whoever takes an offer rings the agent's phone for as long as its Context
+// lasts and reports the outcome with ACD.OfferResult: answered, or refused.
+// The Context ends when the offer is over: answered and reported, rung out,
+// withdrawn (another agent answered, the caller left, the agent logged out)
+// or the ACD stopping. A withdrawn offer must stop ringing; if the agent picks
+// up anyway, OfferResult returns ErrNoOffer and the agent's leg must be
+// dropped. Once answered, connecting the caller to the agent is the telephony
+// side's job, and the ACD hears of the end through CallEnded.
+type Offer struct {
+	Agent Agent
+	Call  Call
+	ctx   context.Context // the offer's own lifetime, as a request's
 }
 
-// Diverter is an optional capability of an Offerer: when a queue sends a call
-// on with "goodbye" or "voicemail", Divert is called (in its own goroutine) to
-// play the goodbye or take the message. The ACD has forgotten the call by then.
+// Context ends when the offer is over; see Offer. The zero Offer's is
+// context.Background.
+func (o Offer) Context() context.Context {
+	if o.ctx == nil {
+		return context.Background()
+	}
+	return o.ctx
+}
+
+// WithContext returns a copy of o whose Context is ctx, as
+// http.Request.WithContext does: for tests that stand in for the ACD.
+func (o Offer) WithContext(ctx context.Context) Offer {
+	o.ctx = ctx
+	return o
+}
+
+// Diversion is a call a queue sent on to a goodbye or voicemail, or a direct
+// offer nobody took (OverflowUnanswered): whoever holds the caller plays the
+// goodbye or takes the message. The ACD has forgotten the call by then.
 // Overflow to another queue happens inside the ACD and is not diverted.
-type Diverter interface {
-	Divert(ctx context.Context, call Call, to Overflow)
+type Diversion struct {
+	Call Call
+	To   Overflow
 }
 
 // Publisher is where the ACD's events go; *event.Client is one. Publish must not
@@ -92,7 +108,6 @@ func (t sysTimer) C() <-chan time.Time { return t.Timer.C }
 
 // Deps are what the ACD needs from the rest of the daemon.
 type Deps struct {
-	Offerer  Offerer        // required
 	Events   Publisher      // nil: events are dropped
 	Clock    Clock          // nil: the system clock
 	Log      *slog.Logger   // nil: discarded
@@ -104,14 +119,15 @@ type Deps struct {
 // ACD distributes queued calls to agents. It is an actor: Run owns all state,
 // and every method sends a message to it and waits for the answer, so methods
 // block until Run is running (or ctx ends) and return ErrClosed after it stops.
+// What it asks of the telephony side goes out on Offers and Diversions.
 type ACD struct {
-	core    *core // owned by Run
-	clock   Clock
-	off     Offerer
-	inbox   chan func(*core)
-	done    chan struct{} // closed when Run returns
-	running atomic.Bool
-	wg      sync.WaitGroup // Offer and Divert goroutines
+	core       *core // owned by Run
+	clock      Clock
+	inbox      chan func(*core)
+	offers     chan Offer
+	diversions chan Diversion
+	done       chan struct{} // closed when Run returns
+	running    atomic.Bool
 }
 
 // New checks cfg and returns an ACD with every agent logged out. Call Run.
@@ -120,9 +136,6 @@ func New(cfg Config, d Deps) (*ACD, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	if d.Offerer == nil {
-		return nil, errors.New("acd: an offerer is required")
-	}
 	if d.Clock == nil {
 		d.Clock = systemClock{}
 	}
@@ -136,37 +149,65 @@ func New(cfg Config, d Deps) (*ACD, error) {
 		d.Rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))
 	}
 	return &ACD{
-		core:  newCore(cfg, d, d.Clock.Now()),
-		clock: d.Clock,
-		off:   d.Offerer,
-		inbox: make(chan func(*core)),
-		done:  make(chan struct{}),
+		core:       newCore(cfg, d, d.Clock.Now()),
+		clock:      d.Clock,
+		inbox:      make(chan func(*core)),
+		offers:     make(chan Offer),
+		diversions: make(chan Diversion),
+		done:       make(chan struct{}),
 	}, nil
 }
 
+// Offers delivers the ACD's offers, in the order it makes them, while Run
+// runs; it is closed when Run returns. Nothing rings until someone takes
+// them (the daemon's switchboard). An offer withdrawn before it was taken is
+// not delivered.
+func (a *ACD) Offers() <-chan Offer { return a.offers }
+
+// Diversions delivers the calls the queues send on to a goodbye or
+// voicemail while Run runs; it is closed when Run returns.
+func (a *ACD) Diversions() <-chan Diversion { return a.diversions }
+
 // Run serves the ACD until ctx is done, then ends every running offer (their
-// contexts are cancelled), waits for the Offer and Divert calls to return, and
-// returns nil. It can run once.
+// contexts are cancelled), closes Offers and Diversions, and returns nil. It
+// can run once.
+//
+// Offers and diversions wait in the actor's outbox until taken, so the actor
+// never blocks on whoever takes them, and whoever takes them may call back
+// into the ACD at once.
 func (a *ACD) Run(ctx context.Context) error {
 	if !a.running.CompareAndSwap(false, true) {
 		return fmt.Errorf("acd: run: %w", ErrClosed)
 	}
+	defer close(a.diversions)
+	defer close(a.offers)
+	var offers fifo[Offer]
+	var diversions fifo[Diversion]
 	c := a.core
 	c.startOffer = func(ag *agent, k *call) {
 		octx, cancel := context.WithCancel(ctx)
 		ag.stop = cancel
-		pa, pk := ag.pub, k.pub
+		pk := k.pub
 		pk.Data = maps.Clone(pk.Data)
-		a.wg.Go(func() { a.off.Offer(octx, pa, pk) })
+		offers.push(Offer{Agent: ag.pub, Call: pk, ctx: octx})
 	}
-	if d, ok := a.off.(Diverter); ok {
-		c.divert = func(k Call, o Overflow) {
-			a.wg.Go(func() { d.Divert(ctx, k, o) })
-		}
-	}
+	c.divert = func(k Call, o Overflow) { diversions.push(Diversion{Call: k, To: o}) }
 	t := a.clock.NewTimer(time.Hour)
 	t.Stop()
 	for {
+		for offers.len() > 0 && offers.peek().ctx.Err() != nil {
+			offers.pop() // withdrawn before anyone took it
+		}
+		var offerc chan<- Offer
+		var offer Offer
+		if offers.len() > 0 {
+			offerc, offer = a.offers, offers.peek()
+		}
+		var divc chan<- Diversion
+		var div Diversion
+		if diversions.len() > 0 {
+			divc, div = a.diversions, diversions.peek()
+		}
 		if at, ok := c.nextTimer(); ok {
 			t.Reset(at.Sub(a.clock.Now()))
 		}
@@ -174,16 +215,20 @@ func (a *ACD) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			t.Stop()
 			close(a.done)
-			a.wg.Wait()
 			return nil
 		case f := <-a.inbox:
 			c.tick(a.clock.Now())
 			f(c)
+			c.settle()
 		case <-t.C():
 			c.tick(a.clock.Now())
 			c.fire()
+			c.settle()
+		case offerc <- offer:
+			offers.pop()
+		case divc <- div:
+			diversions.pop()
 		}
-		c.settle()
 		t.Stop()
 	}
 }
@@ -210,7 +255,7 @@ func (c *core) agentByID(id string) (*agent, error) {
 
 // Enqueue puts a call in its queue. Whether an agent is offered it at once,
 // it waits, or the queue sends it on (max length, no agents) shows in the
-// events; overflow to goodbye or voicemail goes to the Offerer's Divert.
+// events; overflow to goodbye or voicemail goes out on Diversions.
 func (a *ACD) Enqueue(ctx context.Context, k Call) error {
 	if err := a.do(ctx, func(c *core) error { return c.enqueue(k) }); err != nil {
 		return fmt.Errorf("acd: enqueue %s in %q: %w", k.ID, k.Queue, err)

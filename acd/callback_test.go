@@ -41,7 +41,7 @@ func TestCallbackKeepsPlace(t *testing.T) {
 		}
 		// Max wait sends callers on but not a request: nobody is on the line.
 		r.sleep(31 * time.Second)
-		// (Divert runs in its own goroutine per call: any order.)
+		// (Diversions are taken in order, but compared sorted all the same.)
 		if got := slices.Sorted(slices.Values(r.diverted())); len(got) != 2 || got[0] != "c3 goodbye" || got[1] != "c4 goodbye" {
 			t.Fatalf("diverted %v, want c3 and c4 only", got)
 		}

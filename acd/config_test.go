@@ -66,7 +66,7 @@ func TestConfigTOML(t *testing.T) {
 	if a := cfg.Agents[1]; a.Role != acd.RoleTeamLeader || a.Priority != 2 || a.Skills["zh"] != 9 {
 		t.Errorf("agent %+v", a)
 	}
-	if _, err := acd.New(cfg, acd.Deps{Offerer: &phones{}}); err != nil {
+	if _, err := acd.New(cfg, acd.Deps{}); err != nil {
 		t.Errorf("New: %v", err)
 	}
 }
@@ -122,7 +122,7 @@ func TestConfigValidate(t *testing.T) {
 			case tt.wantKey != "" && (err == nil || !strings.Contains(err.Error(), tt.wantKey+":")):
 				t.Errorf("Validate = %v, want an error naming %s", err, tt.wantKey)
 			case tt.wantKey != "":
-				if _, nerr := acd.New(c, acd.Deps{Offerer: &phones{}}); nerr == nil {
+				if _, nerr := acd.New(c, acd.Deps{}); nerr == nil {
 					t.Error("New accepted what Validate refused")
 				}
 			}

@@ -759,6 +759,8 @@ type fifo[T any] struct {
 func (f *fifo[T]) push(t T) { f.items = append(f.items, t) }
 func (f *fifo[T]) len() int { return len(f.items) - f.head }
 
+func (f *fifo[T]) peek() T { return f.items[f.head] }
+
 func (f *fifo[T]) pop() T {
 	t := f.items[f.head]
 	var zero T

@@ -16,7 +16,7 @@ import (
 // rings and talks as for a queued call — their state moves ringing → talking →
 // wrap-up, CallOffered pops their screen with the call's Data — but the call
 // never waits: if the agent lets it ring out, refuses it, or goes away while it
-// rings, the ACD forgets it and tells the Diverter with OverflowUnanswered, so
+// rings, the ACD forgets it and hands out a Diversion with OverflowUnanswered, so
 // whoever holds the caller can take them back.
 //
 // A direct call takes the settings of the queue named in Call.Queue (the queue
@@ -31,7 +31,7 @@ import (
 // to reach through the ACD — a named agent, the duty manager, a queue — is a
 // call of its own whose id is the caller's CallID with "/transfer/N" after it
 // (TransferID; N counts the transfers made on the call). The ACD keys its
-// state, the offer and the Offerer's dial by that id, and the phone leg dialled
+// state, the offer and the switchboard's dial by that id, and the phone leg dialled
 // carries it; the first agent's part is ended with CallEnded(caller's CallID)
 // whenever they leave, before or after the new party answers. Everything the
 // ACD publishes about a transfer call is under the caller's CallID (CallOf),
@@ -69,8 +69,8 @@ func CallOf(id telephony.CallID) telephony.CallID {
 
 // OfferTo rings agentID, and no one else, with k. k.ID must be new to the
 // ACD: a TransferID while the caller's first agent still holds the call. The agent must be
-// free (ErrAgentBusy). The outcome comes as for a queued call: the Offerer's
-// answer, or a Divert with OverflowUnanswered.
+// free (ErrAgentBusy). The outcome comes as for a queued call: the agent's
+// answer (OfferResult), or a Diversion with OverflowUnanswered.
 func (a *ACD) OfferTo(ctx context.Context, k Call, agentID string) error {
 	err := a.do(ctx, func(c *core) error {
 		ag, err := c.agentByID(agentID)

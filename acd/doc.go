@@ -1,8 +1,15 @@
 // Package acd is the automatic call distributor: it holds callers in queues,
 // keeps every agent's state, and decides which agent is offered which call. It
-// does not touch lines: offers go out through an Offerer that the telephony side
-// implements (simulated phones, SIP phones, PBX desk phones over CTI), and the
-// answers, hangups and phone registrations come back as method calls.
+// does not touch lines: its offers go out on the Offers channel to whoever
+// rings phones (the switchboard: simulated phones, SIP phones, PBX desk phones
+// over CTI), and the answers, hangups and phone registrations come back as
+// method calls.
+//
+// The ACD hands offers out rather than calling a dialler given to it, because
+// the side that rings phones needs the ACD (to report answers, to queue and
+// transfer callers) and a dependency both ways would have to be tied after
+// both exist. With the channel the ACD depends on nothing: it is built first,
+// and the switchboard is built over it and takes its offers.
 //
 // # Queues and strategies
 //
@@ -26,7 +33,7 @@
 // agent who let it ring out is ready again, or after MaxNoAnswer misses in a row
 // not ready with reason "no answer". A caller who waits MaxWait, or arrives when
 // MaxLength are waiting, is sent on: to another queue (keeping their place in
-// the fairness order), to a polite goodbye or to voicemail (Diverter). WhenEmpty
+// the fairness order), to a polite goodbye or to voicemail (Diversions). WhenEmpty
 // decides whether callers may join, or stay in, a queue where no member is
 // logged in with a reachable phone.
 //
@@ -51,7 +58,7 @@
 // a goodbye. When it reaches the head it is offered like a call, with
 // Data["callback"]="1", the number in Data["callback_number"] and the try in
 // Data["callback_attempt"], so the agent's screen pops it as a callback. Once
-// the agent answers, the telephony side (offer.Callbacks) dials the caller and
+// the agent answers, the telephony side (the switchboard) dials the caller and
 // reports with CallbackResult: answered, and the call goes on like any other
 // (CallEnded ends it, wrap-up follows); not answered, and the agent is free at
 // once while the request waits Config.Callback.RetryAfter out of the queue,
@@ -90,7 +97,7 @@
 //   - Lowering MaxLength sends nobody already waiting away.
 //
 // Where the daemon's configuration comes from: the config file's [acd] seeds
-// the store on the first start (store.DB.SeedACD); from then on the queues and
+// the store on the first start (acdstore.Seed); from then on the queues and
 // agents in the store run, as edited in the panel (/admin/queues,
 // /admin/agents) or the API (/api/queues, /api/agents), while the file's other
 // [acd] settings (max_talk, estimate_samples, callback) still apply. To go back
@@ -123,8 +130,10 @@
 //
 // An ACD is an actor: Run owns all state and handles one message or timer at a
 // time; every method sends it a message and waits for the answer, so all may be
-// called from any goroutine. Snapshot returns a copy. Offer and Divert run in
-// their own goroutines and may call back into the ACD. Picking is cheap however
+// called from any goroutine. Snapshot returns a copy. Offers and diversions
+// wait in the actor's outbox until taken: the actor never blocks on the
+// switchboard, and the switchboard may call back into the ACD at once.
+// Picking is cheap however
 // busy the ACD is: each queue keeps, per widening stage, a heap of waiting
 // callers and a pool of the free agents who qualify (a bitset for the
 // order-based strategies, a heap for idle time and answered counts), so an agent
@@ -143,5 +152,6 @@
 //
 // Timers come from Deps.Clock. Tests run the ACD inside a testing/synctest
 // bubble with the system clock, so ring timeouts, wrap-up and max wait pass in
-// fake time; a fake Offerer records offers and answers them with OfferResult.
+// fake time; a fake takes the offers from Offers, records them and answers
+// them with OfferResult.
 package acd

@@ -2,7 +2,6 @@ package acd_test
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"testing"
 	"testing/synctest"
@@ -499,7 +498,7 @@ func TestWallboardCounts(t *testing.T) {
 
 func TestClosed(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a, err := acd.New(acd.Config{Agents: agents("a1")}, acd.Deps{Offerer: &phones{}})
+		a, err := acd.New(acd.Config{Agents: agents("a1")}, acd.Deps{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -515,8 +514,11 @@ func TestClosed(t *testing.T) {
 		}
 		wantErr(t, a.Login(t.Context(), "a1"), acd.ErrClosed)
 		wantErr(t, a.Run(t.Context()), acd.ErrClosed)
-		if _, err := acd.New(acd.Config{}, acd.Deps{}); err == nil || errors.Is(err, acd.ErrClosed) {
-			t.Errorf("New without an offerer: %v", err)
+		if _, open := <-a.Offers(); open {
+			t.Error("Offers still open after Run returned")
+		}
+		if _, open := <-a.Diversions(); open {
+			t.Error("Diversions still open after Run returned")
 		}
 	})
 }

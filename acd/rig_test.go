@@ -24,23 +24,37 @@ type offer struct {
 	ctx   context.Context
 }
 
-// phones is a fake Offerer and Diverter: it records what it is asked to do.
+// phones stands in for the switchboard: it takes the ACD's offers and
+// diversions and records them.
 type phones struct {
 	mu       sync.Mutex
 	offers   []offer
 	diverted []string // "callID action"
 }
 
-func (p *phones) Offer(ctx context.Context, a acd.Agent, k acd.Call) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.offers = append(p.offers, offer{agent: a.ID, call: k.ID, data: k.Data, ctx: ctx})
-}
-
-func (p *phones) Divert(_ context.Context, k acd.Call, o acd.Overflow) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.diverted = append(p.diverted, string(k.ID)+" "+o.String())
+// take records what a hands out until its Run returns.
+func (p *phones) take(a *acd.ACD) {
+	offers, diversions := a.Offers(), a.Diversions()
+	for offers != nil || diversions != nil {
+		select {
+		case o, ok := <-offers:
+			if !ok {
+				offers = nil
+				continue
+			}
+			p.mu.Lock()
+			p.offers = append(p.offers, offer{agent: o.Agent.ID, call: o.Call.ID, data: o.Call.Data, ctx: o.Context()})
+			p.mu.Unlock()
+		case d, ok := <-diversions:
+			if !ok {
+				diversions = nil
+				continue
+			}
+			p.mu.Lock()
+			p.diverted = append(p.diverted, string(d.Call.ID)+" "+d.To.String())
+			p.mu.Unlock()
+		}
+	}
 }
 
 // events records what the ACD publishes.
@@ -82,7 +96,6 @@ func start(t *testing.T, cfg acd.Config, seed uint64) *rig {
 	t.Helper()
 	r := &rig{t: t, ph: &phones{}, ev: &events{}}
 	a, err := acd.New(cfg, acd.Deps{
-		Offerer:  r.ph,
 		Events:   r.ev,
 		Location: time.UTC,
 		Rand:     rand.New(rand.NewPCG(seed, seed)),
@@ -93,12 +106,15 @@ func start(t *testing.T, cfg acd.Config, seed uint64) *rig {
 	r.acd = a
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
+	taken := make(chan struct{})
+	go func() { defer close(taken); r.ph.take(a) }()
 	go func() { done <- a.Run(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Run: %v", err)
 		}
+		<-taken
 	})
 	return r
 }

@@ -16,7 +16,8 @@ import (
 // runs, keeping what still makes sense of the live state. See "Changes at
 // runtime" in the package doc for the rules.
 
-// Saver keeps the ACD's configuration across restarts; *store.DB is one. Run
+// Saver keeps the ACD's configuration across restarts; *acdstore.Saver keeps
+// it in the store, and the ACD needs to know nothing more of storage. Run
 // calls SaveACD with the whole new configuration (defaults filled in) before a
 // change made through AddQueue, ReplaceQueue, RemoveQueue, AddAgent,
 // ReplaceAgent, RemoveAgent or Reconfigure takes effect; if it fails, nothing

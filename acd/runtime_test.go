@@ -257,7 +257,7 @@ func (s *saver) SaveACD(cfg acd.Config) error {
 func TestRuntimeSaves(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sv := &saver{}
-		a, err := acd.New(acd.Config{Agents: agents("a1")}, acd.Deps{Offerer: &phones{}, Saver: sv})
+		a, err := acd.New(acd.Config{Agents: agents("a1")}, acd.Deps{Saver: sv})
 		if err != nil {
 			t.Fatal(err)
 		}

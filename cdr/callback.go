@@ -8,12 +8,13 @@ import (
 )
 
 // A caller who asks to be called back keeps one record, under the call's id,
-// from the first ring to the end of the callback: its Type becomes
-// TypeCallback; when the caller hangs up its disposition is CallbackPending;
-// the agent who takes the request and the callback's end update it (then
-// Answered, with the end and duration of the callback), or every try going
-// unanswered makes it CallbackFailed. A restart forgets pending requests (the
-// ACD keeps them in memory), so their records stay CallbackPending.
+// from the first ring to the end of the callback: the core keeps the call
+// open from the request to the callback's end, so the call ends once. Its
+// Type becomes TypeCallback and its disposition CallbackPending at the
+// request; the agent who takes the request and the callback's answer update
+// it; at the call's end it is Answered (the caller was called back and
+// connected), CallbackFailed (every try went unanswered) or, when the call
+// ended with the request still pending (the daemon stopped), Interrupted.
 
 // TypeCallback is the Type of a call whose caller asked to be called back.
 const TypeCallback = "callback"
@@ -34,68 +35,72 @@ func (w *Writer) callback(e event.Event, dirty map[event.CallID]*store.CallRecor
 			r := o.r
 			r.Type, r.Updated = TypeCallback, req.At
 			r.Queue = req.Queue
+			r.Disposition = CallbackPending
+			r.Phase = string(o.call.Phase())
 			if w.callbacks == nil {
-				w.callbacks = make(map[event.CallID]*store.CallRecord)
+				w.callbacks = make(map[event.CallID]*callbackState)
 			}
-			w.callbacks[id] = r
+			w.callbacks[id] = &callbackState{}
 			dirty[id] = r
 		}
 		return true
 	}
-	r, ok := w.callbacks[id]
+	cb, ok := w.callbacks[id]
 	if !ok {
 		return false
 	}
-	_, open := w.open[id] // the caller is still on the line
+	o := w.open[id]
+	if o == nil {
+		delete(w.callbacks, id)
+		return false
+	}
+	r := o.r
 	switch e := e.(type) {
 	case event.CallTaken:
 		// As for any call, but the record stays a callback.
 		r.Queue, r.Agent, r.QueueWait = e.Queue, e.Agent, e.Wait.Seconds()
 		r.Answer, r.ServiceLevelTime = e.At, e.ServiceLevel.Seconds()
-		r.Updated = e.At
 	case event.CallbackAttempted:
-		r.Updated = e.At
+		if e.Result == "answered" {
+			cb.answered = true
+		}
 	case event.CallbackFailed:
-		r.Disposition, r.Updated = CallbackFailed, e.At
-		if !open {
-			delete(w.callbacks, id)
+		r.Disposition = CallbackFailed
+		cb.failed = true
+	case event.CallOffered:
+		if !slices.Contains(r.AgentsTried, e.Agent) {
+			r.AgentsTried = append(r.AgentsTried, e.Agent)
 		}
 	case event.CallEnded:
-		r.End, r.Updated = e.At, e.At
+		r.End = e.At
 		r.Duration = e.At.Sub(r.Start).Seconds()
 		r.InProgress, r.Phase = false, ""
 		r.HangupBy, r.Cause = e.By, e.Cause
 		switch {
-		case !open:
-			r.Disposition = Answered // the callback call itself ended
-			delete(w.callbacks, id)
-		case r.Disposition == CallbackFailed:
-			delete(w.open, id)
-			delete(w.callbacks, id)
+		case cb.answered:
+			r.Disposition = Answered
+		case cb.failed:
+			r.Disposition = CallbackFailed
 		default:
-			r.Disposition = CallbackPending
-			delete(w.open, id)
+			r.Disposition = Interrupted
 		}
+		delete(w.open, id)
+		delete(w.callbacks, id)
+	case event.CallBridged, event.CallUnbridged, event.CallOfferMissed, event.CallQueued, event.CallAbandonedQueue:
 	default:
-		if open {
-			return false // the usual handling while the caller is on the line
-		}
-		switch e := e.(type) {
-		case event.CallOffered:
-			if !slices.Contains(r.AgentsTried, e.Agent) {
-				r.AgentsTried = append(r.AgentsTried, e.Agent)
-			}
-			r.Updated = e.At
-		case event.CallOfferMissed:
-			r.Updated = e.At
-		case event.CallBridged:
-			r.Updated = e.At
-		case event.CallUnbridged:
-			r.Updated = e.At
-		default:
-			return true
-		}
+		return false // the usual handling: IVR steps, codes, answers
 	}
+	if _, ended := e.(event.CallEnded); !ended {
+		o.call.Apply(e)
+		r.Phase = string(o.call.Phase())
+	}
+	r.Updated = e.When()
 	dirty[id] = r
 	return true
+}
+
+// callbackState is what the writer follows of a callback request.
+type callbackState struct {
+	answered bool // a try was answered
+	failed   bool // the ACD gave up
 }

@@ -10,22 +10,22 @@ import (
 )
 
 // TestCallbackRecord: one record follows a callback request from the first
-// ring to the callback's end, or to its failure.
+// ring to the callback's end, or to its failure: the core keeps the call open
+// meanwhile, so it ends once.
 func TestCallbackRecord(t *testing.T) {
 	db, pub := startWriter(t)
 	t0 := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC)
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 
-	for _, id := range []string{"ok", "failed"} {
+	for _, id := range []string{"ok", "failed", "stopped"} {
 		pub.Publish(event.CallStarted{Base: base(id, at(0)), Line: "sim/1", From: "13800138000", To: "96315", Direction: "inbound"})
 		pub.Publish(event.CallAnswered{Base: base(id, at(1))})
 		pub.Publish(event.CallQueued{Base: base(id, at(5)), Queue: "trace", Position: 2})
 		pub.Publish(event.CallbackRequested{Base: base(id, at(20)), Queue: "trace", Number: "13800138000", Position: 2})
-		pub.Publish(event.CallEnded{Base: base(id, at(25)), By: "ivr", Cause: "normal"})
 	}
-	r := waitFor(t, db, "ok", func(r store.CallRecord) bool { return !r.InProgress })
-	if r.Type != cdr.TypeCallback || r.Disposition != cdr.CallbackPending || r.Queue != "trace" {
-		t.Errorf("after the caller hung up: type %q disposition %q queue %q", r.Type, r.Disposition, r.Queue)
+	r := waitFor(t, db, "ok", func(r store.CallRecord) bool { return r.Disposition == cdr.CallbackPending })
+	if r.Type != cdr.TypeCallback || !r.InProgress || r.Queue != "trace" {
+		t.Errorf("after the request: type %q in progress %v queue %q", r.Type, r.InProgress, r.Queue)
 	}
 
 	// Called back and connected.
@@ -35,21 +35,30 @@ func TestCallbackRecord(t *testing.T) {
 	pub.Publish(event.CallBridged{Base: base("ok", at(65))})
 	pub.Publish(event.CallEnded{Base: base("ok", at(125)), By: "caller", Cause: "normal"})
 	r = waitFor(t, db, "ok", func(r store.CallRecord) bool { return r.Disposition == cdr.Answered })
-	if r.Type != cdr.TypeCallback || r.Agent != "8001" || r.QueueWait != 57 || r.Duration != 125 || len(r.AgentsTried) != 1 {
+	if r.Type != cdr.TypeCallback || r.Agent != "8001" || r.QueueWait != 57 || r.Duration != 125 || len(r.AgentsTried) != 1 || r.InProgress {
 		t.Errorf("called back: %+v", r)
 	}
 
-	// Never answered.
+	// Never answered: the ACD gives up, and the call ends.
 	pub.Publish(event.CallOffered{Base: base("failed", at(60)), Queue: "trace", Agent: "8001"})
 	pub.Publish(event.CallTaken{Base: base("failed", at(61)), Queue: "trace", Agent: "8001", Wait: 56 * time.Second})
 	pub.Publish(event.CallbackAttempted{Base: base("failed", at(91)), Agent: "8001", Attempt: 1, Result: "no_answer"})
 	pub.Publish(event.CallOffered{Base: base("failed", at(200)), Queue: "trace", Agent: "8002"})
 	pub.Publish(event.CallbackFailed{Base: base("failed", at(231)), Queue: "trace", Attempts: 2})
-	r = waitFor(t, db, "failed", func(r store.CallRecord) bool { return r.Disposition == cdr.CallbackFailed })
-	if r.Type != cdr.TypeCallback || len(r.AgentsTried) != 2 || r.Duration != 25 {
+	pub.Publish(event.CallEnded{Base: base("failed", at(231)), By: "ivr", Cause: "normal"})
+	r = waitFor(t, db, "failed", func(r store.CallRecord) bool { return !r.InProgress })
+	if r.Type != cdr.TypeCallback || r.Disposition != cdr.CallbackFailed || len(r.AgentsTried) != 2 || r.Duration != 231 {
 		t.Errorf("failed callback: %+v", r)
 	}
-	// Later events of a finished request change nothing.
+
+	// The daemon stopped with the request pending.
+	pub.Publish(event.CallEnded{Base: base("stopped", at(40)), By: "system", Cause: "shutdown"})
+	r = waitFor(t, db, "stopped", func(r store.CallRecord) bool { return !r.InProgress })
+	if r.Disposition != cdr.Interrupted {
+		t.Errorf("stopped with the request pending: disposition %q", r.Disposition)
+	}
+
+	// Later events of a finished call change nothing.
 	pub.Publish(event.CallEnded{Base: base("failed", at(300))})
 	pub.Publish(event.CallStarted{Base: base("marker", at(301)), From: "1", To: "ivr"})
 	waitFor(t, db, "marker", func(store.CallRecord) bool { return true })

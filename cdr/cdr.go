@@ -61,9 +61,9 @@ type Writer struct {
 	// ended are the records of calls ended less than lateFor ago, for the
 	// ACD's events that come after the call's end (late.go).
 	ended map[event.CallID]*record
-	// callbacks are the records of callback requests not yet done, open or
-	// closed (callback.go).
-	callbacks map[event.CallID]*store.CallRecord
+	// callbacks follow the callback requests of open records, until the call is
+	// done (callback.go).
+	callbacks map[event.CallID]*callbackState
 	// tally keeps the queues' figures over the records of recent days.
 	tally *tally
 	// committed is when the last cycle's commit ended.
@@ -276,7 +276,9 @@ func (w *Writer) apply(e event.Event, dirty map[event.CallID]*store.CallRecord) 
 	default:
 		return
 	}
-	r.Updated = eventTime(e, r.Updated)
+	if at := e.When(); !at.IsZero() {
+		r.Updated = at
+	}
 	o.call.Apply(e)
 	if end, ok := e.(event.CallEnded); ok { // a callback request's is callback.go's
 		w.close(o, end)
@@ -340,45 +342,6 @@ func served(r *store.CallRecord) bool {
 	return slices.ContainsFunc(r.Codes, func(c store.CodeLookup) bool {
 		return c.Result == "found" || c.Result == "not_found"
 	})
-}
-
-// eventTime is when e happened, or def for an event without a time.
-func eventTime(e event.Event, def time.Time) time.Time {
-	var at time.Time
-	switch e := e.(type) {
-	case event.CallAnswered:
-		at = e.At
-	case event.IVRStep:
-		at = e.At
-	case event.TraceLookup:
-		at = e.At
-	case event.CallQueued:
-		at = e.At
-	case event.CallOffered:
-		at = e.At
-	case event.CallOfferMissed:
-		at = e.At
-	case event.CallTaken:
-		at = e.At
-	case event.CallAbandonedQueue:
-		at = e.At
-	case event.CallOverflowed:
-		at = e.At
-	case event.CallBridged:
-		at = e.At
-	case event.CallUnbridged:
-		at = e.At
-	case event.CallHeld:
-		at = e.At
-	case event.CallTransfer:
-		at = e.At
-	case event.CallEnded:
-		at = e.At
-	}
-	if at.IsZero() {
-		return def
-	}
-	return at
 }
 
 // Recover closes the records a crash left open: each becomes interrupted, ending

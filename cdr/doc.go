@@ -42,10 +42,12 @@
 // # Callbacks
 //
 // A caller who asks to be called back keeps one record from the first ring to
-// the end of the callback (callback.go): its type becomes "callback", its
-// disposition "callback_pending" when the caller hangs up, then "answered"
-// with the agent, queue wait and the callback's end once the caller was called
-// back and connected, or "callback_failed" when no try was answered.
+// the end of the callback (callback.go), the core keeping the call open
+// meanwhile: its type becomes "callback", its disposition
+// "callback_pending" at the request, then at the call's one end "answered"
+// with the agent, queue wait and the callback's end once the caller was
+// called back and connected, "callback_failed" when no try was answered, or
+// "interrupted" when the daemon stopped first.
 //
 // # Concurrency
 //

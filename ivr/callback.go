@@ -5,16 +5,16 @@ import (
 	"errors"
 
 	"tracecall/acd"
-	"tracecall/acd/offer"
+	"tracecall/switchboard"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
 )
 
 // Callbacks takes a waiting caller's request to be called back;
-// *offer.Callbacks is one. Once Request returns nil the ACD holds the request
-// in the caller's place, and the caller may hang up.
+// *switchboard.Board is one. Once Callback returns nil the ACD holds the
+// request in the caller's place, and the caller may hang up.
 type Callbacks interface {
-	Request(ctx context.Context, r offer.CallbackRequest) error
+	Callback(ctx context.Context, r switchboard.CallbackRequest) error
 }
 
 // callbackOn reports whether * on hold offers a callback in queue node n: the
@@ -47,7 +47,7 @@ func (r *run) holdKey(ctx context.Context, n Node) bool {
 	if d.Key != '1' {
 		return false // back to holding, in the same place
 	}
-	req := offer.CallbackRequest{
+	req := switchboard.CallbackRequest{
 		ID:   r.info.CallID,
 		To:   telephony.Address{Driver: r.info.Driver, User: r.info.From},
 		From: r.info.To,
@@ -62,7 +62,7 @@ func (r *run) holdKey(ctx context.Context, n Node) bool {
 	if c := r.v.deps.Customers; c != nil {
 		req.Call.Priority = c.Priority(ctx, r.info.From)
 	}
-	if err := r.v.deps.Callbacks.Request(ctx, req); err != nil {
+	if err := r.v.deps.Callbacks.Callback(ctx, req); err != nil {
 		if !errors.Is(err, context.Canceled) {
 			r.log.Warn("callback request refused; the caller holds on", "err", err)
 		}

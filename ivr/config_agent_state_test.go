@@ -4,7 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"tracecall/config"
 	"tracecall/ivr"
 )
 
@@ -32,7 +31,7 @@ func TestValidateFeatureCodesAndCallback(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := config.Load("../rootfs/etc/tracecall/tracecall.toml")
+			cfg, err := loadShipped()
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,25 +8,28 @@ import (
 	"time"
 
 	"tracecall/acd"
-	"tracecall/config"
 	"tracecall/drivers/sim"
 	"tracecall/ivr"
+	"tracecall/switchboard"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
+	"tracecall/telephony/telephonytest"
 	"tracecall/trace"
 )
 
-// capturingQueues is an ACD that only records the calls queued.
+// capturingQueues is a board and an ACD that only record the calls queued:
+// no agent ever answers, and the caller holds until they hang up.
 type capturingQueues struct {
 	mu    sync.Mutex
 	calls []acd.Call
 }
 
-func (q *capturingQueues) Enqueue(_ context.Context, k acd.Call) error {
+func (q *capturingQueues) Queue(ctx context.Context, _ telephony.Leg, k acd.Call, h switchboard.Holder) (switchboard.Outcome, error) {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	q.calls = append(q.calls, k)
-	return nil
+	q.mu.Unlock()
+	h.Hold(ctx)
+	return switchboard.Outcome{}, nil
 }
 func (q *capturingQueues) queued() []acd.Call {
 	q.mu.Lock()
@@ -36,14 +39,6 @@ func (q *capturingQueues) queued() []acd.Call {
 func (*capturingQueues) Position(context.Context, telephony.CallID) (int, error) { return 1, nil }
 func (*capturingQueues) EstimatedWait(context.Context, telephony.CallID) (time.Duration, error) {
 	return 0, errors.New("no estimate")
-}
-func (*capturingQueues) CallEnded(context.Context, telephony.CallID) error { return nil }
-
-// noAgents never delivers an agent: the caller waits until they hang up.
-type noAgents struct{}
-
-func (noAgents) Await(telephony.CallID) (<-chan telephony.Leg, <-chan acd.Overflow, func()) {
-	return nil, nil, func() {}
 }
 
 // vipBook says the caller 13800138000 is a VIP.
@@ -59,7 +54,7 @@ func (vipBook) Priority(_ context.Context, number string) int {
 // TestQueuePriorityFromCustomers: a queued caller carries the priority the
 // customer book gives their number.
 func TestQueuePriorityFromCustomers(t *testing.T) {
-	cfg, err := config.Load("../rootfs/etc/tracecall/tracecall.toml")
+	cfg, err := loadShipped()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,14 +68,15 @@ func TestQueuePriorityFromCustomers(t *testing.T) {
 	v, err := ivr.New(cfg.IVR, ivr.Deps{
 		Chains: chains{}, TraceOptions: trace.Options{CheckDigit: true},
 		Speaker: &fastSpeaker{}, Events: bus.Client("ivr"),
-		Queues: q, Agents: noAgents{}, Customers: vipBook{},
+		Queues: q, Board: q, Customers: vipBook{},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan struct{})
-	go func() { _ = d.Serve(ctx, v); close(served) }()
+	core := telephonytest.Core(t, bus.Client("core"), d)
+	go func() { _ = core.Serve(ctx, v); close(served) }()
 	defer func() { cancel(); <-served }()
 
 	for _, tt := range []struct {

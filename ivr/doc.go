@@ -13,22 +13,22 @@
 //
 // # Queues
 //
-// A queue node hands the caller to the ACD (Deps.Queues) and keeps the leg: the
-// caller hears the node's prompt, then hold music (a soft melody, or China's
-// ringback tone) with their position announced every AnnounceEvery, and the
-// estimated wait too when the ACD has an honest one. Deps.Agents delivers the
-// leg of the agent who answers; the node then releases its Session and hands
-// both legs to call control when Deps.Agents can Connect them (the daemon's
-// switchboard: hold, transfers, conference), else bridges them
-// (telephony.Bridge), until the caller's part is over, and the flow ends.
-// When the queue sends the call on (no agent logged in, max wait) the node's
-// next runs.
+// A queue node makes one call: it hands the caller to the board
+// (Deps.Board, the daemon's switchboard), which queues the call in the ACD
+// and owns the caller from there to the agent. While the caller waits the
+// node keeps them company: the node's prompt, then hold music (a soft melody,
+// or China's ringback tone) with their position announced every
+// AnnounceEvery, and the estimated wait too when the ACD (Deps.Queues) has an
+// honest one. When an agent answers, the node releases its Session and the
+// board connects the caller and runs the call — hold, transfers, conference
+// — until the caller's part is over, and the flow ends. When the queue sends
+// the call on (no agent logged in, max wait) the node's next runs.
 //
 // A queue node with callback prompts lets the caller press * on hold to be
 // called back: the callback prompt reads back the last four digits of the
 // calling number and asks for 1 to confirm (any other key, or none, goes back
 // to holding in the same place); on 1 the request goes to Deps.Callbacks
-// (offer.Callbacks), the callback_done prompt is said and the IVR hangs up.
+// (the switchboard), the callback_done prompt is said and the IVR hangs up.
 // The ACD keeps the request in the caller's place and the dialler calls them
 // back when an agent takes it.
 //
@@ -41,8 +41,8 @@
 // agent already was logged in or out), agent_unknown for a phone that is no
 // agent's, agent_not_logged_in, agent_on_call or agent_failed otherwise, then
 // the flow ends. Routes give each code its flow, so the codes (*21 log in, *22
-// log out, *23 ready, *24 not ready in the shipped config) are configuration. The IVR never touches a driver: dialling the agent is the
-// Offerer's job (package acd/offer).
+// log out, *23 ready, *24 not ready in the shipped config) are configuration.
+// The IVR never touches a driver: ringing the agent is the switchboard's job.
 //
 // # Events
 //

@@ -22,8 +22,8 @@ type Deps struct {
 	Log          *slog.Logger
 	Location     *time.Location // for dates read back; default Asia/Shanghai
 	Language     string         // default language when a route names none
-	Queues       Queues         // the ACD, for queue nodes
-	Agents       Agents         // delivers the agent's leg to queue nodes
+	Queues       Queues         // the ACD, for queue nodes' announcements
+	Board        Board          // takes queue nodes' callers to agents
 	Callbacks    Callbacks      // takes callback requests (* on hold); nil: * does nothing
 	AgentStates  AgentStates    // the ACD, for agent_state nodes (feature codes)
 	Customers    Customers      // caller priority (VIP) for queue nodes; nil: every caller 0

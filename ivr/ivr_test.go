@@ -5,8 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tracecall/telephony/telephonytest"
 
-	"tracecall/config"
 	"tracecall/drivers/sim"
 	"tracecall/ivr"
 	"tracecall/ivr/tts"
@@ -32,7 +32,7 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	cfg, err := config.Load("../rootfs/etc/tracecall/tracecall.toml")
+	cfg, err := loadShipped()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,8 @@ func newHarness(t *testing.T) *harness {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
-	go func() { defer close(done); _ = d.Serve(ctx, v) }()
+	core := telephonytest.Core(t, bus.Client("core"), d)
+	go func() { defer close(done); _ = core.Serve(ctx, v) }()
 	t.Cleanup(func() { cancel(); <-done })
 	return &harness{d: d, bus: bus, chain: chain}
 }

@@ -10,8 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+	"tracecall/telephony/telephonytest"
 
-	"tracecall/config"
 	"tracecall/drivers/sim"
 	"tracecall/ivr"
 	"tracecall/ivr/tts"
@@ -32,7 +32,7 @@ func TestSimLoad(t *testing.T) {
 	if v := os.Getenv("TRACECALL_LOAD_HOLD"); v != "" {
 		hold, _ = time.ParseDuration(v)
 	}
-	cfg, err := config.Load("../rootfs/etc/tracecall/tracecall.toml")
+	cfg, err := loadShipped()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +59,8 @@ func TestSimLoad(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	go func() { _ = d.Serve(ctx, v) }()
+	core := telephonytest.Core(t, nil, d)
+	go func() { _ = core.Serve(ctx, v) }()
 	time.Sleep(100 * time.Millisecond)
 
 	// One call first, so the phrases are rendered and cached as on a warm appliance.

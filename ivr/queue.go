@@ -6,24 +6,25 @@ import (
 	"time"
 
 	"tracecall/acd"
+	"tracecall/switchboard"
 	"tracecall/telephony"
 	"tracecall/telephony/media"
 )
 
-// Queues is the IVR's seam to the ACD; *acd.ACD is one.
+// Queues is what the IVR asks the ACD of a caller waiting in a queue, for
+// the announcements; *acd.ACD is one.
 type Queues interface {
-	Enqueue(ctx context.Context, k acd.Call) error
 	Position(ctx context.Context, id telephony.CallID) (int, error)
 	EstimatedWait(ctx context.Context, id telephony.CallID) (time.Duration, error)
-	CallEnded(ctx context.Context, id telephony.CallID) error
 }
 
-// Agents hands the IVR the agent's leg for a queued caller; *offer.Offerer is
-// one. Await is called before the call is queued: answered delivers the leg of
-// the agent who picked up, diverted the overflow when the queue sends the call
-// on to a goodbye or voicemail; done unregisters.
-type Agents interface {
-	Await(id telephony.CallID) (answered <-chan telephony.Leg, diverted <-chan acd.Overflow, done func())
+// Board takes a queue node's caller to an agent; *switchboard.Board is one.
+// Queue queues the call, holds the caller through the Holder (the node's
+// music and announcements) until an agent answers, then connects them and
+// runs the call until the caller's part is over; or it returns the overflow
+// the queue chose.
+type Board interface {
+	Queue(ctx context.Context, caller telephony.Leg, call acd.Call, h switchboard.Holder) (switchboard.Outcome, error)
 }
 
 // Customers gives a caller's queue priority from the customer book (VIP
@@ -38,19 +39,18 @@ const (
 	MusicRingback = "ringback" // China's ringback tone, 450 Hz 1 s on, 4 s off
 )
 
-// queue holds the caller in the node's ACD queue: the node's prompt, then hold
-// music with the position (and the estimated wait, when the ACD has an honest
-// one) announced every AnnounceEvery, until an agent answers and the two are
-// bridged, the queue sends the call on (the node's next), or the caller hangs up.
+// queue hands the caller to the board for the node's ACD queue: they hear
+// the node's prompt, then hold music with the position (and the estimated
+// wait, when the ACD has an honest one) announced every AnnounceEvery, until
+// an agent answers and the board connects them for the rest of the caller's
+// part, the queue sends the call on (the node's next), or the caller hangs up.
 func (r *run) queue(ctx context.Context, n Node) (string, error) {
-	q, ag := r.v.deps.Queues, r.v.deps.Agents
-	if q == nil || ag == nil {
+	b := r.v.deps.Board
+	if b == nil || r.v.deps.Queues == nil {
 		r.log.Error("queue node without an acd", "queue", n.Queue)
 		return n.Next, nil
 	}
 	id := r.info.CallID
-	answered, diverted, done := ag.Await(id)
-	defer done()
 	call := acd.Call{ID: id, Caller: r.info.From, Called: r.info.To, Queue: n.Queue, Data: map[string]string{"ivr_flow": r.flowName}}
 	if r.chain != nil {
 		call.Data["trace_code"] = r.chain.TraceCode
@@ -58,83 +58,30 @@ func (r *run) queue(ctx context.Context, n Node) (string, error) {
 	if c := r.v.deps.Customers; c != nil {
 		call.Priority = c.Priority(ctx, r.info.From)
 	}
-	if err := q.Enqueue(ctx, call); err != nil {
+	out, err := b.Queue(ctx, r.s.Leg(), call, holder{r: r, n: n})
+	switch {
+	case err != nil:
 		r.log.Error("queueing the call", "queue", n.Queue, "err", err)
 		return n.Next, nil
-	}
-	// Whatever happens next, the ACD hears the call is over when this node is:
-	// a caller who hangs up while waiting has abandoned, an agent who talked
-	// goes to wrap-up.
-	defer func() {
-		if err := q.CallEnded(context.WithoutCancel(ctx), id); err != nil {
-			r.log.Warn("telling the acd the call ended", "err", err)
-		}
-	}()
-
-	holdCtx, stopHold := context.WithCancel(ctx)
-	defer stopHold()
-	var leg telephony.Leg
-	var div *acd.Overflow
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		select {
-		case leg = <-answered:
-		case o := <-diverted:
-			div = &o
-		case <-holdCtx.Done():
-		}
-		stopHold()
-	}()
-	r.hold(holdCtx, n)
-	stopHold()
-	<-watched
-
-	switch {
-	case ctx.Err() != nil:
-		if leg != nil {
-			_ = leg.Hangup(context.WithoutCancel(ctx), telephony.CauseNormal)
-		}
-		return "", errHangup
-	case leg != nil:
-		return "", r.connect(ctx, leg, call)
-	case div != nil:
-		r.log.Info("queue sent the call on", "queue", n.Queue, "overflow", div.String())
+	case out.Agent != "":
+		r.log.Info("caller's part with the agents over", "agent", out.Agent)
+		return "", nil
+	case out.Overflow != nil:
 		return n.Next, nil
 	}
-	return "", errHangup // the caller hung up while on hold
+	return "", errHangup // the caller hung up, or asked to be called back
 }
 
-// connect bridges the caller to the agent's leg until one of them hangs up.
-// When Agents is call control (package switchboard) it gets the two legs and
-// the call instead, and keeps them through hold, transfers and conferences
-// until the caller's part is over.
-func (r *run) connect(ctx context.Context, agent telephony.Leg, call acd.Call) error {
-	bg := context.WithoutCancel(ctx)
-	if err := r.s.Release(ctx); err != nil {
-		_ = agent.Hangup(bg, telephony.CauseNormal)
-		return errHangup
-	}
-	type connector interface {
-		Connect(ctx context.Context, caller, agent telephony.Leg, call acd.Call) error
-	}
-	if cc, ok := r.v.deps.Agents.(connector); ok {
-		if err := cc.Connect(ctx, r.s.Leg(), agent, call); err != nil {
-			r.log.Warn("call control ended", "err", err)
-		}
-		return nil
-	}
-	r.log.Info("caller connected to agent", "agent_leg", agent.ID())
-	// The bridge lives as long as the legs: the caller's hangup (which also
-	// ends ctx) or the agent's brings it down, and so does the driver's
-	// shutdown, which hangs every leg up.
-	err := telephony.Bridge(bg, r.s.Leg(), agent,
-		telephony.WithBridgeEvents(r.v.deps.Events), telephony.WithBridgeLog(r.log))
-	if err != nil {
-		r.log.Warn("bridge ended", "err", err)
-	}
-	return nil
+// holder is the queue node's side of the board's Queue: the music and
+// announcements, and the caller's media handed over when an agent answers.
+type holder struct {
+	r *run
+	n Node
 }
+
+func (h holder) Hold(ctx context.Context) { h.r.hold(ctx, h.n) }
+
+func (h holder) Release(ctx context.Context) error { return h.r.s.Release(ctx) }
 
 // hold plays the node's prompt, then music and announcements until ctx ends or
 // the caller hangs up.

@@ -8,9 +8,7 @@ import (
 	"time"
 
 	"tracecall/acd"
-	"tracecall/acd/offer"
 	"tracecall/cdr"
-	"tracecall/config"
 	"tracecall/drivers/sim"
 	"tracecall/ivr"
 	"tracecall/store"
@@ -25,32 +23,32 @@ import (
 // agentTone is what the simulated agent "says": far from the hold melody's notes.
 const agentTone = 1000
 
-// acdHarness is the shipped flow on sim lines with the ACD, the callback
-// dialler, agent phone 8001 and the call record writer, all with short timers.
+// acdHarness is the shipped flow on sim lines, served through the core's
+// Calls, with the ACD, the switchboard, agent phone 8001 and the call record
+// writer, all with short timers: the daemon's wiring.
 type acdHarness struct {
 	d     *sim.Driver
 	bus   *event.Bus
 	acd   *acd.ACD
 	db    *store.DB
-	board *switchboard.Board // nil unless asked for
+	board *switchboard.Board
 }
 
 // harnessSpec tunes an acdHarness.
 type harnessSpec struct {
-	edit        func(*config.Config) // after the short timers are set
+	edit        func(*shippedConfig) // after the short timers are set
 	callback    acd.CallbackConfig
-	board       bool          // connect callers through a switchboard, as the daemon does
 	answerAfter time.Duration // agent phone 8001's; zero: 500 ms
 }
 
-func newACDHarness(t *testing.T, edit func(*config.Config)) *acdHarness {
+func newACDHarness(t *testing.T, edit func(*shippedConfig)) *acdHarness {
 	t.Helper()
 	return buildHarness(t, harnessSpec{edit: edit})
 }
 
 func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 	t.Helper()
-	cfg, err := config.Load("../rootfs/etc/tracecall/tracecall.toml")
+	cfg, err := loadShipped()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,23 +70,19 @@ func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 		t.Fatal(err)
 	}
 	d.AddPhone("8001", sim.PhoneOptions{AnswerAfter: spec.answerAfter, ToneHz: agentTone, Record: true})
-	off := offer.New([]telephony.Driver{d}, nil)
-	a, err := acd.New(cfg.ACD, acd.Deps{Offerer: off, Events: bus.Client("acd")})
+	calls, err := telephony.NewCalls([]telephony.Driver{d}, bus.Client("core"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	off.Attach(a)
-	callbacks := offer.NewCallbacks(off, a, bus.Client("callback"), cfg.ACD.Callback.RingTimeout, nil)
-	var agents ivr.Agents = off
-	var sb *switchboard.Board
-	if spec.board {
-		if sb, err = switchboard.New(switchboard.Config{}, switchboard.Deps{
-			ACD: a, Agents: off, Drivers: []telephony.Driver{d}, Events: bus.Client("switchboard"),
-		}); err != nil {
-			t.Fatal(err)
-		}
-		agents = sb
-		callbacks.ConnectThrough(sb)
+	a, err := acd.New(cfg.ACD, acd.Deps{Events: bus.Client("acd")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := switchboard.New(switchboard.Config{CallbackRingTimeout: cfg.ACD.Callback.RingTimeout}, switchboard.Deps{
+		ACD: a, Dialer: calls, Keeper: calls, Events: bus.Client("switchboard"),
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	chain := trace.NewGenerator(trace.DemoSeed).Chain(trace.DemoPorkIndex)
 	v, err := ivr.New(cfg.IVR, ivr.Deps{
@@ -97,8 +91,8 @@ func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 		Speaker:      &fastSpeaker{},
 		Events:       bus.Client("ivr"),
 		Queues:       a,
-		Agents:       agents,
-		Callbacks:    callbacks,
+		Board:        sb,
+		Callbacks:    sb,
 		AgentStates:  a,
 	})
 	if err != nil {
@@ -108,8 +102,8 @@ func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 	done := make(chan struct{}, 4)
 	go func() { _ = records.Run(ctx); done <- struct{}{} }()
 	go func() { _ = a.Run(ctx); done <- struct{}{} }()
-	go func() { _ = d.Serve(ctx, v); done <- struct{}{} }()
-	go func() { _ = callbacks.Run(ctx); done <- struct{}{} }()
+	go func() { _ = calls.Serve(ctx, v); done <- struct{}{} }()
+	go func() { _ = sb.Run(ctx); done <- struct{}{} }()
 	t.Cleanup(func() {
 		cancel()
 		for range 4 {
@@ -187,15 +181,16 @@ func TestCallerKeysZeroAndTalksToAgent(t *testing.T) {
 	// the caller hangs up after six seconds.
 	c := h.call(t, "0www5", 6*time.Second)
 	eventtest.Expect(w, 5*time.Second, func(e event.CallTaken) bool { return e.Call() == c.CallID() && e.Agent == "8001" })
-	b := eventtest.Expect(w, 2*time.Second, func(e event.CallBridged) bool { return e.Call() == c.CallID() })
-	if b.BLine != "sim/phone/8001" {
-		t.Errorf("bridged to line %q, want sim/phone/8001", b.BLine)
-	}
+	eventtest.Expect(w, 2*time.Second, func(e event.RoomJoined) bool {
+		return e.Call() == c.CallID() && e.Line == "sim/phone/8001" && e.Mode == "talk"
+	})
 	res, err := c.Wait(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventtest.Expect(w, 2*time.Second, func(e event.CallUnbridged) bool { return e.Call() == c.CallID() && e.By == "a" })
+	if res.Hangup.By != "caller" {
+		t.Errorf("caller's call hung up by %q, want the caller", res.Hangup.By)
+	}
 
 	// The caller heard the agent: the last second is the agent's tone.
 	last := res.Heard[max(0, len(res.Heard)-8000):]
@@ -216,7 +211,7 @@ func TestCallerKeysZeroAndTalksToAgent(t *testing.T) {
 		t.Errorf("agent heard %.2f of its energy in the caller's key tones, want most", s)
 	}
 	if pr.Hangup.By != "ivr" || phone.State() != telephony.LineIdle {
-		t.Errorf("agent phone: hung up by %q, state %s; want by ivr (the bridge), idle", pr.Hangup.By, phone.State())
+		t.Errorf("agent phone: hung up by %q, state %s; want by ivr (the switchboard), idle", pr.Hangup.By, phone.State())
 	}
 
 	r := waitRecord(t, h.db, string(c.CallID()))
@@ -254,7 +249,7 @@ func TestNoAgentLoggedIn(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			h := newACDHarness(t, func(c *config.Config) { c.ACD.Queues[0].WhenEmpty = tt.whenEmpty })
+			h := newACDHarness(t, func(c *shippedConfig) { c.ACD.Queues[0].WhenEmpty = tt.whenEmpty })
 			w := eventtest.Watch(t, h.bus)
 			sub := event.Subscribe[event.Said](h.bus.Client("said"))
 			c := h.call(t, "0", 4*time.Second)

@@ -23,10 +23,12 @@
 //	calls_by_caller/<caller>\x00<start><id> → empty (customer_calls.go)
 //	call_notes/<id>              → the agents' notes on a call, apart from it
 //	customers/<id>, customers_by_number/<number> → the CRM (customer.go)
-//	meta/<key>                   → caller state (PutMeta); "store." keys are ours:
-//	                               store.schema, store.chains (chain count),
-//	                               store.acd and store.acd.file (the ACD's queues
-//	                               and agents, and the file's; see acd.go)
+//	meta/<key>                   → caller state (PutMeta) or a JSON document
+//	                               (PutDoc); "store." keys are ours: store.schema,
+//	                               store.chains (chain count), except the
+//	                               documents store.acd and store.acd.file, kept
+//	                               there for the ACD (acd/acdstore) since before
+//	                               PutDoc
 //
 // and the first PutSIPPhone creates sip_phones/<user> → SIPPhone as JSON
 // (sip_phone.go): SIP phones added at run time, read by the SIP registrar.

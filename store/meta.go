@@ -3,7 +3,9 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -15,6 +17,10 @@ const (
 	metaSchema         = "store.schema" // uint64 big-endian: SchemaVersion of the layout
 	metaChainCount     = "store.chains" // uint64 big-endian: number of keys in chains
 )
+
+// storeKeys are the meta keys the store keeps its own bookkeeping under:
+// nothing else may write them, PutDoc included.
+var storeKeys = []string{metaSchema, metaChainCount}
 
 // PutMeta stores v under key in the meta bucket, for small state such as a
 // sync cursor per source. Keys starting with "store." are reserved
@@ -52,6 +58,68 @@ func (tx *Tx) Meta(key string) []byte {
 		return nil
 	}
 	return bytes.Clone(v)
+}
+
+// PutDoc stores v, encoded as JSON, under key in the meta bucket: a small
+// document such as an app's settings, replaced whole on every write.
+//
+// Keys follow PutMeta's rules but for one: a document may be kept under a
+// "store." key other than the store's own (store.schema, store.chains).
+// Documents written before PutDoc existed live there (store.acd and
+// store.acd.file, from when the store kept the ACD's queues and agents
+// itself), and they keep their keys so an existing data directory loads.
+func (tx *Tx) PutDoc(key string, v any) error {
+	if err := checkDocKey(key); err != nil {
+		return err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("store: put doc %s: encode: %w", key, err)
+	}
+	if err := tx.bucket(bucketMeta).Put([]byte(key), b); err != nil {
+		return fmt.Errorf("store: put doc %s: %w", key, err)
+	}
+	return nil
+}
+
+// Doc decodes the JSON document under key into v, which must be a pointer;
+// ok is false, and v untouched, if there is none.
+func (tx *Tx) Doc(key string, v any) (ok bool, err error) {
+	b := tx.bucket(bucketMeta).Get([]byte(key))
+	if b == nil {
+		return false, nil
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		return false, fmt.Errorf("store: doc %s: decode: %w", key, err)
+	}
+	return true, nil
+}
+
+// PutDoc is Tx.PutDoc in a transaction of its own, committed before it
+// returns.
+func (db *DB) PutDoc(key string, v any) error {
+	return db.Update(func(tx *Tx) error { return tx.PutDoc(key, v) })
+}
+
+// Doc is Tx.Doc in a read-only transaction of its own.
+func (db *DB) Doc(key string, v any) (ok bool, err error) {
+	err = db.View(func(tx *Tx) (err error) {
+		ok, err = tx.Doc(key, v)
+		return err
+	})
+	return ok, err
+}
+
+func checkDocKey(key string) error {
+	switch {
+	case key == "":
+		return fmt.Errorf("%w: empty meta key", ErrInvalid)
+	case slices.Contains(storeKeys, key):
+		return fmt.Errorf("%w: meta key %q is the store's own", ErrInvalid, key)
+	case len(key) > bolt.MaxKeySize:
+		return fmt.Errorf("%w: meta key too long", ErrInvalid)
+	}
+	return nil
 }
 
 func checkMetaKey(key string) error {

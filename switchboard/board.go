@@ -14,20 +14,21 @@ import (
 	"tracecall/telephony/event"
 )
 
-// ACD is the part of the ACD the board uses; *acd.ACD is one.
+// ACD is the part of the ACD the board uses; *acd.ACD is one. The board
+// takes the ACD's offers and diversions (it rings the agents) and tells it
+// what became of them.
 type ACD interface {
+	Offers() <-chan acd.Offer
+	Diversions() <-chan acd.Diversion
+	OfferResult(ctx context.Context, id telephony.CallID, agentID string, answered bool) error
 	Enqueue(ctx context.Context, k acd.Call) error
 	CallEnded(ctx context.Context, id telephony.CallID) error
 	OfferTo(ctx context.Context, k acd.Call, agentID string) error
 	OfferToRole(ctx context.Context, k acd.Call, role acd.Role) (string, error)
 	Withdraw(ctx context.Context, id telephony.CallID) error
 	Snapshot(ctx context.Context) (acd.Snapshot, error)
-}
-
-// Agents delivers the leg of the agent who answered an ACD offer, or the
-// overflow the ACD chose instead; *offer.Offerer is one.
-type Agents interface {
-	Await(id telephony.CallID) (answered <-chan telephony.Leg, diverted <-chan acd.Overflow, done func())
+	Callback(ctx context.Context, id telephony.CallID, number string) error
+	CallbackResult(ctx context.Context, id telephony.CallID, result string) (retry bool, err error)
 }
 
 // Pickup answers a ringing phone from the agent desktop, for phones that can
@@ -59,38 +60,45 @@ type Config struct {
 	// NumberDriver is the driver that dials numbers given without one (the
 	// SIP trunk); default "sip".
 	NumberDriver string
+	// CallbackRingTimeout is how long a caller called back rings; zero: the
+	// driver's default.
+	CallbackRingTimeout time.Duration
 }
 
 // Deps are what the board needs from the rest of the daemon.
 type Deps struct {
 	ACD     ACD                     // required
-	Agents  Agents                  // required
-	Drivers []telephony.Driver      // dial number targets, by Name
+	Dialer  telephony.Dialer        // required: the core, *telephony.Calls
+	Keeper  telephony.Keeper        // the core: keeps a callback's call open; nil: nothing kept
 	Pickups map[string]Pickup       // by driver name: phones answered from the desktop
 	Events  *event.Client           // nil: events are dropped
 	Log     *slog.Logger            // nil: discarded
 	Music   func() telephony.Source // hold music; nil: HoldMusic
 }
 
-// Board owns every connection between a caller and agents: Connect runs one
-// for as long as the caller's part lasts, and the operations act on it by the
-// id of an agent on the call.
+// Board owns every caller from the moment they are queued for an agent until
+// their part of the call is over: it rings the agents the ACD offers calls
+// to, connects the caller to the one who answers, and runs the connection —
+// hold, transfers, conference — acting on it by the id of an agent on the
+// call. It also calls back callers who asked for it.
 type Board struct {
-	cfg     Config
-	d       Deps
-	log     *slog.Logger
-	drivers map[string]telephony.Driver
-	clock   *telephony.RoomClock // mixes every connection's room on one beat
+	cfg   Config
+	d     Deps
+	log   *slog.Logger
+	clock *telephony.RoomClock // mixes every connection's room on one beat
+	reqs  chan pending         // callback requests, for Run
+	ended chan struct{}        // closed when Run returns
 
-	// mu guards byAgent.
+	// mu guards byAgent and waiting.
 	mu      sync.Mutex
 	byAgent map[string]*conn
+	waiting map[telephony.CallID]*waiter
 }
 
-// New returns a board.
+// New returns a board over the ACD. Run it to ring agents.
 func New(cfg Config, d Deps) (*Board, error) {
-	if d.ACD == nil || d.Agents == nil {
-		return nil, errors.New("switchboard: an acd and an agents source are required")
+	if d.ACD == nil || d.Dialer == nil {
+		return nil, errors.New("switchboard: an acd and a dialer are required")
 	}
 	if cfg.NumberDriver == "" {
 		cfg.NumberDriver = "sip"
@@ -101,30 +109,41 @@ func New(cfg Config, d Deps) (*Board, error) {
 	if d.Music == nil {
 		d.Music = HoldMusic
 	}
-	b := &Board{cfg: cfg, d: d, log: d.Log, drivers: make(map[string]telephony.Driver), byAgent: make(map[string]*conn),
-		clock: telephony.NewRoomClock()}
-	for _, drv := range d.Drivers {
-		b.drivers[drv.Name()] = drv
+	return &Board{cfg: cfg, d: d, log: d.Log, clock: telephony.NewRoomClock(),
+		reqs: make(chan pending), ended: make(chan struct{}),
+		byAgent: make(map[string]*conn), waiting: make(map[telephony.CallID]*waiter)}, nil
+}
+
+// Run takes the ACD's offers and rings the agents, passes the calls the
+// queues send on to the callers waiting for them, and follows callback
+// requests, until ctx ends or the ACD stops; then it stops ringing and
+// dialling and waits for what it started (connections already made end with
+// their legs: the drivers, stopped with the same context, hang them up).
+func (b *Board) Run(ctx context.Context) error {
+	defer close(b.ended)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	offers, diversions := b.d.ACD.Offers(), b.d.ACD.Diversions()
+	for {
+		select {
+		case o, ok := <-offers:
+			if !ok {
+				offers = nil // the ACD stopped
+				continue
+			}
+			wg.Go(func() { b.ring(ctx, o) })
+		case d, ok := <-diversions:
+			if !ok {
+				diversions = nil
+				continue
+			}
+			b.divert(d)
+		case p := <-b.reqs:
+			wg.Go(func() { b.follow(ctx, p) })
+		case <-ctx.Done():
+			return nil
+		}
 	}
-	return b, nil
-}
-
-// Await passes through to Deps.Agents, so that the IVR's queue node, which
-// waits for an agent and then hands the two legs to Connect, can take the
-// board for both.
-func (b *Board) Await(id telephony.CallID) (answered <-chan telephony.Leg, diverted <-chan acd.Overflow, done func()) {
-	return b.d.Agents.Await(id)
-}
-
-// Connect joins the caller to the agent who answered call and runs the
-// connection — hold, transfers, conference — until the caller's part is
-// over: the caller hung up, or every agent left. It then hangs up whoever is
-// still on, tells the ACD each agent's part ended (wrap-up), and returns.
-// ctx ending ends the connection the same way. Connect takes over both legs'
-// media.
-func (b *Board) Connect(ctx context.Context, caller, agent telephony.Leg, call acd.Call) error {
-	c := b.newConn(caller, call)
-	return c.run(ctx, agent)
 }
 
 // op runs f on the connection agentID is on.
@@ -241,6 +260,18 @@ func (b *Board) unregister(agentID string, c *conn) {
 	b.mu.Unlock()
 }
 
+// canDial reports whether the Dialer has a driver of that name.
+func (b *Board) canDial(driver string) bool { return b.d.Dialer.CanDial(driver) }
+
+// keepOpen keeps call id open until release is called (Deps.Keeper).
+func (b *Board) keepOpen(id telephony.CallID) (release func()) {
+	if b.d.Keeper == nil {
+		return func() {}
+	}
+	release, _ = b.d.Keeper.KeepOpen(id)
+	return release
+}
+
 // address parses a number target: "driver:user", or digits for the number
 // driver.
 func (b *Board) address(s string) (telephony.Address, error) {
@@ -256,7 +287,7 @@ func (b *Board) address(s string) (telephony.Address, error) {
 	if !validNumber(a.User) {
 		return a, fmt.Errorf("%w: number %q: want 1 to 32 digits, * # or a leading +", ErrBadTarget, a.User)
 	}
-	if b.drivers[a.Driver] == nil {
+	if !b.canDial(a.Driver) {
 		return a, fmt.Errorf("%w: no driver %q", ErrBadTarget, a.Driver)
 	}
 	return a, nil

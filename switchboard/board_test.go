@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"tracecall/acd"
-	"tracecall/acd/offer"
 	"tracecall/drivers/sim"
 	"tracecall/switchboard"
 	"tracecall/telephony"
@@ -86,16 +85,16 @@ func ofType[T event.Event](e *events) []T {
 	return out
 }
 
-// rig is a switchboard over the sim driver, the real ACD and the Offerer.
+// rig is a switchboard over the sim driver (through the core's Calls) and
+// the real ACD.
 type rig struct {
-	t      *testing.T
-	d      *sim.Driver
-	acd    *acd.ACD
-	board  *switchboard.Board
-	offers *offer.Offerer
-	bus    *event.Bus
-	ev     *events
-	conns  chan conn // callers connected to their first agent
+	t     *testing.T
+	d     *sim.Driver
+	acd   *acd.ACD
+	board *switchboard.Board
+	bus   *event.Bus
+	ev    *events
+	conns chan conn // callers connected to their first agent
 }
 
 type conn struct {
@@ -130,7 +129,10 @@ func newRig(t *testing.T) *rig {
 	for ext, hz := range map[string]float64{"8001": a1Hz, "8002": a2Hz, "8009": dmHz} {
 		d.AddPhone(ext, sim.PhoneOptions{ToneHz: hz, Record: true})
 	}
-	offers := offer.New([]telephony.Driver{d}, nil)
+	calls, err := telephony.NewCalls([]telephony.Driver{d}, bus.Client("core"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	a, err := acd.New(acd.Config{
 		Agents: []acd.AgentConfig{
 			{ID: "a1", Extension: "sim:8001"},
@@ -141,14 +143,13 @@ func newRig(t *testing.T) *rig {
 			{Name: "q", Agents: []string{"a1"}, WrapUp: time.Minute, RingTimeout: 5 * time.Second},
 			{Name: "q2", Agents: []string{"a2"}, WrapUp: time.Minute, RingTimeout: 5 * time.Second},
 		},
-	}, acd.Deps{Offerer: offers, Events: bus.Client("acd")})
+	}, acd.Deps{Events: bus.Client("acd")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	offers.Attach(a)
-	r.acd, r.offers, r.bus = a, offers, bus
-	r.board, err = switchboard.New(switchboard.Config{}, switchboard.Deps{
-		ACD: a, Agents: offers, Drivers: []telephony.Driver{d},
+	r.acd, r.bus = a, bus
+	r.board, err = switchboard.New(switchboard.Config{CallbackRingTimeout: 5 * time.Second}, switchboard.Deps{
+		ACD: a, Dialer: calls, Keeper: calls,
 		Pickups: map[string]switchboard.Pickup{"sim": pickup{d}},
 		Events:  bus.Client("switchboard"),
 		Music: func() telephony.Source {
@@ -162,7 +163,8 @@ func newRig(t *testing.T) *rig {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = a.Run(ctx) })
-	wg.Go(func() { _ = d.Serve(ctx, telephony.HandlerFunc(r.serve)) })
+	wg.Go(func() { _ = r.board.Run(ctx) })
+	wg.Go(func() { _ = calls.Serve(ctx, telephony.HandlerFunc(r.serve)) })
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	for _, id := range []string{"a1", "a2", "dm"} {
 		if err := a.Login(ctx, id); err != nil {
@@ -172,31 +174,38 @@ func newRig(t *testing.T) *rig {
 	return r
 }
 
-// serve stands in for the IVR's queue node: it answers, queues the caller in
-// "q" with a trace code, and hands caller and agent to the board.
+// serve stands in for the IVR's queue node: it answers and queues the
+// caller in "q" with a trace code, through the board.
 func (r *rig) serve(ctx context.Context, l telephony.Leg) {
 	if err := l.Answer(ctx); err != nil {
 		return
 	}
-	at := time.Now()
 	id := l.Info().CallID
-	answered, _, done := r.board.Await(id)
-	defer done()
 	call := acd.Call{ID: id, Caller: l.Info().From, Called: l.Info().To, Queue: "q",
 		Data: map[string]string{"trace_code": traceCode, "ivr_flow": "test"}}
-	if err := r.acd.Enqueue(ctx, call); err != nil {
-		r.t.Errorf("enqueue: %v", err)
+	h := holder{r: r, k: conn{id: id, answered: time.Now()}}
+	out, err := r.board.Queue(ctx, l, call, h)
+	if err != nil {
+		r.t.Errorf("Queue: %v", err)
 		return
 	}
-	defer func() { _ = r.acd.CallEnded(context.WithoutCancel(ctx), id) }()
-	select {
-	case agent := <-answered:
-		r.conns <- conn{id: id, answered: at}
-		if err := r.board.Connect(ctx, l, agent, call); err != nil {
-			r.t.Errorf("Connect: %v", err)
-		}
-	case <-l.Context().Done():
+	if out.Agent != "" && out.Agent != "a1" {
+		r.t.Errorf("call %s answered by %q, want a1, the only agent of q", id, out.Agent)
 	}
+}
+
+// holder holds the caller in silence; an agent's answer is reported on
+// r.conns as the board takes the caller's media.
+type holder struct {
+	r *rig
+	k conn
+}
+
+func (h holder) Hold(ctx context.Context) { <-ctx.Done() }
+
+func (h holder) Release(context.Context) error {
+	h.r.conns <- h.k
+	return nil
 }
 
 // call places a caller who keys 5 for the whole call and waits until they
@@ -628,7 +637,11 @@ func TestAnswer(t *testing.T) {
 	c.Hangup()
 	r.wantState("a1", acd.StateWrapUp)
 
-	b, err := switchboard.New(switchboard.Config{}, switchboard.Deps{ACD: r.acd, Agents: offer.New(nil, nil)})
+	calls, err := telephony.NewCalls(nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := switchboard.New(switchboard.Config{}, switchboard.Deps{ACD: r.acd, Dialer: calls})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -106,12 +106,13 @@ func (c *conn) base() event.Base { return event.Base{CallID: c.id, At: time.Now(
 // its own account.
 func bg() context.Context { return context.Background() }
 
-func (c *conn) run(ctx context.Context, agent telephony.Leg) error {
+// run joins the caller and the agent who answered and serves the
+// connection until the caller's part is over or ctx ends.
+func (c *conn) run(ctx context.Context, a answer) error {
 	c.room = telephony.NewRoom(c.id, telephony.WithRoomEvents(c.b.d.Events), telephony.WithRoomLog(c.log),
 		telephony.WithRoomMusic(c.b.d.Music), telephony.WithRoomClock(c.b.clock))
-	first := &party{key: c.id, leg: agent}
-	first.agent = c.agentOn(ctx, c.id, agent)
-	first.name = first.agent
+	agent := a.leg
+	first := &party{agent: a.agent, name: a.agent, key: c.id, leg: agent}
 	if err := c.room.Join(c.caller, telephony.RoomTalk); err != nil {
 		c.log.Warn("connecting the caller", "err", err)
 		c.parties = []*party{first}
@@ -141,29 +142,6 @@ func (c *conn) run(ctx context.Context, agent telephony.Leg) error {
 			return nil
 		}
 	}
-}
-
-// agentOn finds the agent talking on ACD id key: the one whose phone leg
-// this is.
-func (c *conn) agentOn(ctx context.Context, key telephony.CallID, leg telephony.Leg) string {
-	s, err := c.b.d.ACD.Snapshot(ctx)
-	if err != nil {
-		c.log.Warn("finding the agent", "err", err)
-		return ""
-	}
-	for _, a := range s.Agents {
-		if a.CallID == key && a.State == acd.StateTalking {
-			return a.ID
-		}
-	}
-	to := leg.Info().To
-	for _, a := range s.Agents {
-		if ext, err := telephony.ParseAddress(a.Extension); err == nil && ext.User == to && ext.Driver == leg.Info().Driver {
-			return a.ID
-		}
-	}
-	c.log.Warn("no agent talking on the call", "acd_id", key)
-	return ""
 }
 
 // watch tells the connection when l hangs up.
@@ -395,7 +373,7 @@ func (c *conn) start(ctx context.Context, x *transfer, data map[string]string) e
 			return fmt.Errorf("%w: %s", ErrBadTarget, x.to)
 		}
 		x.viaACD = true
-		answered, diverted, done := c.b.d.Agents.Await(x.key)
+		w := c.b.await(x.key)
 		var err error
 		switch x.to.Kind {
 		case TargetAgent:
@@ -407,22 +385,22 @@ func (c *conn) start(ctx context.Context, x *transfer, data map[string]string) e
 			err = c.b.d.ACD.Enqueue(ctx, x.call)
 		}
 		if err != nil {
-			done()
+			c.b.unwait(x.key, w)
 			stop()
 			return acdError(err)
 		}
-		go c.await(wctx, x, answered, diverted, done)
+		go c.await(wctx, x, w)
 	case TargetNumber:
 		addr, err := c.b.address(x.to.Value)
 		if err != nil {
 			stop()
 			return err
 		}
-		d := c.b.drivers[addr.Driver]
-		o := telephony.DialOptions{From: c.call.Caller, CallID: x.key, Timeout: c.b.cfg.DialTimeout}
+		// The number's leg joins the caller's call.
+		o := telephony.DialOptions{From: c.call.Caller, CallID: c.id, Timeout: c.b.cfg.DialTimeout}
 		go func() {
-			l, err := d.Dial(wctx, addr, o)
-			if !c.post(func() { c.outcome(x, l, err) }) && l != nil {
+			l, err := c.b.d.Dialer.Dial(wctx, addr, o)
+			if !c.post(func() { c.outcome(x, answer{leg: l}, err) }) && l != nil {
 				_ = l.Hangup(bg(), telephony.CauseNormal)
 			}
 		}()
@@ -446,23 +424,26 @@ func acdError(err error) error {
 	return err
 }
 
-// await waits for the ACD's outcome of a transfer.
-func (c *conn) await(ctx context.Context, x *transfer, answered <-chan telephony.Leg, diverted <-chan acd.Overflow, done func()) {
-	defer done()
+// await waits for the ACD's outcome of a transfer: the agent who answered
+// it, or where the ACD sent it instead.
+func (c *conn) await(ctx context.Context, x *transfer, w *waiter) {
+	defer c.b.unwait(x.key, w)
 	select {
-	case l := <-answered:
-		if !c.post(func() { c.outcome(x, l, nil) }) {
-			_ = l.Hangup(bg(), telephony.CauseNormal)
+	case a := <-w.answers:
+		if !c.post(func() { c.outcome(x, a, nil) }) {
+			_ = a.leg.Hangup(bg(), telephony.CauseNormal)
 			c.endInACD(x.key, false)
 		}
-	case o := <-diverted:
-		c.post(func() { c.outcome(x, nil, fmt.Errorf("not taken: %s", o)) })
+	case o := <-w.diverted:
+		c.post(func() { c.outcome(x, answer{}, fmt.Errorf("not taken: %s", o)) })
 	case <-ctx.Done():
 	}
 }
 
-// outcome is how reaching a transfer's target went.
-func (c *conn) outcome(x *transfer, l telephony.Leg, err error) {
+// outcome is how reaching a transfer's target went: a is who answered (for
+// a number, only the leg).
+func (c *conn) outcome(x *transfer, a answer, err error) {
+	l := a.leg
 	if c.xfer != x {
 		// Cancelled meanwhile.
 		if l != nil {
@@ -479,13 +460,7 @@ func (c *conn) outcome(x *transfer, l telephony.Leg, err error) {
 	}
 	p := &party{leg: l, name: x.name}
 	if x.viaACD {
-		p.key = x.key
-		if x.to.Kind == TargetQueue {
-			p.agent = c.agentOn(bg(), x.key, l)
-		} else {
-			p.agent = x.name
-		}
-		p.name = p.agent
+		p.key, p.agent, p.name = x.key, a.agent, a.agent
 	}
 	if err := c.room.Join(l, telephony.RoomTalk); err != nil {
 		c.log.Warn("connecting the transfer target", "err", err)

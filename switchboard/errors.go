@@ -32,6 +32,9 @@ var (
 	// ringing.
 	ErrNotRinging = errors.New("agent's phone is not ringing")
 
+	// ErrStopped is returned by Callback when Run is not running.
+	ErrStopped = errors.New("switchboard stopped")
+
 	// ErrUnsupported is returned by Answer for a phone that cannot be picked
 	// up from the desktop.
 	ErrUnsupported = errors.New("phone cannot be answered remotely")

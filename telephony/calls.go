@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"tracecall/telephony/event"
 )
@@ -16,10 +17,19 @@ import (
 // is the core's to publish.
 type Dialer interface {
 	Dial(ctx context.Context, to Address, o DialOptions) (Leg, error)
+	// CanDial reports whether a driver of that name can be dialled through.
+	CanDial(driver string) bool
+}
+
+// Keeper keeps a call open while it has no legs (Calls.KeepOpen).
+type Keeper interface {
+	KeepOpen(id CallID) (release func(), ok bool)
 }
 
 // Calls is the core's switch: it serves every driver's inbound legs, dials
-// outbound ones by the driver an Address names, and owns every call. See the
+// outbound ones through the driver an Address names, and owns every call —
+// its legs, its id and its life. It alone publishes a call's lifecycle:
+// event.CallStarted, CallAnswered and CallEnded, once each per call. See the
 // package doc, "Calls".
 type Calls struct {
 	drivers map[string]Driver
@@ -27,13 +37,19 @@ type Calls struct {
 	pub     *event.Client
 	log     *slog.Logger
 
-	// mu guards calls; it is never held across I/O or a driver call.
+	// mu guards calls and every call's fields; it is never held across I/O
+	// or a call into a driver (a leg's lock may be held when it is taken:
+	// the order is leg, then mu).
 	mu    sync.Mutex
 	calls map[CallID]*call
 }
 
-// NewCalls returns the core over drivers; pub publishes the calls' lifecycle.
+// NewCalls returns the core over drivers; pub publishes the calls' lifecycle
+// (nil publishes nothing).
 func NewCalls(drivers []Driver, pub *event.Client, log *slog.Logger) (*Calls, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	c := &Calls{drivers: make(map[string]Driver), pub: pub, log: log, calls: make(map[CallID]*call)}
 	for _, d := range drivers {
 		if _, dup := c.drivers[d.Name()]; dup {
@@ -45,33 +61,111 @@ func NewCalls(drivers []Driver, pub *event.Client, log *slog.Logger) (*Calls, er
 	return c, nil
 }
 
+// CanDial reports whether a driver of that name is served.
+func (c *Calls) CanDial(driver string) bool { return c.drivers[driver] != nil }
+
 // Drivers returns the drivers' names, in the order given.
 func (c *Calls) Drivers() []string { return slices.Clone(c.order) }
 
-// Dial places an outbound leg through the driver to names.
-func (c *Calls) Dial(ctx context.Context, to Address, o DialOptions) (Leg, error) {
-	d, ok := c.drivers[to.Driver]
-	if !ok {
-		return nil, fmt.Errorf("telephony: dial %s: no driver %q: %w", to, to.Driver, ErrUnavailable)
-	}
-	return d.Dial(ctx, to, o)
-}
-
-// Serve runs every driver's Serve with h as the handler of their inbound legs,
-// until ctx ends; it returns once every driver has stopped.
+// Serve runs every driver's Serve until ctx ends, with h serving their
+// inbound legs: each inbound leg joins the call its Info().CallID names,
+// which starts with it unless a call of that id is in progress. Serve
+// returns once every driver has stopped; calls still kept open (KeepOpen)
+// then end, by "system".
 func (c *Calls) Serve(ctx context.Context, h Handler) error {
+	inbound := HandlerFunc(func(ctx context.Context, l Leg) {
+		c.take(l, nil, false)
+		h.ServeLeg(ctx, l)
+	})
 	var wg sync.WaitGroup
 	errs := make([]error, len(c.order))
 	for i, name := range c.order {
 		d := c.drivers[name]
 		wg.Go(func() {
-			if err := d.Serve(ctx, h); err != nil {
+			if err := d.Serve(ctx, inbound); err != nil {
 				errs[i] = fmt.Errorf("driver %s: %w", name, err)
 			}
 		})
 	}
 	wg.Wait()
+	c.shutdown()
 	return errors.Join(errs...)
+}
+
+// Dial places an outbound leg through the driver to names. With o.CallID
+// set the leg joins that call (an agent's phone for a caller, a transfer's
+// target), and the call does not end while the dial is under way; without
+// one, the leg starts a call of its own, whose id Dial chooses. A failed dial
+// that started a call ends it, with the failure's cause.
+func (c *Calls) Dial(ctx context.Context, to Address, o DialOptions) (Leg, error) {
+	d, ok := c.drivers[to.Driver]
+	if !ok {
+		return nil, fmt.Errorf("telephony: dial %s: no driver %q: %w", to, to.Driver, ErrUnavailable)
+	}
+	now := time.Now()
+	if o.CallID == "" {
+		o.CallID = NewCallID(now)
+	}
+	cl := c.dialing(o.CallID, to, o, now)
+	l, err := d.Dial(ctx, to, o)
+	if err != nil {
+		c.dialed(cl, nil, o, err)
+		return nil, err
+	}
+	c.dialed(cl, l, o, nil)
+	return l, nil
+}
+
+// KeepOpen keeps the call id open while it has no legs — a caller who hung
+// up to be called back is still the same call until the callback is over —
+// until release is called (once is enough; more are no-ops). It reports
+// false, keeping nothing, when no such call is in progress.
+func (c *Calls) KeepOpen(id CallID) (release func(), ok bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl := c.calls[id]
+	if cl == nil {
+		return func() {}, false
+	}
+	cl.keeps++
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			c.mu.Lock()
+			defer c.mu.Unlock()
+			cl.keeps--
+			c.maybeEndLocked(cl, time.Now())
+		})
+	}, true
+}
+
+// CallInfo is a snapshot of one call the core holds.
+type CallInfo struct {
+	ID       CallID    `json:"id"`
+	From     string    `json:"from"`
+	To       string    `json:"to"`
+	Line     string    `json:"line"` // the line of the leg that started the call
+	Started  time.Time `json:"started"`
+	Answered time.Time `json:"answered,omitzero"`
+	Legs     []LegInfo `json:"legs"` // the legs up now, first the one that started the call
+}
+
+// Calls returns the calls in progress, oldest first.
+func (c *Calls) Calls() []CallInfo {
+	c.mu.Lock()
+	out := make([]CallInfo, 0, len(c.calls))
+	for _, cl := range c.calls {
+		ci := CallInfo{ID: cl.id, From: cl.from, To: cl.to, Line: cl.line, Started: cl.started, Answered: cl.answered}
+		for _, m := range cl.legs {
+			if !m.gone {
+				ci.Legs = append(ci.Legs, m.info)
+			}
+		}
+		out = append(out, ci)
+	}
+	c.mu.Unlock()
+	slices.SortFunc(out, func(a, b CallInfo) int { return a.Started.Compare(b.Started) })
+	return out
 }
 
 // Lines lists every driver's lines, drivers in the order given.
@@ -85,10 +179,227 @@ func (c *Calls) Lines() []LineState {
 	return out
 }
 
-// call is one call the core owns.
-type call struct{}
+// call is one call the core owns; Calls.mu guards it.
+type call struct {
+	id       CallID
+	from, to string
+	line     string
+	dir      Direction
+	started  time.Time
+	answered time.Time
+	// announced says CallStarted went out. A call a Dial starts is
+	// announced when its first leg arrives (with the leg's line), or when
+	// the dial fails.
+	announced bool
+	ended     bool
+	legs      []*member
+	// caller is the caller's leg: the one that started the call, or the
+	// one a callback dialled (DialOptions.AsCaller).
+	caller  *member
+	dialing int // dials into the call under way
+	keeps   int // KeepOpen holds
+	// farEnd is how the last leg to hang up from its far end did, for the
+	// call's end: an agent who hung up on the caller is the call's "agent".
+	farEnd *member
+}
+
+// member is one leg's place in a call.
+type member struct {
+	c      *Calls
+	call   *call
+	info   LegInfo
+	gone   bool
+	hangup HangupInfo
+}
+
+// take puts l into the call its CallID names, starting the call when none
+// is in progress (dialled is that call when a Dial made the leg); asCaller
+// makes the leg the call's caller.
+func (c *Calls) take(l Leg, dialled *call, asCaller bool) {
+	info := l.Info()
+	c.mu.Lock()
+	cl := dialled
+	if cl == nil {
+		cl = c.calls[info.CallID]
+	}
+	if cl == nil || cl.ended {
+		cl = &call{id: info.CallID, dir: info.Direction, started: info.Created}
+		c.calls[cl.id] = cl
+	}
+	m := &member{c: c, call: cl, info: info}
+	if asCaller || (len(cl.legs) == 0 && !cl.announced) {
+		cl.caller = m
+	}
+	cl.legs = append(cl.legs, m)
+	if !cl.announced {
+		cl.from, cl.to, cl.line = info.From, info.To, info.Line
+		c.announceLocked(cl)
+	}
+	c.mu.Unlock()
+
+	answered, gone, h := l.legState().join(m)
+	if answered {
+		m.answered(time.Now())
+	}
+	if gone {
+		m.left(h)
+	}
+}
+
+// announceLocked publishes the call's start.
+func (c *Calls) announceLocked(cl *call) {
+	cl.announced = true
+	c.publish(event.CallStarted{
+		Base: event.Base{CallID: cl.id, At: cl.started},
+		Line: cl.line, From: cl.from, To: cl.to, Direction: string(cl.dir),
+	})
+}
+
+// dialing notes a dial into the call id, making the call when there is none.
+func (c *Calls) dialing(id CallID, to Address, o DialOptions, now time.Time) *call {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl := c.calls[id]
+	if cl == nil || cl.ended {
+		cl = &call{id: id, dir: Outbound, started: now, from: o.From, to: to.User}
+		c.calls[id] = cl
+	}
+	cl.dialing++
+	return cl
+}
+
+// dialed ends a dial into cl: the leg joins the call, or the failure may
+// end it.
+func (c *Calls) dialed(cl *call, l Leg, o DialOptions, err error) {
+	if l != nil {
+		c.take(l, cl, o.AsCaller)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl.dialing--
+	if err != nil && !cl.announced {
+		c.announceLocked(cl)
+		cl.farEnd = &member{hangup: HangupInfo{By: "ivr", Cause: causeOf(err), At: time.Now()}}
+	}
+	c.maybeEndLocked(cl, time.Now())
+}
+
+// answered is the member's leg answering: the call's first answer is the
+// call's.
+func (m *member) answered(at time.Time) {
+	c := m.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cl := m.call
+	if m.gone || !cl.answered.IsZero() || cl.ended {
+		return
+	}
+	cl.answered = at
+	c.publish(event.CallAnswered{Base: event.Base{CallID: cl.id, At: at}})
+}
+
+// left is the member's leg gone: the call ends with its last leg.
+func (m *member) left(h HangupInfo) {
+	c := m.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if m.gone {
+		return
+	}
+	m.gone, m.hangup = true, h
+	if h.By == "caller" {
+		m.call.farEnd = m
+	}
+	at := h.At
+	if at.IsZero() {
+		at = time.Now()
+	}
+	c.maybeEndLocked(m.call, at)
+}
+
+// maybeEndLocked ends cl once nothing keeps it: no leg up, no dial under way,
+// no KeepOpen.
+func (c *Calls) maybeEndLocked(cl *call, at time.Time) {
+	if cl.ended || cl.dialing > 0 || cl.keeps > 0 {
+		return
+	}
+	for _, m := range cl.legs {
+		if !m.gone {
+			return
+		}
+	}
+	c.endLocked(cl, at)
+}
+
+// endLocked publishes the call's end: who ended it and why.
+func (c *Calls) endLocked(cl *call, at time.Time) {
+	cl.ended = true
+	if c.calls[cl.id] == cl {
+		delete(c.calls, cl.id)
+	}
+	if !cl.announced { // a dial that never got a leg nor failed: only at shutdown
+		c.announceLocked(cl)
+	}
+	by, cause := cl.hangup()
+	c.publish(event.CallEnded{Base: event.Base{CallID: cl.id, At: at}, By: by, Cause: string(cause)})
+}
+
+// hangup says who ended the call and why: "caller" when the caller's leg
+// hung up from its end; "agent" when the last party to hang up from their
+// end was another leg (an agent, a transfer's number: the appliance then hung
+// the caller up); else how the appliance ended the caller's leg ("ivr", or
+// "system" at its stop). A call that never had a leg ends as its dial failed.
+func (cl *call) hangup() (by string, cause Cause) {
+	first := cl.caller
+	switch {
+	case first == nil && cl.farEnd != nil:
+		return cl.farEnd.hangup.By, cl.farEnd.hangup.Cause
+	case first == nil:
+		return "system", CauseShutdown
+	case first.hangup.By == "caller":
+		return "caller", first.hangup.Cause
+	case cl.farEnd != nil && cl.farEnd != first:
+		return "agent", first.hangup.Cause
+	}
+	return first.hangup.By, first.hangup.Cause
+}
+
+// shutdown ends the calls that outlived the drivers: kept open ones.
+func (c *Calls) shutdown() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	for _, cl := range c.calls {
+		if len(cl.legs) == 0 {
+			cl.farEnd = &member{hangup: HangupInfo{By: "system", Cause: CauseShutdown, At: now}}
+		}
+		c.endLocked(cl, now)
+	}
+}
+
+func (c *Calls) publish(e event.Event) {
+	if c.pub != nil {
+		c.pub.Publish(e)
+	}
+}
+
+// causeOf is the cause a failed dial ended its call with.
+func causeOf(err error) Cause {
+	switch {
+	case errors.Is(err, ErrNoLine):
+		return CauseNoRoute
+	case errors.Is(err, ErrUnavailable):
+		return CauseUnavailable
+	case errors.Is(err, context.DeadlineExceeded):
+		return CauseNoAnswer
+	case errors.Is(err, context.Canceled):
+		return CauseNormal
+	}
+	return CauseFailure
+}
 
 var (
 	_ Dialer     = (*Calls)(nil)
+	_ Keeper     = (*Calls)(nil)
 	_ LineLister = (*Calls)(nil)
 )

@@ -11,6 +11,27 @@
 // LegState is the bookkeeping every driver's legs share: the context that ends
 // with the leg, answered or not, and the once-only end with its HangupInfo.
 //
+// # Calls
+//
+// Calls is the core's switch, and the one owner of every call. It serves every
+// driver (Serve) and dials through them (Dial): each inbound leg joins the call
+// its CallID names, starting it; a leg dialled with DialOptions.CallID joins
+// that call. The call ends when its last leg is gone, no dial into it is under
+// way, and nothing keeps it open (KeepOpen: a callback request keeps the
+// caller's call open until the callback is over, so a callback is the rest of
+// the same call). Calls alone publishes event.CallStarted, CallAnswered (the
+// first leg to answer) and CallEnded, once each per call, whatever hangs up
+// first; CallEnded says "caller" when the caller's leg hung up, "agent" when
+// the last to hang up from their end was another party, else how the
+// appliance ended the caller's leg ("ivr", "system").
+//
+// Drivers report only a leg's own life, through the LegState every leg
+// embeds (the Leg interface requires it): AnswerLocked when it answers,
+// Cancel once it is gone. They publish no call event. Legs without media
+// (the CTI driver's PBX devices) are legs like any other whose Media returns
+// ErrNoMedia. The conformance suite in drivers/drivertest holds every driver
+// to this.
+//
 // # Concepts
 //
 // The grammar follows net/http: a Driver calls Handler.ServeLeg for every inbound leg,

@@ -93,18 +93,25 @@ type Leg interface {
 	Answer(ctx context.Context) error
 	// Hangup ends the leg with a cause. Hanging up an ended leg is a no-op.
 	Hangup(ctx context.Context, c Cause) error
+	// Ended reports how the leg ended, and whether it has (from LegState).
+	Ended() (HangupInfo, bool)
 	// Media returns the leg's audio streams. Legs without media (CTI) return ErrNoMedia.
 	Media() (media.FrameReader, media.FrameWriter, error)
+
+	// legState is the leg's embedded LegState: every leg has one, which is
+	// how the core follows the leg's answer and end (Calls).
+	legState() *LegState
 }
 
 // HangupInfo is what a leg knows about how it ended.
 type HangupInfo struct {
-	By    string // "caller" (the far end), "ivr" (the app), "system" (shutdown)
+	By    string // "caller" (the leg's far end), "ivr" (the appliance), "system" (shutdown)
 	Cause Cause
 	At    time.Time
 }
 
-// Ender is implemented by legs that can say how they ended.
+// Ender says how a leg ended. Every Leg is one; the interface stays for code
+// that only needs that much.
 type Ender interface {
 	Ended() (HangupInfo, bool)
 }
@@ -146,6 +153,9 @@ type DialOptions struct {
 	From    string        // calling number to present
 	CallID  CallID        // the call this leg joins; empty starts a new call
 	Timeout time.Duration // ring timeout; zero means the driver's default
+	// AsCaller says the leg is the call's caller from now on (a callback
+	// dials the caller back): the call's end is told from its side.
+	AsCaller bool
 }
 
 // Driver turns a world of lines into legs.

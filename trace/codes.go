@@ -96,20 +96,22 @@ func (s Species) String() string {
 }
 
 // Options tune parsing and validation. The zero value is the production default:
-// no check digit on trace codes, 16 to 24 digits accepted as a retail code.
+// no check digit on trace codes, 16 to 24 digits accepted as a retail code. The
+// fields with toml tags are keys of the [trace] section (see Config).
 type Options struct {
 	// CheckDigit makes 20-digit retail codes carry a GS1 mod-10 check digit, as the
 	// appliance's own demo codes do (DemoCode). Real platform codes have none
 	// (trace-data.md §2.3), so leave it off for them.
-	CheckDigit bool
+	CheckDigit bool `toml:"check_digit"`
 	// RetailMin and RetailMax bound the length of a retail trace code. Zero means
 	// 16 and 24. A RetailMax below RetailMin is raised to RetailMin.
-	RetailMin, RetailMax int
+	RetailMin int `toml:"retail_min_digits"`
+	RetailMax int `toml:"retail_max_digits"`
 	// KnownNode, when set, reports whether a node code is in the loaded node table;
 	// an operator code whose node is unknown is then rejected (ReasonUnknownNode).
-	KnownNode func(nodeCode string) bool
+	KnownNode func(nodeCode string) bool `toml:"-"`
 	// Now gives today's date for the GS1 century rule. Nil means time.Now.
-	Now func() time.Time
+	Now func() time.Time `toml:"-"`
 }
 
 func (o Options) retailRange() (lo, hi int) {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"tracecall/acd"
+	"tracecall/acd/acdstore"
 	"tracecall/store"
 	"tracecall/web/auth"
 )
@@ -699,12 +700,8 @@ var errNoFileACD = errors.New("web: the config file's [acd] is not in the store"
 // resetACD puts back the queues and agents of the config file's [acd] (as of
 // the daemon's last start), replacing what the panel and the API changed.
 func (s *Server) resetACD(r *http.Request) error {
-	var file acd.Config
-	var ok bool
-	if err := s.deps.Store.View(func(tx *store.Tx) (err error) {
-		file, ok, err = tx.ACDFile()
-		return err
-	}); err != nil {
+	file, ok, err := acdstore.File(s.deps.Store)
+	if err != nil {
 		return err
 	}
 	if !ok {

@@ -15,16 +15,12 @@ import (
 	"time"
 
 	"tracecall/acd"
+	"tracecall/acd/acdstore"
 	"tracecall/store"
 	"tracecall/store/storetest"
 	"tracecall/web"
 	"tracecall/web/auth"
 )
-
-// nopPhones rings nobody: the administration tests place no calls.
-type nopPhones struct{}
-
-func (nopPhones) Offer(context.Context, acd.Agent, acd.Call) {}
 
 // demoACD is the [acd] of the tests' "config file".
 var demoACD = acd.Config{
@@ -37,11 +33,11 @@ var demoACD = acd.Config{
 func newACDPanel(t *testing.T) (*panel, *acd.ACD) {
 	t.Helper()
 	db := storetest.Open(t)
-	cfg, _, err := db.SeedACD(demoACD)
+	cfg, _, err := acdstore.Seed(db, demoACD)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := acd.New(cfg, acd.Deps{Offerer: nopPhones{}, Saver: db})
+	a, err := acd.New(cfg, acd.Deps{Saver: acdstore.NewSaver(db)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,10 +109,8 @@ func TestQueuesAPI(t *testing.T) {
 	if err != nil || len(cfg.Queues) != 2 || cfg.Queues[1].RingTimeout != 15*time.Second {
 		t.Fatalf("ACD config = %+v, %v", cfg.Queues, err)
 	}
-	var stored acd.Config
-	_ = p.db.View(func(tx *store.Tx) (err error) { stored, _, err = tx.ACD(); return err })
-	if len(stored.Queues) != 2 {
-		t.Errorf("store has %d queues, want 2", len(stored.Queues))
+	if stored, _, err := acdstore.Running(p.db); err != nil || len(stored.Queues) != 2 {
+		t.Errorf("store has %d queues (%v), want 2", len(stored.Queues), err)
 	}
 
 	tests := []struct {

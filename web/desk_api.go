@@ -15,6 +15,8 @@ import (
 	"unicode/utf8"
 
 	"tracecall/crm"
+	"tracecall/desk"
+	"tracecall/screenpop"
 	"tracecall/store"
 	"tracecall/web/auth"
 )
@@ -35,18 +37,18 @@ var notReadyReasons = []string{"break", "meal", "training", "meeting", "other"}
 
 // transferKinds are the TransferTarget kinds, in the order the desktop
 // offers them.
-var transferKinds = []string{TargetAgent, TargetQueue, TargetNumber, TargetDutyManager}
+var transferKinds = []string{desk.TargetAgent, desk.TargetQueue, desk.TargetNumber, desk.TargetDutyManager}
 
 // deskRequest is the JSON body of every POST /api/desk/ action; each uses
 // the fields it needs and an empty body is {}.
 type deskRequest struct {
 	// Agent is whom the action is for: empty or the user's own name; team
 	// leaders and above (and the bearer token) may name another agent.
-	Agent   string          `json:"agent,omitempty"`
-	Reason  string          `json:"reason,omitempty"`  // not_ready: one of notReadyReasons
-	On      *bool           `json:"on,omitempty"`      // hold: true to hold, false to resume
-	Target  *TransferTarget `json:"target,omitempty"`  // transfer
-	Consult bool            `json:"consult,omitempty"` // transfer: consult first
+	Agent   string       `json:"agent,omitempty"`
+	Reason  string       `json:"reason,omitempty"`  // not_ready: one of notReadyReasons
+	On      *bool        `json:"on,omitempty"`      // hold: true to hold, false to resume
+	Target  *desk.Target `json:"target,omitempty"`  // transfer
+	Consult bool         `json:"consult,omitempty"` // transfer: consult first
 }
 
 // deskActionDef is one button of the desktop.
@@ -104,15 +106,15 @@ func checkTransfer(r *deskRequest) (string, string) {
 	}
 	t.Value = strings.TrimSpace(t.Value)
 	switch t.Kind {
-	case TargetDutyManager:
+	case desk.TargetDutyManager:
 		t.Value = ""
-	case TargetNumber:
+	case desk.TargetNumber:
 		n, err := crm.ParseNumber(t.Value)
 		if err != nil {
 			return "bad_target", "target.value: not a phone number"
 		}
 		t.Value = n
-	case TargetAgent, TargetQueue:
+	case desk.TargetAgent, desk.TargetQueue:
 		if t.Value == "" || len(t.Value) > 64 || !printableLine(t.Value) {
 			return "bad_target", "target.value: want an agent id or queue name"
 		}
@@ -190,15 +192,20 @@ func (s *Server) deskAction(a deskActionDef) http.HandlerFunc {
 		switch {
 		case err == nil:
 			writeJSON(w, http.StatusOK, map[string]any{"ok": true, "action": a.path, "agent": agent})
-		case errors.Is(err, ErrDeskUnsupported):
-			writeError(w, http.StatusConflict, "unsupported", ErrDeskUnsupported.Error())
-		case errors.Is(err, ErrDeskNoCall):
-			writeError(w, http.StatusConflict, "no_call", ErrDeskNoCall.Error())
-		case errors.Is(err, ErrDeskBadTarget):
-			writeError(w, http.StatusBadRequest, "bad_target", ErrDeskBadTarget.Error())
-		case errors.Is(err, ErrDeskNotAgent):
-			writeError(w, http.StatusNotFound, "not_agent", ErrDeskNotAgent.Error())
-		case errors.Is(err, ErrDeskState):
+		case errors.Is(err, desk.ErrCannotAnswer):
+			// Why, in the desktop's language (err_no_remote_answer); the
+			// detail (which phone, what it announced) goes to the log.
+			s.deps.Log.Info("desk: phone cannot be answered from the desktop", "agent", agent, "err", err)
+			writeError(w, http.StatusConflict, "no_remote_answer", desk.ErrCannotAnswer.Error())
+		case errors.Is(err, desk.ErrUnsupported):
+			writeError(w, http.StatusConflict, "unsupported", desk.ErrUnsupported.Error())
+		case errors.Is(err, desk.ErrNoCall):
+			writeError(w, http.StatusConflict, "no_call", desk.ErrNoCall.Error())
+		case errors.Is(err, desk.ErrBadTarget):
+			writeError(w, http.StatusBadRequest, "bad_target", desk.ErrBadTarget.Error())
+		case errors.Is(err, desk.ErrNotAgent):
+			writeError(w, http.StatusNotFound, "not_agent", desk.ErrNotAgent.Error())
+		case errors.Is(err, desk.ErrState):
 			writeError(w, http.StatusConflict, "state", err.Error())
 		case errors.Is(err, context.DeadlineExceeded):
 			s.deps.Log.Warn("desk action timed out", "action", a.path, "agent", agent)
@@ -211,12 +218,12 @@ func (s *Server) deskAction(a deskActionDef) http.HandlerFunc {
 
 // deskState is GET /api/desk/state: what a desktop that (re)loads needs.
 type deskState struct {
-	Agent     string    `json:"agent"`
-	State     *agentNow `json:"state"`      // nil: no state change seen since the daemon started (logged out)
-	CallID    string    `json:"call_id"`    // the call last offered to the agent, if any
-	CallState string    `json:"call_state"` // ringing, talking or ended
-	Pop       *Pop      `json:"pop"`        // its pop, once composed
-	Desk      bool      `json:"desk"`       // the buttons can act (call control is wired)
+	Agent     string                `json:"agent"`
+	State     *screenpop.AgentState `json:"state"`      // nil: no state change seen since the daemon started (logged out)
+	CallID    string                `json:"call_id"`    // the call last offered to the agent, if any
+	CallState string                `json:"call_state"` // ringing, talking or ended
+	Pop       *screenpop.Pop        `json:"pop"`        // its pop, once composed
+	Desk      bool                  `json:"desk"`       // the buttons can act (call control is wired)
 }
 
 func (s *Server) handleDeskState(w http.ResponseWriter, r *http.Request) {
@@ -224,7 +231,7 @@ func (s *Server) handleDeskState(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	a, known, c := s.pops.current(agent)
+	a, known, c := s.pops.Current(agent)
 	out := deskState{Agent: agent, CallID: string(c.ID), CallState: string(c.State), Pop: c.Pop, Desk: s.deps.Desk != nil}
 	if known {
 		out.State = &a
@@ -333,7 +340,7 @@ func (s *Server) handleCallNote(w http.ResponseWriter, r *http.Request) {
 	}
 	id, _ := auth.FromContext(r.Context())
 	callID := r.PathValue("id")
-	offered := s.pops.offeredTo(id.Username, callID)
+	offered := s.pops.OfferedTo(id.Username, callID)
 	var notes []store.CallNote
 	var forbidden, missing bool
 	err := s.deps.Store.Update(func(tx *store.Tx) error {

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"tracecall/desk"
 )
 
 // agentData is the agent desktop's own data.
@@ -27,7 +29,7 @@ func (s *Server) handleAgentPage(w http.ResponseWriter, r *http.Request) {
 		d.Reasons = append(d.Reasons, option{Value: c, Label: v.M["reason_"+c]})
 	}
 	for _, k := range transferKinds {
-		d.Targets = append(d.Targets, option{Value: k, Label: v.M["target_"+k], Selected: k == TargetAgent})
+		d.Targets = append(d.Targets, option{Value: k, Label: v.M["target_"+k], Selected: k == desk.TargetAgent})
 	}
 	d.Classes = []option{
 		{Value: "normal", Label: v.M["class_normal"], Selected: true},

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"tracecall/desk"
 	"tracecall/store"
 	"tracecall/web"
 	"tracecall/web/auth"
@@ -55,7 +56,7 @@ func (d *recordingDesk) Hangup(_ context.Context, a string) error { return d.did
 func (d *recordingDesk) Hold(_ context.Context, a string, on bool) error {
 	return d.did("hold", a, on)
 }
-func (d *recordingDesk) Transfer(_ context.Context, a string, to web.TransferTarget, consult bool) error {
+func (d *recordingDesk) Transfer(_ context.Context, a string, to desk.Target, consult bool) error {
 	return d.did("transfer", a, to.Kind, to.Value, consult)
 }
 func (d *recordingDesk) CompleteTransfer(_ context.Context, a string) error {
@@ -104,8 +105,12 @@ func (p *panel) deskLogin(name string) *browser {
 }
 
 func TestDeskActions(t *testing.T) {
-	desk := &recordingDesk{fail: map[string]error{"answer": web.ErrDeskUnsupported, "conference": web.ErrDeskNoCall}}
-	p := deskPanel(t, desk)
+	rd := &recordingDesk{fail: map[string]error{
+		"answer":     fmt.Errorf("%w: sip: phone 8001 (baresip v1.0.0) announced neither", desk.ErrCannotAnswer),
+		"cancel":     desk.ErrUnsupported,
+		"conference": desk.ErrNoCall,
+	}}
+	p := deskPanel(t, rd)
 	zhang, li := p.deskLogin("zhang"), p.deskLogin("li")
 
 	tests := []struct {
@@ -132,9 +137,9 @@ func TestDeskActions(t *testing.T) {
 		{"bad number", zhang, "transfer", `{"target":{"kind":"number","value":"abc"}}`, false, 400, "bad_target", ""},
 		{"no target", zhang, "transfer", `{}`, false, 400, "bad_target", ""},
 		{"complete", zhang, "transfer/complete", "", false, 200, "", "complete zhang"},
-		{"cancel", zhang, "transfer/cancel", "", false, 200, "", "cancel zhang"},
+		{"unsupported", zhang, "transfer/cancel", "", false, 409, "unsupported", "cancel zhang"},
 		{"hangup", zhang, "hangup", "", false, 200, "", "hangup zhang"},
-		{"unsupported", zhang, "answer", "", false, 409, "unsupported", "answer zhang"},
+		{"phone cannot be answered", zhang, "answer", "", false, 409, "no_remote_answer", "answer zhang"},
 		{"no call", zhang, "conference", "", false, 409, "no_call", "conference zhang"},
 		{"agent for another agent", zhang, "logout", `{"agent":"wang"}`, false, 403, "not_yours", ""},
 		{"agent naming themself", zhang, "logout", `{"agent":"zhang"}`, false, 200, "", "logout zhang"},
@@ -147,12 +152,12 @@ func TestDeskActions(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := len(desk.calls())
+			before := len(rd.calls())
 			code, body := tt.b.api("POST", "/api/desk/"+tt.path, tt.body, tt.noCSRF)
 			if code != tt.wantCode || (tt.wantReason != "" && body["reason"] != tt.wantReason) {
 				t.Errorf("POST %s %s = %d %v, want %d %s", tt.path, tt.body, code, body, tt.wantCode, tt.wantReason)
 			}
-			got := desk.calls()[before:]
+			got := rd.calls()[before:]
 			switch {
 			case tt.wantDesk == "" && len(got) > 0:
 				t.Errorf("desk asked %v, want nothing", got)
@@ -182,7 +187,7 @@ func TestDeskActions(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
-		if c := desk.calls(); resp.StatusCode != 200 || c[len(c)-1] != "ready wang" {
+		if c := rd.calls(); resp.StatusCode != 200 || c[len(c)-1] != "ready wang" {
 			t.Errorf("token POST ready for wang = %d, desk %v", resp.StatusCode, c[len(c)-1])
 		}
 	})

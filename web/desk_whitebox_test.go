@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"tracecall/desk"
 )
 
 // FuzzDeskRequest feeds any JSON body to the desktop's request checks: they
@@ -46,10 +48,10 @@ func FuzzDeskRequest(f *testing.F) {
 				if tg == nil || !slices.Contains(transferKinds, tg.Kind) {
 					t.Fatalf("accepted target %+v", tg)
 				}
-				if tg.Kind == TargetDutyManager && tg.Value != "" {
+				if tg.Kind == desk.TargetDutyManager && tg.Value != "" {
 					t.Fatalf("duty manager target with value %q", tg.Value)
 				}
-				if tg.Kind != TargetDutyManager && (tg.Value == "" || len(tg.Value) > 64 || !printableLine(tg.Value) || strings.TrimSpace(tg.Value) != tg.Value) {
+				if tg.Kind != desk.TargetDutyManager && (tg.Value == "" || len(tg.Value) > 64 || !printableLine(tg.Value) || strings.TrimSpace(tg.Value) != tg.Value) {
 					t.Fatalf("accepted target value %q", tg.Value)
 				}
 			}

@@ -78,19 +78,18 @@
 //
 // /agent (agents and above; desk_page.go, templates/agent.html,
 // assets/desk.js) is the agent's state bar, screen pop, soft phone and
-// wrap-up notes. The pop is composed by the popper (pop.go), a bus
-// subscriber of its own: for each event.CallOffered it reads the call's
-// record (IVR path, codes keyed), the customer (crm), each found code's
-// chain (as GET /api/trace/{code} finds it) and the caller's last calls,
-// in its own goroutines, and publishes one Pop ("pop" on /api/events), which
-// eventView shows to that agent alone and to team leaders and above. The
-// IVR and the ACD never wait for it; a pop for an offer already missed is
-// dropped. GET /api/desk/state gives a desktop that (re)loads the agent's
-// state and current pop. The buttons are POST /api/desk/<action> (login,
-// logout, ready, not_ready, answer, hangup, hold, transfer,
-// transfer/complete, transfer/cancel, conference; JSON bodies), passed to
-// Deps.Desk for the logged-in user; only team leaders and above may name
-// another agent. /api/customers looks up, creates and updates customers;
+// wrap-up notes. The pop is composed by package screenpop (a bus subscriber
+// of its own, off every hot path) and published as a screenpop.Pop ("pop" on
+// /api/events), which eventView shows to that agent alone and to team
+// leaders and above. GET /api/desk/state gives a desktop that (re)loads the
+// agent's state and current pop, as the screenpop.Composer follows them.
+// The buttons are POST /api/desk/<action> (login, logout, ready, not_ready,
+// answer, hangup, hold, transfer, transfer/complete, transfer/cancel,
+// conference; JSON bodies), passed to Deps.Desk (package desk, over the ACD
+// and call control) for the logged-in user; only team leaders and above may
+// name another agent. A phone that cannot be answered from the desktop gets
+// 409 "no_remote_answer", which the desktop explains in the agent's
+// language. /api/customers looks up, creates and updates customers;
 // POST /api/calls/{id}/notes adds a wrap-up note (the agent offered or
 // taking the call, or a team leader and above), kept by the store apart from
 // the record the cdr writer rewrites, and shown on the call records page

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"tracecall/screenpop"
 	"tracecall/telephony/event"
 	"tracecall/web/auth"
 )
@@ -48,7 +49,7 @@ func (v *eventView) show(e event.Event) (event.Event, bool) {
 	switch e := e.(type) {
 	case event.AgentStateChanged:
 		return e, e.Agent == me
-	case Pop: // the screen pop (pop.go) is for its agent alone
+	case screenpop.Pop: // the screen pop is for its agent alone
 		return e, e.Agent == me
 	case event.CallOffered:
 		if e.Agent != me {

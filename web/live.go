@@ -47,7 +47,7 @@ func doingText(m map[string]string, c *phase.Call) string {
 	}
 	var b strings.Builder
 	p := c.Phase()
-	if c.LineGone && p != phase.Talking {
+	if c.WaitingCallback() {
 		b.WriteString(m["doing_callback"])
 	} else {
 		b.WriteString(textOr(m, "doing_"+string(p), string(p)))

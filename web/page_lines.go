@@ -71,7 +71,7 @@ func (s *Server) lineViews() []lineView {
 		}
 		l := telephony.LineState{Line: c.Line, State: lineNone, Caller: c.From, Called: c.To, Since: c.Started, CallID: c.ID}
 		switch {
-		case c.LineGone:
+		case c.WaitingCallback():
 		case c.Answered:
 			l.State = telephony.LineInCall
 		default:

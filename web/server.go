@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"tracecall/crm"
+	"tracecall/screenpop"
 	"tracecall/store"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
@@ -65,7 +66,7 @@ type Server struct {
 	auth    *auth.Auth
 	pages   map[string]*template.Template
 	live    *liveCalls
-	pops    *popper // the agent desktop's screen pops (pop.go)
+	pops    *screenpop.Composer // the agent desktop's screen pops and agents' current calls
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed when Run returns: event streams end
@@ -95,7 +96,7 @@ func New(d Deps) *Server {
 // HTTP server does not wait for them.
 func (s *Server) Run(ctx context.Context) error {
 	defer s.stopOnce.Do(func() { close(s.stopped) })
-	defer s.pops.start(ctx)()
+	defer s.pops.Start(ctx)()
 	return s.live.run(ctx)
 }
 

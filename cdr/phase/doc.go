@@ -23,8 +23,9 @@
 // Two marks stand beside the phase. FeatureCode: the call reached an
 // agent_state IVR node, so it is an agent's housekeeping call (*21–*24),
 // never counted with the customers' calls. Callback: the caller asked to be
-// called back; once they hang up the request waits in the queue without a
-// line and is counted as a callback, not as a caller waiting.
+// called back; the core keeps the call open until the callback ends, and
+// until an agent has it the request is counted as a callback, not as a
+// caller waiting.
 //
 // # Concurrency
 //

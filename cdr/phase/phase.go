@@ -57,10 +57,10 @@ type Call struct {
 	// something other than another queue before any agent answered.
 	LeftQueue  bool
 	Overflowed bool
-	// Callback: the caller asked to be called back. LineGone: they have
-	// hung up since, and the request waits in the queue without a line.
+	// Callback: the caller asked to be called back. The core keeps the
+	// call open from the request to the callback's end; until an agent has
+	// it, the request waits in the queue, the caller off the line.
 	Callback bool
-	LineGone bool
 
 	// Since is when Phase last changed.
 	Since time.Time
@@ -100,6 +100,10 @@ func (c *Call) Phase() Phase {
 // an agent's feature code.
 func (c *Call) Customer() bool { return !c.FeatureCode }
 
+// WaitingCallback reports whether the call is a callback request no agent
+// has yet: it counts as a callback, not as a caller waiting or ringing.
+func (c *Call) WaitingCallback() bool { return c.Callback && c.Agent == "" }
+
 // Clone returns a copy of c that shares nothing with it.
 func (c *Call) Clone() *Call {
 	d := *c
@@ -108,14 +112,9 @@ func (c *Call) Clone() *Call {
 }
 
 // Apply moves c on by e, an event of its call, and reports whether the call
-// is over: its CallEnded, or the end of a callback request whose caller had
-// hung up. A caller who hangs up after asking for a callback leaves the call
-// open (LineGone) until the request is served or given up.
+// is over (its CallEnded).
 func (c *Call) Apply(e event.Event) (over bool) {
 	switch e := e.(type) {
-	case event.CallStarted:
-		// The call dialled back for a request under the same id.
-		c.Line, c.LineGone, c.Answered = e.Line, false, false
 	case event.CallAnswered:
 		c.Answered = true
 	case event.IVRStep:
@@ -166,21 +165,13 @@ func (c *Call) Apply(e event.Event) (over bool) {
 	case event.CallbackRequested:
 		c.Callback = true
 	case event.CallbackFailed:
-		if c.LineGone {
-			return true
-		}
-		c.Callback = false
+		c.InQueue, c.Offers = false, nil
 	case event.CallEnded:
-		if c.Callback && !c.LineGone && c.Agent == "" {
-			// The caller hangs up to be called back: the request stays.
-			c.LineGone, c.Line, c.Answered = true, "", false
-			break
-		}
 		return true
 	}
 	if p := c.Phase(); p != c.phase {
 		c.phase = p
-		if at := eventTime(e); !at.IsZero() {
+		if at := e.When(); !at.IsZero() {
 			c.Since = at
 		}
 	}
@@ -219,33 +210,4 @@ func (c *Call) transfer(e event.CallTransfer) {
 			c.InQueue, c.Offers = false, nil // the consulted party's, withdrawn
 		}
 	}
-}
-
-// eventTime is when e happened, for the events Apply follows.
-func eventTime(e event.Event) time.Time {
-	switch e := e.(type) {
-	case event.CallStarted:
-		return e.At
-	case event.CallAnswered:
-		return e.At
-	case event.IVRStep:
-		return e.At
-	case event.CallQueued:
-		return e.At
-	case event.CallOffered:
-		return e.At
-	case event.CallOfferMissed:
-		return e.At
-	case event.CallTaken:
-		return e.At
-	case event.CallAbandonedQueue:
-		return e.At
-	case event.CallOverflowed:
-		return e.At
-	case event.CallTransfer:
-		return e.At
-	case event.CallEnded:
-		return e.At
-	}
-	return time.Time{}
 }

@@ -90,19 +90,17 @@ func TestPhase(t *testing.T) {
 			event.CallQueued{Base: at(70), Queue: "spare"}), phase.Waiting, "", false, false, 10},
 		{"hung up in the queue", with(queued(),
 			event.CallEnded{Base: at(30), By: "caller", Cause: "normal"}), phase.Waiting, "", true, false, 10},
-		{"callback: the caller hangs up, the request waits", with(queued(),
-			event.CallbackRequested{Base: at(20), Queue: "trace", Number: "13800138000"},
-			event.CallEnded{Base: at(25), By: "ivr"}), phase.Waiting, "", false, false, 10},
+		{"callback: the request waits, the call kept open", with(queued(),
+			event.CallbackRequested{Base: at(20), Queue: "trace", Number: "13800138000"}), phase.Waiting, "", false, false, 10},
 		{"callback served", with(queued(),
 			event.CallbackRequested{Base: at(20), Queue: "trace", Number: "13800138000"},
-			event.CallEnded{Base: at(25), By: "ivr"},
 			event.CallOffered{Base: at(60), Queue: "trace", Agent: "8001"},
 			event.CallTaken{Base: at(62), Queue: "trace", Agent: "8001"},
 			event.CallEnded{Base: at(120), By: "caller"}), phase.Talking, "8001", true, false, 62},
 		{"callback given up", with(queued(),
 			event.CallbackRequested{Base: at(20), Queue: "trace", Number: "13800138000"},
-			event.CallEnded{Base: at(25), By: "ivr"},
-			event.CallbackFailed{Base: at(200), Queue: "trace", Attempts: 3}), phase.Waiting, "", true, false, 10},
+			event.CallbackFailed{Base: at(200), Queue: "trace", Attempts: 3},
+			event.CallEnded{Base: at(200), By: "ivr"}), phase.IVR, "", true, false, 200},
 		{"feature code", []event.Event{
 			event.CallStarted{Base: at(0), Line: "sim/phone/8001", From: "8001", To: "*24", Direction: "inbound"},
 			event.CallAnswered{Base: at(0)},
@@ -143,7 +141,7 @@ func TestTrackerCounts(t *testing.T) {
 	call(queued()...)                                                                       // waiting since 10 s
 	call(with(queued(), event.CallOffered{Base: at(11), Queue: "trace", Agent: "8001"})...) // ringing an agent
 	call(with(queued(), event.CallTaken{Base: at(12), Queue: "trace", Agent: "8002"})...)   // talking
-	call(with(queued(), event.CallbackRequested{Base: at(20), Queue: "trace"}, event.CallEnded{Base: at(25)})...)
+	call(with(queued(), event.CallbackRequested{Base: at(20), Queue: "trace"})...)
 	call(with(queued(), event.CallEnded{Base: at(25)})...) // gone
 	call(event.CallStarted{Base: at(0), Line: "sim/phone/8001", From: "8001", To: "*21"},
 		event.IVRStep{Base: at(0), Flow: "agent_login", Node: "apply", Type: "agent_state"})
@@ -159,6 +157,9 @@ func TestTrackerCounts(t *testing.T) {
 	}
 	if n := len(tr.Calls()); n != 7 {
 		t.Errorf("calls in progress = %d, want 7 (the callback request among them)", n)
+	}
+	if c, ok := tr.Call(event.CallID(rune('a' + 6))); !ok || !c.WaitingCallback() {
+		t.Errorf("the callback request: %+v, %v; want a waiting callback", c, ok)
 	}
 }
 

@@ -75,17 +75,16 @@ func (t *Tracker) Counts(now time.Time) Counts {
 }
 
 // Counts are calls in progress by phase: the customers' calls only, an
-// agent's feature-code calls counted apart. A callback request whose caller
-// has hung up counts as a callback while it waits or rings an agent, as
-// talking once an agent has it.
+// agent's feature-code calls counted apart. A callback request counts as a
+// callback until an agent has it (Call.WaitingCallback), then as talking.
 type Counts struct {
-	Calls        int           `json:"calls"`         // customers' calls with a caller on the line
+	Calls        int           `json:"calls"`         // customers' calls but waiting callback requests
 	Setup        int           `json:"setup"`         // ringing in, not answered yet
 	IVR          int           `json:"ivr"`           // in the IVR
 	Waiting      int           `json:"waiting"`       // in a queue, no agent ringing
 	Ringing      int           `json:"ringing"`       // in a queue, ringing an agent
 	Talking      int           `json:"talking"`       // with an agent
-	Callbacks    int           `json:"callbacks"`     // callback requests waiting for an agent, caller gone
+	Callbacks    int           `json:"callbacks"`     // callback requests waiting for an agent
 	FeatureCodes int           `json:"feature_codes"` // agents' feature-code calls, in none of the above
 	Queues       []QueueCounts `json:"queues"`        // by queue, by name
 }
@@ -136,7 +135,7 @@ func (c *Counts) add(k *Call, now time.Time) {
 		}
 		q = &c.Queues[i]
 	}
-	if k.LineGone && p != Talking {
+	if k.WaitingCallback() {
 		c.Callbacks++
 		q.Callbacks++
 		return

@@ -19,10 +19,10 @@ import (
 	"github.com/coreos/go-systemd/v22/daemon"
 
 	"tracecall/acd"
-	"tracecall/acd/offer"
+	"tracecall/acd/acdstore"
 	"tracecall/cdr"
-	"tracecall/config"
 	"tracecall/crm"
+	"tracecall/desk"
 	"tracecall/drivers/sim"
 	sipdriver "tracecall/drivers/sip"
 	"tracecall/ivr"
@@ -31,7 +31,6 @@ import (
 	"tracecall/switchboard"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
-	"tracecall/trace"
 	"tracecall/web"
 	"tracecall/web/auth"
 )
@@ -42,11 +41,11 @@ import (
 // store.
 func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	tuneGC()
-	cfg, err := config.Load(a.config)
+	cfg, err := loadConfig(a.config)
 	if err != nil {
 		return err
 	}
-	loc, err := cfg.Location()
+	loc, err := cfg.Daemon.Location()
 	if err != nil {
 		return err
 	}
@@ -73,13 +72,9 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	if _, err := auth.EnsureAdmin(db, log.With("component", "web.auth"), os.Stderr); err != nil {
 		return err
 	}
-	traceOpts := trace.Options{
-		CheckDigit: cfg.Trace.CheckDigit,
-		RetailMin:  cfg.Trace.RetailMinDigits,
-		RetailMax:  cfg.Trace.RetailMaxDigits,
-	}
+	traceOpts := cfg.Trace.Options
 	if a.demo {
-		if err := loadDemo(db, cfg.Trace.DemoChains, log); err != nil {
+		if err := loadDemo(db, cfg.Trace.DemoCount(), log); err != nil {
 			return err
 		}
 	}
@@ -88,92 +83,76 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	defer bus.Close()
 	records := cdr.New(db, bus, log)
 
-	speaker, err := tts.New(tts.Config{
-		Binary:       cfg.TTS.Binary,
-		PromptDir:    filepath.Join(a.data, "prompts"),
-		Speed:        cfg.TTS.Speed,
-		Speeds:       cfg.TTS.Speeds,
-		CacheEntries: cfg.TTS.CacheEntries,
-		Voices:       cfg.TTS.Voices,
-	}, log)
+	ttsCfg := cfg.TTS
+	ttsCfg.PromptDir = filepath.Join(a.data, "prompts")
+	speaker, err := tts.New(ttsCfg, log)
 	if err != nil {
 		return err
 	}
 	defer speaker.Close()
 
 	var drivers []telephony.Driver
+	pickups := make(map[string]switchboard.Pickup) // phones the desktop can answer, by driver
 	var simulator web.Simulator
 	if a.demo || cfg.Sim.Enabled {
-		d, err := sim.New(sim.Config{
-			Lines: cfg.Sim.Lines, FirstNumber: cfg.Sim.FirstNumber, RingTimeout: cfg.Sim.RingTimeout,
-			Phones: cfg.Sim.Phones, AnswerAfter: cfg.Sim.AnswerAfter,
-		}, bus.Client("sim"), log)
+		d, err := sim.New(cfg.Sim, bus.Client("sim"), log)
 		if err != nil {
 			return err
 		}
 		drivers = append(drivers, d)
+		pickups[d.Name()] = simPickup{d}
 		simulator = simAdapter{d}
 	}
-	if addr := sipListen(a, cfg.SIP); addr != "" {
-		phones := make([]sipdriver.Phone, len(cfg.SIP.Phones))
-		for i, p := range cfg.SIP.Phones {
-			phones[i] = sipdriver.Phone{User: p.User, Password: p.Password}
-		}
-		sipdriver.SetCompletedWait(cfg.SIP.CompletedWait)
-		d, err := sipdriver.New(sipdriver.Config{
-			Listen: addr, MediaIP: cfg.SIP.MediaIP, RTPPortMin: cfg.SIP.RTPPortMin, RTPPortMax: cfg.SIP.RTPPortMax,
-			Prefer: cfg.SIP.Prefer, Trunk: cfg.SIP.Trunk, Realm: cfg.SIP.Realm, Phones: phones,
-			MinExpires: cfg.SIP.MinExpires, MaxExpires: cfg.SIP.MaxExpires,
-			TrunkUser: cfg.SIP.TrunkUser, TrunkPassword: cfg.SIP.TrunkPassword, SourceRate: cfg.SIP.SourceRate,
-			PhoneBook: db,
-		}, bus.Client("sip"), log)
+	sipCfg := cfg.SIP
+	sipCfg.Listen, sipCfg.PhoneBook = sipListen(a, cfg.SIP.Listen), db
+	if sipCfg.Listen != "" {
+		d, err := sipdriver.New(sipCfg, bus.Client("sip"), log)
 		if err != nil {
 			return fmt.Errorf("%w (choose another with -sip ADDR, or -sip off)", err)
 		}
 		defer d.Close()
 		sparePForClock(log)
 		drivers = append(drivers, d)
+		pickups[d.Name()] = sipPickup{d}
 	}
 	if len(drivers) == 0 {
 		log.Warn("no lines configured: enable [sim] or [sip], or run with -demo")
 	}
-	// The core over every driver: the line monitor lists all their lines
-	// through it.
-	calls, err := telephony.NewCalls(drivers, bus.Client("telephony"), log.With("component", "telephony"))
+	// The core owns every call on every driver: it alone publishes a call's
+	// start, answer and end. Everything that dials goes through it, and the
+	// line monitor lists every driver's lines through it.
+	calls, err := telephony.NewCalls(drivers, bus.Client("core"), log.With("component", "core"))
 	if err != nil {
 		return err
 	}
-
-	// The ACD rings agents through the drivers; the IVR's queue nodes hand it
-	// callers and bridge them to the agent who answers.
-	offers := offer.New(drivers, log.With("component", "acd.offer"))
 	// The file's [acd] seeds the store on first start; after that the queues and
 	// agents edited in the panel run (acd/doc.go, "Changes at runtime").
-	acdCfg, seeded, err := db.SeedACD(cfg.ACD)
+	acdCfg, seeded, err := acdstore.Seed(db, cfg.ACD)
 	if err != nil {
 		return err
 	}
 	log.Info("acd configuration", "queues", len(acdCfg.Queues), "agents", len(acdCfg.Agents), "from_file", seeded)
 	warnMissingQueues(cfg.IVR, acdCfg, log)
+	// The ACD decides who is offered which call and hands its offers out;
+	// it needs nothing of the telephony side.
 	agents, err := acd.New(acdCfg, acd.Deps{
-		Offerer: offers, Events: bus.Client("acd"), Log: log.With("component", "acd"), Location: loc, Saver: db,
+		Events: bus.Client("acd"), Log: log.With("component", "acd"), Location: loc, Saver: acdstore.NewSaver(db),
 	})
 	if err != nil {
 		return err
 	}
-	offers.Attach(agents)
-	// Call control owns each caller once an agent answers (hold, transfers,
-	// conference); the IVR hands it the legs, the agent desktop drives it.
-	board, err := switchboard.New(switchboard.Config{}, switchboard.Deps{
-		ACD: agents, Agents: offers, Drivers: drivers, Pickups: deskPickups(drivers),
+	// The switchboard owns each caller from the queue to the agent: it rings
+	// the ACD's offers through the core, connects the caller to whoever
+	// answers, runs hold, transfers and conference for the agent desktop, and
+	// calls back callers who pressed * on hold (the core keeps their call
+	// open meanwhile).
+	board, err := switchboard.New(switchboard.Config{CallbackRingTimeout: cfg.ACD.Callback.RingTimeout}, switchboard.Deps{
+		ACD: agents, Dialer: calls, Keeper: calls, Pickups: pickups,
 		Events: bus.Client("switchboard"), Log: log.With("component", "switchboard"),
 	})
 	if err != nil {
 		return err
 	}
-	// Callers who press * on hold are called back through the same offers.
-	callbacks := offer.NewCallbacks(offers, agents, bus.Client("acd.callback"), cfg.ACD.Callback.RingTimeout, log.With("component", "acd.callback"))
-	callbacks.ConnectThrough(board) // an answered callback is held and transferred like any call
 
 	// The customer book gives VIP callers their priority in the queues and the
 	// agent's screen the caller's name.
@@ -186,10 +165,10 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		Events:       bus.Client("ivr"),
 		Log:          log.With("component", "ivr"),
 		Location:     loc,
-		Language:     cfg.Daemon.Language,
+		Language:     cfg.Daemon.Lang(),
 		Queues:       agents,
-		Agents:       board,
-		Callbacks:    callbacks,
+		Board:        board,
+		Callbacks:    board,
 		AgentStates:  agents,
 		Customers:    book,
 	})
@@ -201,7 +180,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		Store: db, Bus: bus, Lines: calls, Figures: records, Simulator: simulator, TraceOptions: traceOpts,
 		Token: token, Location: loc, Version: version(), DataDir: a.data, Log: log.With("component", "web"),
 		Wallboard: web.WallboardFromACD(agents), ACD: agents,
-		Desk: desk{acd: agents, board: board}, Customers: book,
+		Desk: desk.New(agents, board), Customers: book,
 	})
 
 	// Listeners first, so a bad address fails before any line goes up.
@@ -274,16 +253,12 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 	lineCtx, stopLines := context.WithCancel(context.WithoutCancel(ctx))
 	var lineWG sync.WaitGroup
-	for _, d := range drivers {
-		lineWG.Add(1)
-		go func() {
-			defer lineWG.Done()
-			if err := d.Serve(lineCtx, voice); err != nil {
-				log.Error("driver stopped", "driver", d.Name(), "err", err)
-			}
-		}()
-	}
-	lineWG.Go(func() { _ = callbacks.Run(lineCtx) })
+	lineWG.Go(func() {
+		if err := calls.Serve(lineCtx, voice); err != nil {
+			log.Error("lines stopped", "err", err)
+		}
+	})
+	lineWG.Go(func() { _ = board.Run(lineCtx) })
 	voice.Warm(lineCtx)
 
 	log.Info("tracecalld ready", "http", a.http, "socket", sock, "data", a.data, "demo", a.demo, "version", version())
@@ -334,16 +309,16 @@ func warnMissingQueues(flows ivr.Config, running acd.Config, log *slog.Logger) {
 // demoSIP is where -demo takes SIP calls when nothing else says.
 const demoSIP = "127.0.0.1:5060"
 
-// sipListen is the SIP listen address: -sip, else [sip] listen, else the demo
-// default with -demo; "" (or -sip off) leaves SIP off.
-func sipListen(a args, c config.SIP) string {
+// sipListen is the SIP listen address: -sip, else [sip] listen (file), else
+// the demo default with -demo; "" (or -sip off) leaves SIP off.
+func sipListen(a args, file string) string {
 	switch {
 	case a.sip == "off":
 		return ""
 	case a.sip != "":
 		return a.sip
-	case c.Listen != "":
-		return c.Listen
+	case file != "":
+		return file
 	case a.demo:
 		return demoSIP
 	}

@@ -92,6 +92,8 @@ type Caller struct {
 	waitFrames int
 	elapsed    int // frames since answer
 	started    bool
+	// more carries keys pressed during the call (Keys) to the clock.
+	more chan []byte
 
 	// mu guards result and heard.
 	mu     sync.Mutex
@@ -111,7 +113,7 @@ func (d *Driver) Call(ctx context.Context, o CallOptions) (*Caller, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Caller{opts: o, script: []byte(o.DTMF), done: make(chan struct{})}
+	c := &Caller{opts: o, script: []byte(o.DTMF), done: make(chan struct{}), more: make(chan []byte, 16)}
 	c.waitFrames = int(o.LeadIn / (media.FrameDuration * time.Millisecond))
 	l, err := d.seize(c)
 	if err != nil {
@@ -153,6 +155,23 @@ func (c *Caller) CallID() telephony.CallID { return c.leg.info.CallID }
 
 // Hangup hangs up from the caller's side.
 func (c *Caller) Hangup() { c.leg.end("caller", telephony.CauseNormal) }
+
+// Keys presses keys (0-9 * # A-D, w waits one second) after the script
+// and any keys pressed before, as the call's DTMF option would.
+func (c *Caller) Keys(keys string) error {
+	o := c.opts
+	o.DTMF = keys
+	o, err := o.withDefaults()
+	if err != nil {
+		return err
+	}
+	select {
+	case c.more <- []byte(o.DTMF):
+		return nil
+	case <-c.done:
+		return telephony.ErrHungUp
+	}
+}
 
 // Done is closed when the call has ended.
 func (c *Caller) Done() <-chan struct{} { return c.done }
@@ -207,6 +226,12 @@ func (c *Caller) next(f *media.Frame, oob chan<- telephony.Digit) {
 			return
 		}
 		if c.pos >= len(c.script) {
+			select {
+			case more := <-c.more:
+				c.script = append(c.script, more...)
+				continue
+			default:
+			}
 			f.Silence()
 			return
 		}

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"tracecall/telephony"
-	"tracecall/telephony/event"
 	"tracecall/telephony/media"
 )
 
@@ -89,8 +88,7 @@ func (l *leg) Answer(ctx context.Context) error {
 }
 
 // up puts an answered leg in call: its line shows it, the caller's side
-// starts, and the clock moves its frames. CallAnswered is a line leg's to
-// publish: a phone's leg joins a call that its caller's leg started.
+// starts, and the clock moves its frames.
 func (l *leg) up(now time.Time) {
 	l.d.mu.Lock()
 	if l.line.leg == l {
@@ -98,9 +96,6 @@ func (l *leg) up(now time.Time) {
 		l.d.publishLine(l.line, telephony.LineInCall, now)
 	}
 	l.d.mu.Unlock()
-	if l.phone == nil && l.d.pub != nil {
-		l.d.pub.Publish(event.CallAnswered{Base: event.Base{CallID: l.info.CallID, At: now}})
-	}
 	l.caller.answered(now)
 	l.d.clock.add(l)
 }
@@ -136,16 +131,13 @@ func (l *leg) end(by string, cause telephony.Cause) {
 	if !first {
 		return
 	}
-	l.Cancel()
 	l.d.clock.remove(l)
 	l.d.release(l, now)
 	if l.phone != nil {
-		// A phone's leg joins a call that its caller's leg starts and ends:
-		// the call's end is the caller's to publish.
 		l.phone.idle(l)
-	} else if l.d.pub != nil {
-		l.d.pub.Publish(event.CallEnded{Base: event.Base{CallID: l.info.CallID, At: now}, By: by, Cause: string(cause)})
 	}
+	// The line is free: the leg's Context ends and its call hears of it.
+	l.Cancel()
 	l.caller.finish(h)
 }
 

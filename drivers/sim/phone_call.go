@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"tracecall/telephony"
-	"tracecall/telephony/event"
 	"tracecall/telephony/media"
 )
 
@@ -58,12 +57,6 @@ func (p *Phone) Call(ctx context.Context, o CallOptions) (*Caller, error) {
 		p.notify(PhoneEvent{Type: PhoneAnswered, CallID: info.CallID, From: info.From, To: info.To, At: at})
 	}
 	p.notify(PhoneEvent{Type: PhoneDialling, CallID: info.CallID, From: info.From, To: info.To, At: now})
-	if d.pub != nil {
-		d.pub.Publish(event.CallStarted{
-			Base: event.Base{CallID: info.CallID, At: now},
-			Line: info.Line, From: info.From, To: info.To, Direction: string(telephony.Inbound),
-		})
-	}
 	// The leg is a line's as far as the handler and the call's events go;
 	// the phone is free again once it ends.
 	go func() {

@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -13,52 +15,101 @@ import (
 	"tracecall/telephony/event"
 )
 
-// Config configures the simulated lines. The zero value gives 30 lines numbered
-// from 80000001.
+// Config configures the simulated lines; it is also the [sim] section of the
+// config file, whose keys are the toml tags (fields tagged "-" are not in the
+// file). The zero value gives 30 lines numbered from 80000001, and Validate is
+// the one check of it, for the file and for New alike.
 type Config struct {
+	// Enabled is read by the daemon, not by New: whether to run the simulated
+	// lines without -demo.
+	Enabled bool `toml:"enabled"`
 	// Name is the driver name; default "sim".
-	Name string
-	// Lines is how many lines there are; ignored when Numbers is set.
-	Lines int
-	// FirstNumber is the first line's number; the rest count up from it.
-	FirstNumber string
+	Name string `toml:"-"`
+	// Lines is how many lines there are, up to 10000; ignored when Numbers is
+	// set. Default 30.
+	Lines int `toml:"lines"`
+	// FirstNumber is the first line's number, digits only; the rest count up
+	// from it. Default "80000001".
+	FirstNumber string `toml:"first_number"`
 	// Numbers lists each line's number explicitly.
-	Numbers []string
+	Numbers []string `toml:"-"`
 	// RingTimeout is how long a caller lets a line ring before giving up, and
 	// how long Dial rings a phone unless its DialOptions say; default 30 s.
-	RingTimeout time.Duration
+	RingTimeout time.Duration `toml:"ring_timeout"`
 	// Phones are the extensions of simulated agent phones that exist from the
 	// start; Dial creates others on demand.
-	Phones []string
+	Phones []string `toml:"phones"`
 	// AnswerAfter is how long a phone rings before it answers by itself, for
 	// phones from Phones or created on demand; zero answers at once, negative
 	// never. AddPhone sets it per phone.
-	AnswerAfter time.Duration
+	AnswerAfter time.Duration `toml:"answer_after"`
 }
+
+// maxLines bounds Lines: each line is a goroutine's worth of state.
+const maxLines = 10000
 
 func (c Config) withDefaults() (Config, error) {
 	if c.Name == "" {
 		c.Name = "sim"
 	}
-	if c.RingTimeout <= 0 {
+	if c.RingTimeout == 0 {
 		c.RingTimeout = 30 * time.Second
 	}
 	if len(c.Numbers) == 0 {
-		if c.Lines <= 0 {
+		if c.Lines == 0 {
 			c.Lines = 30
 		}
 		if c.FirstNumber == "" {
 			c.FirstNumber = "80000001"
 		}
-		first, err := strconv.ParseUint(c.FirstNumber, 10, 64)
-		if err != nil {
-			return c, fmt.Errorf("sim: first_number %q: not a number", c.FirstNumber)
-		}
+	}
+	if err := c.validate(); err != nil {
+		return c, err
+	}
+	if len(c.Numbers) == 0 {
+		first, _ := strconv.ParseUint(c.FirstNumber, 10, 64) // validate checked it
 		for i := range c.Lines {
 			c.Numbers = append(c.Numbers, strconv.FormatUint(first+uint64(i), 10))
 		}
 	}
 	return c, nil
+}
+
+// Validate checks the [sim] section as New takes it, defaults applied, and
+// returns every problem found, each naming its key ("sim.lines").
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
+// validate is Validate on a Config with its defaults in.
+func (c Config) validate() error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("sim.%s: %s", key, fmt.Sprintf(format, a...)))
+	}
+	if len(c.Numbers) == 0 {
+		if c.Lines < 0 || c.Lines > maxLines {
+			bad("lines", "%d: want 0..%d", c.Lines, maxLines)
+		}
+		if first, err := strconv.ParseUint(c.FirstNumber, 10, 64); err != nil || first > math.MaxUint64-maxLines {
+			bad("first_number", "%q: want digits", c.FirstNumber)
+		}
+	}
+	if c.RingTimeout < 0 {
+		bad("ring_timeout", "%v: must not be negative", c.RingTimeout)
+	}
+	seen := map[string]bool{}
+	for i, ext := range c.Phones {
+		switch {
+		case ext == "" || strings.ContainsAny(ext, " \t\r\n:"):
+			bad(fmt.Sprintf("phones[%d]", i), "%q: want an extension", ext)
+		case seen[ext]:
+			bad(fmt.Sprintf("phones[%d]", i), "%q: listed twice", ext)
+		}
+		seen[ext] = true
+	}
+	return errors.Join(errs...)
 }
 
 // Driver is the simulated-lines driver.
@@ -185,12 +236,6 @@ func (d *Driver) seize(c *Caller) (*leg, error) {
 	l := newLeg(d, free, c, now)
 	free.leg, free.since = l, now
 	d.publishLine(free, telephony.LineRinging, now)
-	if d.pub != nil {
-		d.pub.Publish(event.CallStarted{
-			Base: event.Base{CallID: l.info.CallID, At: now},
-			Line: free.name, From: l.info.From, To: l.info.To, Direction: string(telephony.Inbound),
-		})
-	}
 	// The handler's context outlives the driver's: at shutdown the driver hangs
 	// the leg up itself (CauseShutdown), and the leg's Context tells the handler.
 	h, ctx := d.handler, context.WithoutCancel(d.serving)

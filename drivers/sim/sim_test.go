@@ -12,6 +12,7 @@ import (
 	"tracecall/telephony/event"
 	"tracecall/telephony/event/eventtest"
 	"tracecall/telephony/media"
+	"tracecall/telephony/telephonytest"
 )
 
 // start runs a driver serving h until the test ends.
@@ -24,7 +25,8 @@ func start(t *testing.T, cfg sim.Config, h telephony.Handler) (*sim.Driver, *eve
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- d.Serve(ctx, h) }()
+	core := telephonytest.Core(t, bus.Client("core"), d)
+	go func() { done <- core.Serve(ctx, h) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -185,7 +187,8 @@ func TestShutdownHangsUpCalls(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- d.Serve(ctx, hold) }()
+	core := telephonytest.Core(t, bus.Client("core"), d)
+	go func() { done <- core.Serve(ctx, hold) }()
 	var c *sim.Caller
 	for range 100 {
 		var err error

@@ -1,72 +1,81 @@
 package sip
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net"
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	siplib "github.com/emiago/sipgo/sip"
 )
 
-// Config configures the SIP driver. Only Listen is required; the zero value of
-// every other field picks the default named on it.
+// Config configures the SIP driver; it is also the [sip] section of the
+// config file, whose keys are the toml tags (fields tagged "-" are set by the
+// daemon, not the file). The zero value of every field but Listen picks the
+// default named on it, and Validate is the one check of it, for the file and
+// for New alike.
 type Config struct {
 	// Name is the driver name and the prefix of its lines ("sip/1"); default "sip".
-	Name string
+	Name string `toml:"-"`
 	// Listen is the host:port the driver takes SIP on, over UDP and TCP alike,
 	// e.g. "127.0.0.1:5060". Port 0 picks a free port (tests; see Driver.Addr).
-	Listen string
+	// New requires it; in the file, empty leaves SIP off.
+	Listen string `toml:"listen"`
 	// MediaIP is the address written into SDP for RTP. Default: the Listen host
 	// when it is a specific address, else the local address that routes to the
 	// caller's media address.
-	MediaIP string
+	MediaIP string `toml:"media_ip"`
 	// RTPPortMin and RTPPortMax bound the even RTP ports (RTCP takes the odd port
-	// above each); default 10000 to 20000.
-	RTPPortMin, RTPPortMax int
+	// above each); default 10000 and 20000.
+	RTPPortMin int `toml:"rtp_port_min"`
+	RTPPortMax int `toml:"rtp_port_max"`
 	// Prefer is the G.711 law chosen when the offer has both: "PCMA" (default, as
 	// on China's networks), "PCMU", or "offer" for the caller's order.
-	Prefer string
+	Prefer string `toml:"prefer"`
 	// MaxCalls bounds simultaneous calls; past it an INVITE gets 503. Default 1000.
-	MaxCalls int
+	MaxCalls int `toml:"-"`
 	// RingTimeout is how long an unanswered INVITE may ring before it gets 480;
 	// default 60 s.
-	RingTimeout time.Duration
+	RingTimeout time.Duration `toml:"-"`
 	// UserAgent is sent in the User-Agent and Server headers; default "tracecall".
-	UserAgent string
+	UserAgent string `toml:"-"`
 
 	// Phones are the agent and supervisor phones that may REGISTER, with
 	// digest authentication. None has a default password: an entry without
 	// one is an error.
-	Phones []Phone
+	Phones []Phone `toml:"phones"`
 	// PhoneBook, when set, holds more phones (the store's, added with
 	// tracectl sip phone add): a user not in Phones is looked up there on
 	// each REGISTER and Dial. Phones wins for a user in both.
-	PhoneBook PhoneBook
+	PhoneBook PhoneBook `toml:"-"`
 	// Realm is the digest realm; default "tracecall".
-	Realm string
+	Realm string `toml:"realm"`
 	// MinExpires and MaxExpires bound the registration interval a phone may
 	// ask for: shorter gets 423 Interval Too Brief, longer is cut to
 	// MaxExpires. Defaults 60 s and 3600 s.
-	MinExpires, MaxExpires time.Duration
+	MinExpires time.Duration `toml:"min_expires"`
+	MaxExpires time.Duration `toml:"max_expires"`
 	// OnPhone, when set, is called when a phone registers, moves, unregisters
 	// or lets its registration lapse: how the ACD learns availability without
 	// the bus. It must not block; it runs on SIP goroutines.
-	OnPhone func(PhoneState)
+	OnPhone func(PhoneState) `toml:"-"`
 	// Trunk is where Dial sends calls to numbers that are not phones
 	// (callbacks), host:port. Empty: they are unavailable.
-	Trunk string
+	Trunk string `toml:"trunk"`
 	// TrunkUser and TrunkPassword answer the trunk's digest challenge (401
 	// or 407) to our INVITEs; TrunkUser is also the From user of calls over
 	// the trunk when DialOptions.From is empty. Empty: INVITEs go without
 	// credentials, and a challenge fails the call.
-	TrunkUser, TrunkPassword string
+	TrunkUser     string `toml:"trunk_user"`
+	TrunkPassword string `toml:"trunk_password"`
 	// DialTimeout bounds how long a dialled party may ring when
 	// DialOptions.Timeout is zero; default 30 s.
-	DialTimeout time.Duration
+	DialTimeout time.Duration `toml:"-"`
 
 	// SourceRate bounds what one source IP address may send to the SIP
 	// port, in messages a second (requests, responses and junk alike), once
@@ -76,8 +85,27 @@ type Config struct {
 	// Defaults 1000/s (a trunk at 140 new calls a second sends about 500)
 	// and twice the rate; negative turns the limit off. The trunk's address
 	// is never limited.
-	SourceRate  float64
-	SourceBurst float64
+	SourceRate  float64 `toml:"source_rate"`
+	SourceBurst float64 `toml:"-"`
+
+	// CompletedWait is how long a finished server transaction is kept to
+	// answer retransmissions of its request over UDP: a BYE's (RFC 3261
+	// Timer J) and an answered INVITE's (RFC 6026 Timer L), both 64×T1 =
+	// 32 s in the RFCs, sized for any network. Default 5 s; 1 s to 32 s.
+	//
+	// On the LAN between a PBX and the appliance a retransmission comes
+	// within a second or two; SIP servers keep such transactions for a few
+	// seconds (Kamailio's wt_timer: 5 s). At 100 calls a second, 32 s held
+	// ~7,000 finished transactions with their messages (sipgo keeps an
+	// INVITE's for Timer L even after the call ends), ~20 MB of the heap at
+	// 800 calls. A BYE retransmitted later is answered 481 (the call is over
+	// either way); an INVITE retransmitted later is dropped (seenInvites);
+	// an ACK that comes later is still waited for, 64×T1 as RFC 3261 says
+	// (leg.lateAck).
+	//
+	// The timers are sipgo's, shared by the whole process: New sets them,
+	// so drivers in one process should agree on this (the daemon runs one).
+	CompletedWait time.Duration `toml:"completed_wait"`
 }
 
 // PhoneBook looks up phones kept outside the config file. *store.DB is one.
@@ -90,10 +118,11 @@ type PhoneBook interface {
 	SIPPhoneUsers() ([]string, error)
 }
 
-// Phone is one phone allowed to REGISTER: its SIP user and digest password.
+// Phone is one phone allowed to REGISTER, a [[sip.phones]] entry: its SIP
+// user and digest password.
 type Phone struct {
-	User     string
-	Password string
+	User     string `toml:"user"`
+	Password string `toml:"password"`
 }
 
 // Codec preferences.
@@ -103,12 +132,24 @@ const (
 	PreferOffer = "offer"
 )
 
+// Defaults and limits.
+const (
+	// DefaultCompletedWait is the CompletedWait of a zero Config.
+	DefaultCompletedWait = 5 * time.Second
+	// maxCompletedWait is the RFCs' 64×T1.
+	maxCompletedWait = 32 * time.Second
+)
+
+// withDefaults fills in the zero fields and checks the result.
 func (c Config) withDefaults() (Config, error) {
 	if c.Name == "" {
 		c.Name = "sip"
 	}
-	if c.RTPPortMin == 0 && c.RTPPortMax == 0 {
-		c.RTPPortMin, c.RTPPortMax = 10000, 20000
+	if c.RTPPortMin == 0 {
+		c.RTPPortMin = 10000
+	}
+	if c.RTPPortMax == 0 {
+		c.RTPPortMax = 20000
 	}
 	if c.Prefer == "" {
 		c.Prefer = PreferPCMA
@@ -125,10 +166,10 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Realm == "" {
 		c.Realm = "tracecall"
 	}
-	if c.MinExpires <= 0 {
+	if c.MinExpires == 0 {
 		c.MinExpires = 60 * time.Second
 	}
-	if c.MaxExpires <= 0 {
+	if c.MaxExpires == 0 {
 		c.MaxExpires = 3600 * time.Second
 	}
 	if c.DialTimeout <= 0 {
@@ -140,100 +181,131 @@ func (c Config) withDefaults() (Config, error) {
 	if c.SourceBurst <= 0 {
 		c.SourceBurst = 2 * max(c.SourceRate, 1)
 	}
+	if c.CompletedWait == 0 {
+		c.CompletedWait = DefaultCompletedWait
+	}
 	return c, c.validate()
 }
 
+// Validate checks the [sip] section as New takes it, defaults applied, and
+// returns every problem found, each naming its key ("sip.rtp_port_min"). An
+// empty Listen passes: in the file it leaves SIP off; New requires one.
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
+// validate is Validate on a Config with its defaults in.
 func (c Config) validate() error {
-	host, port, err := net.SplitHostPort(c.Listen)
-	if err != nil {
-		return fmt.Errorf("sip: listen %q: want host:port: %w", c.Listen, err)
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("sip.%s: %s", key, fmt.Sprintf(format, a...)))
 	}
-	if host != "" {
-		if _, err := netip.ParseAddr(host); err != nil {
-			return fmt.Errorf("sip: listen %q: host must be an IP address", c.Listen)
+	if c.Listen != "" {
+		if err := checkHostPort(c.Listen, true); err != nil {
+			bad("listen", "%q: %v", c.Listen, err)
 		}
-	}
-	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
-		return fmt.Errorf("sip: listen %q: bad port", c.Listen)
 	}
 	if c.MediaIP != "" {
 		if _, err := netip.ParseAddr(c.MediaIP); err != nil {
-			return fmt.Errorf("sip: media_ip %q: not an IP address", c.MediaIP)
+			bad("media_ip", "%q: not an IP address", c.MediaIP)
 		}
 	}
 	if c.RTPPortMin < 1024 || c.RTPPortMax > 65534 || c.RTPPortMax-c.RTPPortMin < 2 {
-		return fmt.Errorf("sip: rtp ports %d..%d: want 1024 ≤ min < max ≤ 65534 with room for a pair", c.RTPPortMin, c.RTPPortMax)
+		bad("rtp_port_min/rtp_port_max", "%d..%d: want 1024 ≤ min < max ≤ 65534 with room for a pair", c.RTPPortMin, c.RTPPortMax)
 	}
 	switch c.Prefer {
 	case PreferPCMA, PreferPCMU, PreferOffer:
 	default:
-		return fmt.Errorf("sip: prefer %q: want %s, %s or %s", c.Prefer, PreferPCMA, PreferPCMU, PreferOffer)
+		bad("prefer", "%q: want %s, %s or %s", c.Prefer, PreferPCMA, PreferPCMU, PreferOffer)
 	}
 	if strings.ContainsAny(c.UserAgent, "\r\n") {
-		return fmt.Errorf("sip: user agent %q: must be one line", c.UserAgent)
+		bad("user_agent", "%q: must be one line", c.UserAgent)
 	}
 	if strings.ContainsAny(c.Realm, "\"\\\r\n") {
-		return fmt.Errorf("sip: realm %q: no quotes, backslashes or line breaks", c.Realm)
+		bad("realm", "%q: no quotes, backslashes or line breaks", c.Realm)
 	}
-	if c.MinExpires > c.MaxExpires {
-		return fmt.Errorf("sip: min expires %v above max expires %v", c.MinExpires, c.MaxExpires)
+	if c.MinExpires < 0 || c.MaxExpires < 0 || c.MinExpires > c.MaxExpires {
+		bad("min_expires/max_expires", "%v..%v: want 0 < min ≤ max (defaults 1m0s and 1h0m0s)", c.MinExpires, c.MaxExpires)
+	}
+	if c.CompletedWait < time.Second || c.CompletedWait > maxCompletedWait {
+		bad("completed_wait", "%v: want 1s to %v", c.CompletedWait, maxCompletedWait)
 	}
 	if c.Trunk != "" {
-		if _, port, err := net.SplitHostPort(c.Trunk); err != nil || port == "" {
-			return fmt.Errorf("sip: trunk %q: want host:port", c.Trunk)
+		if err := checkHostPort(c.Trunk, false); err != nil {
+			bad("trunk", "%q: %v", c.Trunk, err)
 		}
 	}
-	if math.IsNaN(c.SourceRate) || math.IsInf(c.SourceRate, 0) || math.IsNaN(c.SourceBurst) || math.IsInf(c.SourceBurst, 0) {
-		return fmt.Errorf("sip: source_rate %v, burst %v: want finite numbers", c.SourceRate, c.SourceBurst)
-	}
 	if (c.TrunkUser != "" || c.TrunkPassword != "") && c.Trunk == "" {
-		return fmt.Errorf("sip: trunk_user/trunk_password: set without a trunk")
+		bad("trunk_user/trunk_password", "set without a trunk (sip.trunk)")
 	}
 	if c.TrunkPassword != "" && c.TrunkUser == "" {
-		return fmt.Errorf("sip: trunk_password: set without trunk_user")
+		bad("trunk_password", "set without sip.trunk_user")
 	}
-	if strings.ContainsAny(c.TrunkUser, " \t\r\n@:;<>\"") {
-		return fmt.Errorf("sip: trunk_user %q: want a SIP user name", c.TrunkUser)
+	if strings.ContainsAny(c.TrunkUser, sipUserNot) {
+		bad("trunk_user", "%q: want a SIP user name", c.TrunkUser)
+	}
+	if !finite(c.SourceRate) {
+		bad("source_rate", "%v: want a number", c.SourceRate)
+	}
+	if !finite(c.SourceBurst) {
+		bad("source_burst", "%v: want a number", c.SourceBurst)
 	}
 	seen := make(map[string]bool, len(c.Phones))
 	for i, p := range c.Phones {
-		if p.User == "" || strings.ContainsAny(p.User, " \t\r\n@:;<>\"") {
-			return fmt.Errorf("sip: phones[%d].user %q: want a SIP user name", i, p.User)
-		}
-		if seen[p.User] {
-			return fmt.Errorf("sip: phones[%d].user %q: listed twice", i, p.User)
+		key := fmt.Sprintf("phones[%d]", i)
+		switch {
+		case p.User == "" || strings.ContainsAny(p.User, sipUserNot):
+			bad(key+".user", "%q: want a SIP user name", p.User)
+		case seen[p.User]:
+			bad(key+".user", "%q: listed twice", p.User)
 		}
 		seen[p.User] = true
 		if p.Password == "" {
-			return fmt.Errorf("sip: phones[%d].password: missing for user %q (there is no default password)", i, p.User)
+			bad(key+".password", "missing for user %q (there is no default password)", p.User)
 		}
+	}
+	return errors.Join(errs...)
+}
+
+// sipUserNot are the characters a SIP user name in our config may not have.
+const sipUserNot = " \t\r\n@:;<>\""
+
+// checkHostPort checks a host:port with a numeric port; ipOnly requires the
+// host to be an IP address or empty (a listen address).
+func checkHostPort(s string, ipOnly bool) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return errors.New("want host:port")
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 || (!ipOnly && p == 0) {
+		return fmt.Errorf("port %q: want 1..65535", port)
+	}
+	switch {
+	case ipOnly && host == "":
+	case ipOnly:
+		if _, err := netip.ParseAddr(host); err != nil {
+			return fmt.Errorf("host %q: want an IP address", host)
+		}
+	case host == "":
+		return errors.New("want host:port")
 	}
 	return nil
 }
 
-// DefaultCompletedWait is how long a finished transaction is kept when the
-// configuration does not say (see SetCompletedWait).
-const DefaultCompletedWait = 5 * time.Second
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
-// SetCompletedWait sets how long a finished server transaction is kept to
-// answer retransmissions of its request over UDP: a BYE's (RFC 3261 Timer J)
-// and an answered INVITE's (RFC 6026 Timer L), both 64×T1 = 32 s in the RFCs,
-// sized for any network. On the LAN between a PBX and the appliance a
-// retransmission comes within a second or two; SIP servers keep such
-// transactions for a few seconds (Kamailio's wt_timer: 5 s). At 100 calls a
-// second, 32 s held ~7,000 finished transactions with their messages (sipgo
-// keeps an INVITE's for Timer L even after the call ends), ~20 MB of the
-// heap at 800 calls. A BYE retransmitted later is answered 481 (the call is
-// over either way); an INVITE retransmitted later is dropped (seenInvites);
-// an ACK that comes later is still waited for, 64×T1 as RFC 3261 says
-// (leg.lateAck).
-//
-// The timers are sipgo's, shared by the whole process: call it once, before
-// any driver starts. Zero means DefaultCompletedWait.
-func SetCompletedWait(d time.Duration) {
-	if d <= 0 {
-		d = DefaultCompletedWait
+// setCompletedWait sets sipgo's timers J and L, which are process-wide, to
+// d (see Config.CompletedWait). It writes only when they differ, so drivers
+// that agree never write while another one's transactions read them.
+func setCompletedWait(d time.Duration) {
+	timersMu.Lock()
+	defer timersMu.Unlock()
+	if siplib.Timer_J != d || siplib.Timer_L != d {
+		siplib.Timer_J = d
+		siplib.Timer_L = d
 	}
-	siplib.Timer_J = d
-	siplib.Timer_L = d
 }
+
+// timersMu serialises setCompletedWait between drivers made at once.
+var timersMu sync.Mutex

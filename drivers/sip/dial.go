@@ -122,7 +122,7 @@ func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.Dia
 		},
 	}
 	l.Init(&l.mu)
-	if !d.seizeOut(l, now, o.CallID == "") {
+	if !d.seizeOut(l, now) {
 		conn.Close()
 		rtcp.Close()
 		d.ports.release(port)
@@ -143,9 +143,15 @@ func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.Dia
 	l.local, l.contact, l.sdp = local, contact, writeOffer(local)
 	l.mu.Unlock()
 	ua := &sipgo.DialogUA{Client: client, ContactHDR: contact}
-	dc, err := ua.Invite(ctx, recipient, writeOffer(local), fromHdr,
-		siplib.NewHeader("Content-Type", "application/sdp"),
-		siplib.NewHeader("Allow", allowed), siplib.NewHeader("User-Agent", d.cfg.UserAgent))
+	invite := func(ctx context.Context, extra ...siplib.Header) (*sipgo.DialogClientSession, error) {
+		return ua.Invite(ctx, recipient, writeOffer(local), append([]siplib.Header{siplib.HeaderClone(fromHdr),
+			siplib.NewHeader("Content-Type", "application/sdp"),
+			siplib.NewHeader("Allow", allowed), siplib.NewHeader("User-Agent", d.cfg.UserAgent)}, extra...)...)
+	}
+	// The desktop may ask the phone to answer while it rings (pickup.go).
+	r := &ringing{user: to.User, l: l, client: client, invite: invite}
+	defer d.ringing.add(r)()
+	dc, err := r.send(ctx)
 	if err != nil {
 		l.end("system", telephony.CauseFailure)
 		return nil, fmt.Errorf("sip: dial %s: invite: %w", to, err)
@@ -177,7 +183,7 @@ func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.Dia
 		// nonce once more.
 		answer.Username, answer.Password = d.cfg.TrunkUser, d.cfg.TrunkPassword
 	}
-	err = dc.WaitAnswer(ringCtx, answer)
+	dc, err = r.wait(ringCtx, dc, answer)
 	if err != nil {
 		de := &DialError{To: to, Reason: err.Error(), Cause: telephony.CauseFailure}
 		by := "caller"
@@ -282,9 +288,8 @@ func writeOffer(local localMedia) []byte {
 	return b.Bytes()
 }
 
-// seizeOut takes a line for a dialled call and publishes its start (the
-// CallStarted only for a new call, not for a leg joining one).
-func (d *Driver) seizeOut(l *dialLeg, now time.Time, newCall bool) bool {
+// seizeOut takes a line for a dialled call and shows it ringing.
+func (d *Driver) seizeOut(l *dialLeg, now time.Time) bool {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	n, ok := d.takeLineLocked(l)
@@ -292,17 +297,10 @@ func (d *Driver) seizeOut(l *dialLeg, now time.Time, newCall bool) bool {
 		return false
 	}
 	l.n = n
-	l.joined = !newCall
 	l.info.Line = fmt.Sprintf("%s/%d", d.cfg.Name, n)
 	l.info.ID = telephony.LegID(l.info.Line + "/" + now.Format("150405.000000"))
 	l.log = d.log.With("call_id", l.info.CallID, "line", l.info.Line, "direction", "outbound")
 	l.publishLine(telephony.LineRinging, now)
-	if d.pub != nil && newCall {
-		d.pub.Publish(event.CallStarted{
-			Base: event.Base{CallID: l.info.CallID, At: now},
-			Line: l.info.Line, From: l.info.From, To: l.info.To, Direction: string(telephony.Outbound),
-		})
-	}
 	return true
 }
 
@@ -325,10 +323,6 @@ type dialLeg struct {
 	log  *slog.Logger
 	port int
 	acks chan uint32 // CSeq of each ACK, for 2xx retransmission of re-INVITEs
-	// joined says the leg was dialled into a call another leg started (an
-	// agent's phone for a caller): the call's start and end are that leg's
-	// to publish, so an agent leaving on a transfer does not end the call.
-	joined bool
 
 	// mu guards the fields below it, and the LegState.
 	mu sync.Mutex
@@ -364,9 +358,6 @@ func (l *dialLeg) answeredAt(now time.Time, oa offerAnswer, withMedia bool) bool
 		return true
 	}
 	l.publishLine(telephony.LineInCall, now)
-	if l.d.pub != nil {
-		l.d.pub.Publish(event.CallAnswered{Base: event.Base{CallID: l.info.CallID, At: now}})
-	}
 	l.log.Debug("dialled party answered", "codec", oa.law, "telephone_event", oa.eventPT, "rtp_port", l.port)
 	return true
 }
@@ -488,7 +479,7 @@ func (l *dialLeg) end(by string, cause telephony.Cause) {
 	l.d.ports.release(l.port)
 	l.d.freeLine(l, l.n)
 	l.publishLine(telephony.LineIdle, now)
-	l.d.ended(&l.LegState, l.info, l.log, !l.joined, st)
+	l.d.ended(&l.LegState, l.info, l.log, st)
 	if bye && l.d.goTracked(l.bye) {
 		return
 	}

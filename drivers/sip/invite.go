@@ -16,7 +16,6 @@ import (
 	siplib "github.com/emiago/sipgo/sip"
 
 	"tracecall/telephony"
-	"tracecall/telephony/event"
 	"tracecall/telephony/media"
 )
 
@@ -214,9 +213,6 @@ func (l *leg) answerCall(reply chan error) bool {
 	body := l.sdp
 	l.d.clock.add(l.stream)
 	l.d.publishLine(l, telephony.LineInCall, now)
-	if l.d.pub != nil {
-		l.d.pub.Publish(event.CallAnswered{Base: event.Base{CallID: l.info.CallID, At: now}})
-	}
 	l.mu.Unlock()
 	res := siplib.NewSDPResponseFromRequest(l.ds.InviteRequest, body)
 	l.d.okHeaders(l.ds.InviteRequest, res)

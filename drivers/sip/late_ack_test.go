@@ -1,22 +1,12 @@
 package sip_test
 
 import (
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"tracecall/drivers/sip"
 	"tracecall/telephony"
 )
-
-// TestMain runs the package's tests with the daemon's completed_wait, set as
-// the daemon does, once before any driver starts (the timers are sipgo's,
-// process-wide).
-func TestMain(m *testing.M) {
-	sip.SetCompletedWait(sip.DefaultCompletedWait)
-	os.Exit(m.Run())
-}
 
 // TestLateAckKeepsCall: with finished transactions kept only completed_wait
 // (5 s), a caller whose ACK comes seconds after our 200 — later than the

@@ -10,7 +10,6 @@ import (
 	siplib "github.com/emiago/sipgo/sip"
 
 	"tracecall/telephony"
-	"tracecall/telephony/event"
 	"tracecall/telephony/media"
 )
 
@@ -118,7 +117,7 @@ func (l *leg) end(by string, cause telephony.Cause) {
 	l.d.ports.release(l.stream.port)
 	l.d.release(l)
 	l.d.publishLine(l, telephony.LineIdle, now)
-	l.d.ended(&l.LegState, l.info, l.log, true, st)
+	l.d.ended(&l.LegState, l.info, l.log, st)
 	if bye {
 		l.sendBye()
 	} else if by == "caller" {
@@ -135,15 +134,11 @@ func (d *Driver) stopStream(s *stream) Stats {
 }
 
 // ended is how either kind of leg finishes once its media and its line are
-// released: CallEnded on the bus (unless publish is false: a leg dialled
-// into another leg's call), then the leg's Context cancelled, so whoever
-// watches it finds the line free and the call ended, and a log line with the
-// call's RTP counts.
-func (d *Driver) ended(s *telephony.LegState, info telephony.LegInfo, log *slog.Logger, publish bool, st Stats) {
+// released: the leg's Context cancelled, so whoever watches it (the core's
+// call among them) finds the line free, and a log line with the leg's RTP
+// counts.
+func (d *Driver) ended(s *telephony.LegState, info telephony.LegInfo, log *slog.Logger, st Stats) {
 	h, _ := s.Ended()
-	if publish && d.pub != nil {
-		d.pub.Publish(event.CallEnded{Base: event.Base{CallID: info.CallID, At: h.At}, By: h.By, Cause: string(h.Cause)})
-	}
 	s.Cancel()
 	log.Info("call ended", "by", h.By, "cause", h.Cause, "duration", h.At.Sub(info.Created).Round(time.Millisecond),
 		"rtp_sent", st.PacketsSent, "rtp_received", st.PacketsReceived, "rtp_lost", st.PacketsLost,

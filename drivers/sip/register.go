@@ -127,7 +127,7 @@ func (d *Driver) readBindings(req *siplib.Request, now time.Time) (add []binding
 			brief = true
 		default:
 			exp = min(exp, r.max)
-			add = append(add, binding{contact: *uri, key: key, source: req.Source(), expires: now.Add(exp), refreshed: now})
+			add = append(add, binding{contact: *uri, key: key, source: req.Source(), expires: now.Add(exp), refreshed: now, answer: announced(req)})
 		}
 	}
 	return add, remove, removeAll, brief, true

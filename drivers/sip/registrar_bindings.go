@@ -26,6 +26,7 @@ type binding struct {
 	source    string
 	expires   time.Time
 	refreshed time.Time
+	answer    remoteAnswer // what its REGISTER announced (pickup.go)
 }
 
 // registrar keeps the phones' bindings. It does no I/O: register.go serves

@@ -32,6 +32,8 @@ type Driver struct {
 	reg   *registrar
 	// invites remembers the initial INVITEs taken (invite_seen.go).
 	invites *seenInvites
+	// ringing are Dial's INVITEs not answered yet, for Pickup (pickup.go).
+	ringing ringings
 
 	udp  net.PacketConn
 	tcp  net.Listener
@@ -62,6 +64,10 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Listen == "" {
+		return nil, errors.New("sip.listen: empty: want host:port")
+	}
+	setCompletedWait(cfg.CompletedWait)
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -344,7 +350,7 @@ func (d *Driver) sweepBindings(ctx context.Context) {
 func (d *Driver) ClockStats() ClockStats { return d.clock.stats() }
 
 // seize takes a line for a new call, names the leg after it, files its
-// dialog and publishes its start; ok is false past MaxCalls or when the
+// dialog and shows the line ringing; ok is false past MaxCalls or when the
 // driver is not serving.
 func (d *Driver) seize(l *leg, now time.Time) (h telephony.Handler, ctx context.Context, ok bool) {
 	d.mu.Lock()
@@ -362,12 +368,6 @@ func (d *Driver) seize(l *leg, now time.Time) (h telephony.Handler, ctx context.
 	l.log = d.log.With("call_id", l.info.CallID, "line", l.info.Line, "sip_call_id", l.sipCallID)
 	d.dialogs[l.dialogID] = l
 	d.publishLine(l, telephony.LineRinging, now)
-	if d.pub != nil {
-		d.pub.Publish(event.CallStarted{
-			Base: event.Base{CallID: l.info.CallID, At: now},
-			Line: l.info.Line, From: l.info.From, To: l.info.To, Direction: string(telephony.Inbound),
-		})
-	}
 	return d.handler, context.WithoutCancel(d.serving), true
 }
 

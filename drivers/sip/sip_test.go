@@ -20,6 +20,7 @@ import (
 	"tracecall/telephony"
 	"tracecall/telephony/event"
 	"tracecall/telephony/event/eventtest"
+	"tracecall/telephony/telephonytest"
 )
 
 // demoKeys is what the SIPp callers key: 1 at the menu, the demo pork chain's
@@ -95,7 +96,8 @@ func serve(t *testing.T, h telephony.Handler, pub *event.Client) *sip.Driver {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- d.Serve(ctx, h) }()
+	core := telephonytest.Core(t, pub, d)
+	go func() { done <- core.Serve(ctx, h) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {

@@ -1,8 +1,10 @@
 package tts
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 )
 
@@ -14,29 +16,32 @@ const (
 	minSpeed, maxSpeed  = 80, 450 // what espeak-ng accepts
 )
 
-// Config configures an Engine. The zero value gives the defaults.
+// Config configures an Engine; it is also the [tts] section of the config
+// file, whose keys are the toml tags (fields tagged "-" are set by the daemon,
+// not the file). The zero value gives the defaults, and Validate is the one
+// check of it, for the file and for New alike.
 type Config struct {
 	// Binary is the espeak-ng executable, a name looked up in PATH or a path.
 	// Default "espeak-ng".
-	Binary string
+	Binary string `toml:"binary"`
 	// PromptDir holds installers' recordings, PromptDir/<lang>/<name>.wav, that
 	// replace the spoken text of fixed prompts (usually DATA/prompts). Empty turns
 	// file prompts off.
-	PromptDir string
+	PromptDir string `toml:"-"`
 	// Speed is the speaking rate in words per minute, 80 to 450. Default 150.
-	Speed int
+	Speed int `toml:"speed"`
 	// Speeds sets the rate per language where it should differ from Speed:
 	// espeak-ng counts each Chinese character as a word, so Mandarin needs a
 	// higher figure than English to sound natural (about 200 for 4.5 syllables/s).
-	Speeds map[string]int
+	Speeds map[string]int `toml:"speeds"`
 	// CacheEntries bounds the number of rendered clips kept (and, separately, of
 	// prompt files). Default 2048.
-	CacheEntries int
+	CacheEntries int `toml:"cache_entries"`
 	// Voices maps a language, as the IVR names it, to an espeak-ng voice. Entries
 	// add to or replace the defaults "zh" → "cmn" and "en" → "en".
-	Voices map[string]string
+	Voices map[string]string `toml:"voices"`
 	// Renders bounds how many espeak-ng processes run at once. Default GOMAXPROCS.
-	Renders int
+	Renders int `toml:"-"`
 }
 
 // defaultVoices returns the built-in language → voice table.
@@ -44,7 +49,7 @@ func defaultVoices() map[string]string {
 	return map[string]string{"zh": "cmn", "en": "en"}
 }
 
-// withDefaults fills in zero fields and checks the rest.
+// withDefaults fills in zero fields and checks the result.
 func (c Config) withDefaults() (Config, error) {
 	if c.Binary == "" {
 		c.Binary = defaultBinary
@@ -52,39 +57,72 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Speed == 0 {
 		c.Speed = defaultSpeed
 	}
-	if c.Speed < minSpeed || c.Speed > maxSpeed {
-		return c, fmt.Errorf("tts: config: speed %d words per minute out of range %d..%d", c.Speed, minSpeed, maxSpeed)
-	}
-	for lang, sp := range c.Speeds {
-		if sp < minSpeed || sp > maxSpeed {
-			return c, fmt.Errorf("tts: config: speed %d for %q out of range %d..%d", sp, lang, minSpeed, maxSpeed)
-		}
-	}
 	if c.CacheEntries == 0 {
 		c.CacheEntries = defaultCacheEntries
-	}
-	if c.CacheEntries < 0 {
-		return c, fmt.Errorf("tts: config: cache entries %d is negative", c.CacheEntries)
 	}
 	if c.Renders == 0 {
 		c.Renders = runtime.GOMAXPROCS(0)
 	}
-	if c.Renders < 0 {
-		return c, fmt.Errorf("tts: config: renders %d is negative", c.Renders)
+	if err := c.validate(); err != nil {
+		return c, err
 	}
 	voices := defaultVoices()
 	for lang, voice := range c.Voices {
-		lang = normLang(lang)
-		if lang == "" {
-			return c, fmt.Errorf("tts: config: voice %q for an empty language", voice)
-		}
-		if voice == "" || strings.HasPrefix(voice, "-") || strings.ContainsFunc(voice, isSpaceOrControl) {
-			return c, fmt.Errorf("tts: config: voice %q for language %q is not a voice name", voice, lang)
-		}
-		voices[lang] = voice
+		voices[normLang(lang)] = voice
 	}
 	c.Voices = voices
 	return c, nil
+}
+
+// Validate checks the [tts] section as New takes it, defaults applied, and
+// returns every problem found, each naming its key ("tts.speeds.zh").
+func (c Config) Validate() error {
+	_, err := c.withDefaults()
+	return err
+}
+
+// validate is Validate on a Config with its defaults in.
+func (c Config) validate() error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("tts.%s: %s", key, fmt.Sprintf(format, a...)))
+	}
+	if strings.TrimSpace(c.Binary) == "" {
+		bad("binary", "%q: want a program name or path", c.Binary)
+	}
+	if c.Speed < minSpeed || c.Speed > maxSpeed {
+		bad("speed", "%d words per minute: want %d..%d", c.Speed, minSpeed, maxSpeed)
+	}
+	for _, lang := range sortedKeys(c.Speeds) {
+		if sp := c.Speeds[lang]; sp < minSpeed || sp > maxSpeed {
+			bad("speeds."+lang, "%d words per minute: want %d..%d", sp, minSpeed, maxSpeed)
+		}
+	}
+	if c.CacheEntries < 0 {
+		bad("cache_entries", "%d: must not be negative", c.CacheEntries)
+	}
+	if c.Renders < 0 {
+		bad("renders", "%d: must not be negative", c.Renders)
+	}
+	for _, lang := range sortedKeys(c.Voices) {
+		voice := c.Voices[lang]
+		switch {
+		case normLang(lang) == "":
+			bad("voices", "voice %q for an empty language", voice)
+		case voice == "" || strings.HasPrefix(voice, "-") || strings.ContainsFunc(voice, isSpaceOrControl):
+			bad("voices."+lang, "%q: not a voice name", voice)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return ks
 }
 
 // normLang lower-cases a language tag and trims spaces; it does not allocate when

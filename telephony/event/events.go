@@ -12,6 +12,8 @@ type Event interface {
 	Call() CallID
 	// Kind returns a short stable name used in JSON streams ("said", "lookup"...).
 	Kind() string
+	// When returns when it happened.
+	When() time.Time
 }
 
 // Base carries the fields every call event has.
@@ -22,6 +24,9 @@ type Base struct {
 
 // Call returns the event's call id.
 func (b Base) Call() CallID { return b.CallID }
+
+// When returns the event's time.
+func (b Base) When() time.Time { return b.At }
 
 // CallStarted is published at a call's first ring.
 type CallStarted struct {

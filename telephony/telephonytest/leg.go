@@ -15,22 +15,21 @@ import (
 type Leg struct {
 	info   telephony.LegInfo
 	ctx    context.Context
-	cancel context.CancelFunc
 	rx     chan media.Frame
 	tx     chan media.Frame
 	digits chan telephony.Digit
 
-	// mu guards the fields below.
-	mu       sync.Mutex
-	answered bool
-	hangup   *telephony.HangupInfo
+	// mu guards the LegState.
+	mu sync.Mutex
+	telephony.LegState
 }
 
 // NewLeg returns a fake inbound leg. With outOfBand set, Digits delivers what Key
 // sends; otherwise keys must come in band.
 func NewLeg(info telephony.LegInfo, outOfBand bool) *Leg {
-	ctx, cancel := context.WithCancel(context.Background())
-	l := &Leg{info: info, ctx: ctx, cancel: cancel, rx: make(chan media.Frame), tx: make(chan media.Frame, 1)}
+	l := &Leg{info: info, rx: make(chan media.Frame), tx: make(chan media.Frame, 1)}
+	l.Init(&l.mu)
+	l.ctx = l.LegState.Context()
 	if outOfBand {
 		l.digits = make(chan telephony.Digit, 16)
 	}
@@ -39,7 +38,6 @@ func NewLeg(info telephony.LegInfo, outOfBand bool) *Leg {
 
 func (l *Leg) ID() telephony.LegID            { return l.info.ID }
 func (l *Leg) Info() telephony.LegInfo        { return l.info }
-func (l *Leg) Context() context.Context       { return l.ctx }
 func (l *Leg) Digits() <-chan telephony.Digit { return l.digits }
 
 func (l *Leg) Media() (media.FrameReader, media.FrameWriter, error) { return l, l, nil }
@@ -48,10 +46,9 @@ func (l *Leg) Media() (media.FrameReader, media.FrameWriter, error) { return l, 
 func (l *Leg) Answer(context.Context) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.hangup != nil {
+	if !l.AnswerLocked() {
 		return telephony.ErrHungUp
 	}
-	l.answered = true
 	return nil
 }
 
@@ -66,10 +63,10 @@ func (l *Leg) Close() { l.end("caller", telephony.CauseNormal) }
 
 func (l *Leg) end(by string, c telephony.Cause) {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.hangup == nil {
-		l.hangup = &telephony.HangupInfo{By: by, Cause: c, At: time.Now()}
-		l.cancel()
+	first := l.EndLocked(by, c, time.Now())
+	l.mu.Unlock()
+	if first {
+		l.Cancel()
 	}
 }
 
@@ -77,17 +74,7 @@ func (l *Leg) end(by string, c telephony.Cause) {
 func (l *Leg) Answered() bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.answered
-}
-
-// Ended reports how the leg ended.
-func (l *Leg) Ended() (telephony.HangupInfo, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.hangup == nil {
-		return telephony.HangupInfo{}, false
-	}
-	return *l.hangup, true
+	return l.AnsweredLocked()
 }
 
 // Exchange gives the app the far end's frame f and returns the frame the app

@@ -1,4 +1,4 @@
-package web
+package screenpop
 
 import (
 	"context"
@@ -14,60 +14,6 @@ import (
 	"tracecall/trace"
 )
 
-// Pop is the screen pop: everything the agent desktop's card shows about a
-// call offered to an agent, composed once from the offer, the call's record,
-// the customer book and the trace store. It is published on the bus as an
-// event of kind "pop", so /api/events delivers it to that agent (and to team
-// leaders and above) like any other event, while the phone rings.
-type Pop struct {
-	event.Base        // the call, and when it was offered
-	Agent      string `json:"agent"`
-	Queue      string `json:"queue"`
-	Caller     string `json:"caller"`
-	Called     string `json:"called,omitempty"`
-	// Customer is the caller as the customer book knows them; nil for a
-	// new caller (the card offers a form to add one).
-	Customer *store.Customer `json:"customer"`
-	IVRFlow  string          `json:"ivr_flow,omitempty"`
-	IVRPath  []string        `json:"ivr_path"`
-	// TraceCode is the code the IVR carried with the call (its last found
-	// chain); Codes are every code keyed in the call, with their result and,
-	// for those found, the chain as GET /api/trace/{code} gives it.
-	TraceCode string    `json:"trace_code,omitempty"`
-	Codes     []PopCode `json:"codes"`
-	// Recent are the caller's last calls before this one, newest first,
-	// with their notes.
-	Recent        []PopCall         `json:"recent"`
-	TransferredBy string            `json:"transferred_by,omitempty"`
-	Data          map[string]string `json:"data,omitempty"` // the offer's data as the ACD had it
-	OfferedAt     time.Time         `json:"offered_at"`
-	ComposedAt    time.Time         `json:"composed_at"`
-}
-
-// Kind names the pop on the event stream.
-func (Pop) Kind() string { return "pop" }
-
-// PopCode is one trace code keyed in the call.
-type PopCode struct {
-	Code   string       `json:"code"`
-	Result string       `json:"result"` // found | not_found | invalid
-	Reason string       `json:"reason,omitempty"`
-	At     time.Time    `json:"at,omitzero"`
-	Chain  *trace.Chain `json:"chain,omitempty"`
-}
-
-// PopCall is one of the caller's earlier calls.
-type PopCall struct {
-	ID          string             `json:"call_id"`
-	Start       string             `json:"start"` // 2006-01-02 15:04 in the server's zone
-	Disposition string             `json:"disposition"`
-	Duration    float64            `json:"duration"`
-	Queue       string             `json:"queue,omitempty"`
-	Agent       string             `json:"agent,omitempty"`
-	Codes       []store.CodeLookup `json:"codes,omitempty"`
-	Notes       []store.CallNote   `json:"notes,omitempty"`
-}
-
 // Limits of the pop.
 const (
 	popRecent = 5 // earlier calls shown
@@ -81,36 +27,21 @@ const (
 	popQueue = 4096
 )
 
-// deskCallState is where an agent's current call is, for the desktop's
-// state answer: ringing (offered), talking (taken), ended.
-type deskCallState string
-
-const (
-	callRinging deskCallState = "ringing"
-	callTalking deskCallState = "talking"
-	callEnded   deskCallState = "ended"
-)
-
-// agentNow is an agent's state as the last AgentStateChanged said.
-type agentNow struct {
-	State     string    `json:"state"`
-	Reason    string    `json:"reason,omitempty"`
-	Since     time.Time `json:"since"`
-	Reachable bool      `json:"reachable"`
+// Deps are what a Composer reads and where it publishes.
+type Deps struct {
+	Store        *store.DB      // required: call records, chains, recent calls
+	Customers    *crm.Book      // required: the caller as a customer
+	Bus          *event.Bus     // required: offers in, pops out
+	TraceOptions trace.Options  // how codes are parsed, as the IVR does
+	Location     *time.Location // the zone of the recent calls' times; nil: UTC
+	Log          *slog.Logger   // nil: discarded
 }
 
-// agentCall is the call an agent was last offered and its pop.
-type agentCall struct {
-	ID    event.CallID
-	State deskCallState
-	Pop   *Pop // nil until composed
-}
-
-// popper turns the ACD's offers into pops, off every hot path: it is its own
-// bus subscriber, and composes in its own goroutines, so the IVR and the ACD
-// never wait for it. It also keeps each agent's state and current call, for
-// a desktop that (re)loads mid-call.
-type popper struct {
+// Composer turns the ACD's offers into pops, off every hot path: it is its
+// own bus subscriber, and composes in its own goroutines, so the IVR and the
+// ACD never wait for it. It also keeps each agent's state and current call,
+// for a desktop that (re)loads mid-call.
+type Composer struct {
 	db    *store.DB
 	book  *crm.Book
 	topts trace.Options
@@ -124,8 +55,8 @@ type popper struct {
 
 	// mu guards agents, calls and rounds.
 	mu     sync.Mutex
-	agents map[string]agentNow
-	calls  map[string]agentCall // by agent
+	agents map[string]AgentState
+	calls  map[string]AgentCall // by agent
 	// rounds shares one composition among the offers of one round (ring-all
 	// offers a call to every free agent at once, under one time): the pop is
 	// the same but for its agent. Dropped when the call is taken or ends.
@@ -145,19 +76,26 @@ type sharedPop struct {
 	pop  Pop
 }
 
-func newPopper(d Deps, book *crm.Book) *popper {
-	p := &popper{
-		db: d.Store, book: book, topts: d.TraceOptions, loc: d.Location, log: d.Log.With("component", "web.pop"),
-		bus: d.Bus, pub: d.Bus.Client("web.pop"), sem: make(chan struct{}, popWorkers),
-		agents: make(map[string]agentNow), calls: make(map[string]agentCall), rounds: make(map[popRound]*sharedPop),
+// New returns a Composer subscribed to d.Bus; Start runs it.
+func New(d Deps) *Composer {
+	if d.Log == nil {
+		d.Log = slog.New(slog.DiscardHandler)
+	}
+	if d.Location == nil {
+		d.Location = time.UTC
+	}
+	p := &Composer{
+		db: d.Store, book: d.Customers, topts: d.TraceOptions, loc: d.Location, log: d.Log.With("component", "screenpop"),
+		bus: d.Bus, pub: d.Bus.Client("screenpop"), sem: make(chan struct{}, popWorkers),
+		agents: make(map[string]AgentState), calls: make(map[string]AgentCall), rounds: make(map[popRound]*sharedPop),
 	}
 	p.sub = p.subscribe()
 	return p
 }
 
 // subscribe follows the events the desktop's state needs.
-func (p *popper) subscribe() *event.Subscriber[event.Event] {
-	return event.Subscribe[event.Event](p.bus.Client("web.pop"), event.WithQueue(popQueue),
+func (p *Composer) subscribe() *event.Subscriber[event.Event] {
+	return event.Subscribe[event.Event](p.bus.Client("screenpop"), event.WithQueue(popQueue),
 		event.WithFilter(func(e event.Event) bool {
 			switch e.(type) {
 			case event.CallOffered, event.CallOfferMissed, event.CallTaken, event.CallEnded, event.AgentStateChanged:
@@ -167,11 +105,11 @@ func (p *popper) subscribe() *event.Subscriber[event.Event] {
 		}))
 }
 
-// start runs the popper until ctx ends; the function it returns stops it
+// Start runs the Composer until ctx ends; the function it returns stops it
 // and waits for the pops being composed. It also completes the store's
 // caller index in the background (once per store), which makes the
 // caller's recent calls a few reads instead of a walk through the records.
-func (p *popper) start(ctx context.Context) (stop func()) {
+func (p *Composer) Start(ctx context.Context) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -190,7 +128,7 @@ func (p *popper) start(ctx context.Context) (stop func()) {
 	}
 }
 
-func (p *popper) run(ctx context.Context) {
+func (p *Composer) run(ctx context.Context) {
 	defer func() { p.sub.Close() }()
 	for {
 		select {
@@ -211,14 +149,14 @@ func (p *popper) run(ctx context.Context) {
 }
 
 // apply follows one event; an offer starts composing its pop.
-func (p *popper) apply(ctx context.Context, e event.Event) {
+func (p *Composer) apply(ctx context.Context, e event.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	switch e := e.(type) {
 	case event.AgentStateChanged:
-		p.agents[e.Agent] = agentNow{State: e.State, Reason: e.Reason, Since: e.At, Reachable: e.Reachable}
+		p.agents[e.Agent] = AgentState{State: e.State, Reason: e.Reason, Since: e.At, Reachable: e.Reachable}
 	case event.CallOffered:
-		p.calls[e.Agent] = agentCall{ID: e.CallID, State: callRinging}
+		p.calls[e.Agent] = AgentCall{ID: e.CallID, State: Ringing}
 		r := popRound{e.CallID, e.At}
 		shared := p.rounds[r]
 		if shared == nil {
@@ -240,20 +178,20 @@ func (p *popper) apply(ctx context.Context, e event.Event) {
 			p.deliver(pop)
 		}()
 	case event.CallOfferMissed:
-		if c, ok := p.calls[e.Agent]; ok && c.ID == e.CallID && c.State == callRinging {
+		if c, ok := p.calls[e.Agent]; ok && c.ID == e.CallID && c.State == Ringing {
 			delete(p.calls, e.Agent)
 		}
 	case event.CallTaken:
 		p.forgetRounds(e.CallID)
 		if c, ok := p.calls[e.Agent]; ok && c.ID == e.CallID {
-			c.State = callTalking
+			c.State = Talking
 			p.calls[e.Agent] = c
 		}
 	case event.CallEnded:
 		p.forgetRounds(e.CallID)
 		for a, c := range p.calls {
 			if c.ID == e.CallID {
-				c.State = callEnded
+				c.State = Ended
 				p.calls[a] = c
 			}
 		}
@@ -261,7 +199,7 @@ func (p *popper) apply(ctx context.Context, e event.Event) {
 }
 
 // forgetRounds drops the shared pops of call id; p.mu is held.
-func (p *popper) forgetRounds(id event.CallID) {
+func (p *Composer) forgetRounds(id event.CallID) {
 	for r := range p.rounds {
 		if r.call == id {
 			delete(p.rounds, r)
@@ -271,7 +209,7 @@ func (p *popper) forgetRounds(id event.CallID) {
 
 // deliver publishes pop unless the offer it is for is over (missed, or
 // another call offered since): a late card would only confuse.
-func (p *popper) deliver(pop Pop) {
+func (p *Composer) deliver(pop Pop) {
 	p.mu.Lock()
 	c, ok := p.calls[pop.Agent]
 	current := ok && c.ID == pop.CallID
@@ -287,16 +225,18 @@ func (p *popper) deliver(pop Pop) {
 	p.pub.Publish(pop)
 }
 
-// current returns agent's state and their current call's pop, if any.
-func (p *popper) current(agent string) (agentNow, bool, agentCall) {
+// Current returns agent's state (known false: no change seen since the
+// Composer started, which the desktop shows as logged out) and the call they
+// were last offered, with its pop once composed.
+func (p *Composer) Current(agent string) (state AgentState, known bool, call AgentCall) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	a, ok := p.agents[agent]
 	return a, ok, p.calls[agent]
 }
 
-// offeredTo reports whether call id is the one agent was last offered.
-func (p *popper) offeredTo(agent, id string) bool {
+// OfferedTo reports whether call id is the one agent was last offered.
+func (p *Composer) OfferedTo(agent, id string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	c, ok := p.calls[agent]
@@ -305,12 +245,12 @@ func (p *popper) offeredTo(agent, id string) bool {
 
 // compose builds the pop for offer o from the store. A failed lookup leaves
 // its part empty and is logged: the agent gets the rest at once.
-func (p *popper) compose(o event.CallOffered) Pop {
+func (p *Composer) compose(o event.CallOffered) Pop {
 	log := p.log.With("call_id", o.CallID, "agent", o.Agent)
 	pop := Pop{
 		Base: o.Base, Agent: o.Agent, Queue: o.Queue, Caller: o.Caller, Called: o.Called,
 		IVRFlow: o.Data["ivr_flow"], TraceCode: o.Data["trace_code"], TransferredBy: o.Data["transferred_by"],
-		Data: o.Data, OfferedAt: o.At, IVRPath: []string{}, Codes: []PopCode{}, Recent: []PopCall{},
+		Data: o.Data, OfferedAt: o.At, IVRPath: []string{}, Codes: []Code{}, Recent: []Call{},
 	}
 	rec, ok, err := p.db.Call(string(o.CallID))
 	if err != nil {
@@ -333,8 +273,8 @@ func (p *popper) compose(o event.CallOffered) Pop {
 		log.Warn("pop: recent calls", "err", err)
 	}
 	for _, r := range recent {
-		pop.Recent = append(pop.Recent, PopCall{
-			ID: r.ID, Start: r.Start.In(p.loc).Format("2006-01-02 15:04"), Disposition: dispositionOf(r),
+		pop.Recent = append(pop.Recent, Call{
+			ID: r.ID, Start: r.Start.In(p.loc).Format("2006-01-02 15:04"), Disposition: disposition(r),
 			Duration: r.Duration, Queue: r.Queue, Agent: r.Agent, Codes: r.Codes, Notes: r.Notes,
 		})
 	}
@@ -345,11 +285,11 @@ func (p *popper) compose(o event.CallOffered) Pop {
 // codes are the codes keyed in the call, each once (its last result), with
 // the chains of those found; the IVR's trace code is added when the record
 // does not have it yet.
-func (p *popper) codes(log *slog.Logger, keyed []store.CodeLookup, traceCode string) []PopCode {
-	out := []PopCode{}
+func (p *Composer) codes(log *slog.Logger, keyed []store.CodeLookup, traceCode string) []Code {
+	out := []Code{}
 	at := map[string]int{}
 	for _, k := range keyed {
-		pc := PopCode{Code: k.Code, Result: k.Result, Reason: k.Reason, At: k.At}
+		pc := Code{Code: k.Code, Result: k.Result, Reason: k.Reason, At: k.At}
 		if i, ok := at[k.Code]; ok {
 			out[i] = pc
 			continue
@@ -358,7 +298,7 @@ func (p *popper) codes(log *slog.Logger, keyed []store.CodeLookup, traceCode str
 		out = append(out, pc)
 	}
 	if _, ok := at[traceCode]; traceCode != "" && !ok {
-		out = append(out, PopCode{Code: traceCode, Result: "found"})
+		out = append(out, Code{Code: traceCode, Result: "found"})
 	}
 	for i := range out {
 		if out[i].Result != "found" {
@@ -377,7 +317,8 @@ func (p *popper) codes(log *slog.Logger, keyed []store.CodeLookup, traceCode str
 	return out
 }
 
-// lookupChain finds the chain of a code as GET /api/trace/{code} does: the
+// lookupChain finds the chain of a code as GET /api/trace/{code} (web's
+// handleTrace) does: the
 // chain's own code first, then the chains that carry it as a batch code,
 // voucher or certificate number. It returns trace.ErrNotFound when none has
 // it, and a *trace.CodeError for a malformed code.
@@ -393,16 +334,25 @@ func lookupChain(db *store.DB, raw string, o trace.Options) (trace.Chain, error)
 		codes, err = db.CodesByRef(code.Value)
 	}
 	if err != nil {
-		return trace.Chain{}, fmt.Errorf("web: trace reference lookup: %w", err)
+		return trace.Chain{}, fmt.Errorf("screenpop: trace reference lookup: %w", err)
 	}
 	for _, c := range codes {
 		chain, ok, err := db.Chain(c)
 		if err != nil {
-			return trace.Chain{}, fmt.Errorf("web: trace lookup: %w", err)
+			return trace.Chain{}, fmt.Errorf("screenpop: trace lookup: %w", err)
 		}
 		if ok {
 			return chain, nil
 		}
 	}
 	return trace.Chain{}, trace.ErrNotFound
+}
+
+// disposition is r's disposition as the call records page names it (web's
+// dispositionOf): "in_progress" until the record is closed.
+func disposition(r store.CallRecord) string {
+	if r.InProgress || r.Disposition == "" {
+		return "in_progress"
+	}
+	return r.Disposition
 }

@@ -1,4 +1,4 @@
-package web
+package screenpop
 
 import (
 	"context"
@@ -13,12 +13,11 @@ import (
 	"tracecall/telephony/event"
 	"tracecall/telephony/event/eventtest"
 	"tracecall/trace"
-	"tracecall/web/auth"
 )
 
 // popFixture is a store with the demo chains, a VIP customer, the call in
 // progress and three earlier calls of the same caller, one with a note.
-func popFixture(t *testing.T) (*store.DB, *crm.Book, Deps) {
+func popFixture(t *testing.T) (*store.DB, Deps) {
 	t.Helper()
 	db := storetest.Open(t)
 	g := trace.NewGenerator(trace.DemoSeed)
@@ -59,16 +58,16 @@ func popFixture(t *testing.T) (*store.DB, *crm.Book, Deps) {
 		t.Fatal(err)
 	}
 	d := Deps{
-		Store: db, Bus: event.New(nil), Location: time.FixedZone("CST", 8*3600),
+		Store: db, Customers: book, Bus: event.New(nil), Location: time.FixedZone("CST", 8*3600),
 		Log:          slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})),
 		TraceOptions: trace.Options{CheckDigit: true, RetailMin: 20, RetailMax: 20},
 	}
-	return db, book, d
+	return db, d
 }
 
 func TestPopCompose(t *testing.T) {
-	_, book, d := popFixture(t)
-	p := newPopper(d, book)
+	_, d := popFixture(t)
+	p := New(d)
 	offeredAt := time.Now()
 	pop := p.compose(event.CallOffered{
 		Base: event.Base{CallID: "c1", At: offeredAt}, Queue: "trace", Agent: "zhang", Caller: "13800138000",
@@ -132,11 +131,11 @@ func TestPopCompose(t *testing.T) {
 }
 
 func TestPopDelivery(t *testing.T) {
-	_, book, d := popFixture(t)
-	p := newPopper(d, book)
+	_, d := popFixture(t)
+	p := New(d)
 	w := eventtest.Watch(t, d.Bus)
 	ctx, cancel := context.WithCancel(context.Background())
-	stop := p.start(ctx)
+	stop := p.Start(ctx)
 	defer func() { stop(); cancel() }()
 
 	pub := d.Bus.Client("acd")
@@ -149,8 +148,8 @@ func TestPopDelivery(t *testing.T) {
 	pub.Publish(event.CallTaken{Base: event.Base{CallID: "c1"}, Queue: "trace", Agent: "zhang"})
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		st, known, c := p.current("zhang")
-		if known && st.State == "ready" && c.State == callTalking && c.Pop != nil && c.Pop.CallID == "c1" {
+		st, known, c := p.Current("zhang")
+		if known && st.State == "ready" && c.State == Talking && c.Pop != nil && c.Pop.CallID == "c1" {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -176,11 +175,11 @@ func TestPopDelivery(t *testing.T) {
 // each agent gets the same pop under their own name, and the round is
 // forgotten once an agent takes the call.
 func TestPopRingAll(t *testing.T) {
-	_, book, d := popFixture(t)
-	p := newPopper(d, book)
+	_, d := popFixture(t)
+	p := New(d)
 	w := eventtest.Watch(t, d.Bus)
 	ctx, cancel := context.WithCancel(context.Background())
-	stop := p.start(ctx)
+	stop := p.Start(ctx)
 	defer func() { stop(); cancel() }()
 
 	pub := d.Bus.Client("acd")
@@ -219,38 +218,5 @@ func TestPopRingAll(t *testing.T) {
 			t.Fatalf("%d rounds kept after the call was taken", n)
 		}
 		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// TestPopView: the pop goes to its agent alone, even when another agent was
-// offered the same call (ring-all), and to team leaders.
-func TestPopView(t *testing.T) {
-	offer := func(agent string) event.Event {
-		return event.CallOffered{Base: event.Base{CallID: "c1"}, Agent: agent, Caller: "13800138000"}
-	}
-	pop := Pop{Base: event.Base{CallID: "c1"}, Agent: "zhang", Caller: "13800138000"}
-	tests := []struct {
-		name string
-		id   auth.Identity
-		all  bool
-		want bool
-	}{
-		{"its agent", auth.Identity{Username: "zhang", Role: auth.RoleAgent}, false, true},
-		{"another agent offered the call", auth.Identity{Username: "wang", Role: auth.RoleAgent}, false, false},
-		{"team leader", auth.Identity{Username: "li", Role: auth.RoleTeamLeader}, true, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			v := newEventView(tt.id, tt.all)
-			v.show(offer("zhang"))
-			v.show(offer("wang"))
-			got, ok := v.show(pop)
-			if ok != tt.want {
-				t.Fatalf("shown = %v, want %v", ok, tt.want)
-			}
-			if ok && got.(Pop).Caller != "13800138000" {
-				t.Errorf("caller = %q, want it whole", got.(Pop).Caller)
-			}
-		})
 	}
 }
