@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"tracecall/telephony/media/clock"
 
 	"tracecall/acd"
 	"tracecall/cdr"
@@ -65,7 +66,8 @@ func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 	bus := event.New(nil)
 	db := storetest.Open(t)
 	records := cdr.New(db, bus, nil)
-	d, err := sim.New(sim.Config{Lines: 4}, bus.Client("sim"), nil)
+	clk := clock.New(nil)
+	d, err := sim.New(sim.Config{Lines: 4, Clock: clk}, bus.Client("sim"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +81,7 @@ func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 		t.Fatal(err)
 	}
 	sb, err := switchboard.New(switchboard.Config{CallbackRingTimeout: cfg.ACD.Callback.RingTimeout}, switchboard.Deps{
-		ACD: a, Dialer: calls, Keeper: calls, Events: bus.Client("switchboard"),
+		ACD: a, Dialer: calls, Keeper: calls, Clock: clk, Events: bus.Client("switchboard"),
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -99,14 +101,15 @@ func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{}, 4)
+	done := make(chan struct{}, 5)
+	go func() { _ = clk.Run(ctx); done <- struct{}{} }()
 	go func() { _ = records.Run(ctx); done <- struct{}{} }()
 	go func() { _ = a.Run(ctx); done <- struct{}{} }()
 	go func() { _ = calls.Serve(ctx, v); done <- struct{}{} }()
 	go func() { _ = sb.Run(ctx); done <- struct{}{} }()
 	t.Cleanup(func() {
 		cancel()
-		for range 4 {
+		for range 5 {
 			<-done
 		}
 	})

@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
 # loadtest-sip.sh: hold C simultaneous SIPp callers in the demo trace IVR of a
 # fresh tracecalld and print what happened: calls attempted, completed and
-# failed, codes collected right, the daemon's CPU and memory, call setup time,
-# and RTP send timing and loss per direction.
+# failed, codes collected right, how many calls were really up while the
+# figures were taken, the daemon's CPU (and per call up) and memory, call
+# setup time, RTP send timing and loss per direction, and whether the run
+# was bound by the generator rather than the daemon.
+#
+# Bound by the generator: SIPp runs on one core (CPU 0) and saturates it
+# before the daemon does (a "C=800" run held 593-777 calls on 2026-12-07).
+# The script then says so on a GENERATOR-BOUND line with its reasons, and
+# such a run's figures are SIPp's, not the daemon's: CPU 0 busy over 90 %
+# (SIPp's own share is printed; on a shared machine the rest is other
+# work), fewer than 95 % of C calls up on average (the daemon's SIP lines
+# in a call, sampled each second through the window), SIPp's INVITE->200
+# average over three times the daemon's on the wire (and 20 ms more: SIPp's
+# queueing), or SIPp's RTP pacing p99 |d-20 ms| over 10 ms. Per-call cost
+# is the daemon's CPU divided by the calls up, not by C. The daemon's own
+# RTP packet rate / 50 is printed beside it (lower when its clock skipped
+# ticks).
 #
 # Measured the way the Asterisk anchor was (issue 3): the daemon pinned to
 # CPU 1, SIPp and the capture to CPU 0, on this one machine; by default SIPp
@@ -26,7 +41,9 @@
 #                  packet), SIPp's cost billed to the daemon.
 #   C=200          simultaneous calls (-l), new calls at C/7 per second
 #   M=4*C          calls in all (-m)
-#   MODE=rfc4733   or inband (uac-ivr-inband.xml: the IVR detects tones)
+#   MODE=rfc4733   or inband (uac-ivr-inband.xml: the IVR detects tones), or
+#                  both (RFC 4733 events and the tones under them, as a
+#                  gateway set to send both: each press must count once)
 #   HOLD_MS=8400   how long each caller stays after the answer
 #   CODE=11010600524031500425   the demo pork chain's trace code
 #   CAPTURE_S=10   RTP capture (and CPU sample) window, taken once C calls are up
@@ -40,6 +57,8 @@
 #                  -pprof), and print the top of each (go tool pprof); KEEP=1
 #                  keeps them. TRACE=1 adds a 3 s execution trace (trace.out,
 #                  go tool trace).
+#   LOCK=/run/lock/tracecall-loadtest.lock  one load test at a time: a second
+#                  waits for the first (LOCK_WAIT=900 seconds at most)
 #   TRACECALLD=bin/tracecalld  run this binary as it is instead of building one
 #   CONFIG=rootfs/etc/tracecall/tracecall.toml  the daemon's config (RTP range from it)
 #   NICE=0         nice value for the daemon, SIPp and the capture: -10 shields
@@ -77,9 +96,9 @@ cd "$root"
 die() { echo "loadtest: $*" >&2; exit 1; }
 
 case $MODE in
-rfc4733) scenario=uac-ivr.xml pcap=dtmf-rfc4733.pcap ;;
+rfc4733 | both) scenario=uac-ivr.xml pcap=dtmf-rfc4733.pcap ;;
 inband) scenario=uac-ivr-inband.xml pcap=dtmf-inband.pcap ;;
-*) die "MODE=$MODE: want rfc4733 or inband" ;;
+*) die "MODE=$MODE: want rfc4733, inband or both" ;;
 esac
 [[ $C =~ ^[0-9]+$ && $C -gt 0 ]] || die "C=$C: want a positive number of calls"
 [[ $NICE =~ ^-?[0-9]+$ ]] || die "NICE=$NICE: want a nice value (-20..19)"
@@ -129,6 +148,16 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+
+# One load test at a time: two would share both CPUs (and the interrupt
+# affinities and the backlog this one sets and restores), and each one's
+# figures would be the other's too. The lock is held until this shell exits.
+lock=${LOCK:-/run/lock/tracecall-loadtest.lock}
+exec 9>"$lock"
+if ! flock -n 9; then
+	echo "loadtest: another load test holds $lock; waiting for it (at most ${LOCK_WAIT:-900} s)"
+	flock -w "${LOCK_WAIT:-900}" 9 || die "another load test still holds $lock"
+fi
 
 # CPU 1 is the daemon's alone: this script and all it starts run on CPU 0
 # (the daemon is moved to CPU 1 by its own taskset), and so do the device
@@ -189,10 +218,17 @@ if [ "${PPROF:-0}" = 1 ]; then
 fi
 
 # The network between SIPp and the daemon (see NET above). In the namespace
-# SIPp's address is 10.253.77.2, the daemon's 10.253.77.1 on the host side.
+# SIPp's address is 10.253.N.2, the daemon's 10.253.N.1 on the host side,
+# N from 77 up, the first no interface uses (a run of an older copy of this
+# script may hold 77: the daemon's packets would go to its SIPp).
 dev=lo daemon_ip=127.0.0.1 sipp_ip=127.0.0.1 in_ns=()
 if [ "$NET" = veth ]; then
-	netns=tracecall-lt$$ dev=lt$$ daemon_ip=10.253.77.1 sipp_ip=10.253.77.2 in_ns=(ip netns exec "$netns")
+	n=77
+	while ip -o -4 addr show | grep -q " 10\.253\.$n\."; do
+		n=$((n + 1))
+		[ "$n" -le 254 ] || die "no free 10.253.N.0/30 for the veth pair"
+	done
+	netns=tracecall-lt$$ dev=lt$$ daemon_ip=10.253.$n.1 sipp_ip=10.253.$n.2 in_ns=(ip netns exec "$netns")
 	ip netns add "$netns"
 	ip link add "$dev" type veth peer name eth0 netns "$netns"
 	ip addr add "$daemon_ip/30" dev "$dev"
@@ -229,7 +265,8 @@ python3 drivers/sip/testdata/gen_dtmf_pcap.py --mode "$MODE" --code "1${CODE}#" 
 
 # Wait (bounded) for CPU 1 to be quiet: the figures are the daemon's only
 # if nothing else runs there.
-cpu1_ticks() { awk '$1 == "cpu1" { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+cpu_busy_ticks() { awk -v c="cpu$1" '$1 == c { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+cpu1_ticks() { cpu_busy_ticks 1; }
 # steal: time the hypervisor ran something else while CPU 1 wanted to run
 cpu1_steal() { awk '$1 == "cpu1" { print $9 }' /proc/stat; }
 hz=$(getconf CLK_TCK)
@@ -261,6 +298,17 @@ echo "loadtest: $C calls at once ($M in all, $rate/s, $MODE, ${HOLD_MS} ms each)
 ) >"$work/sipp.out" 2>&1 &
 sipp=$!
 pids+=("$sipp")
+# SIPp itself: the child of the timeout that $sipp became (ip netns exec,
+# taskset and nice exec in place).
+sipp_proc() {
+	local p
+	for p in $(pgrep -P "$sipp" 2>/dev/null); do
+		if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = sipp ]; then
+			echo "$p"
+			return
+		fi
+	done
+}
 # The daemon's RSS once a second while SIPp runs (the peak of the run, not
 # of startup, where the demo data and prompts are made).
 (
@@ -296,21 +344,42 @@ if [ "${PPROF:-0}" = 1 ]; then
 	pids+=("$!")
 	[ "${TRACE:-0}" = 0 ] || taskset -c 0 curl -sf -o "$work/trace.out" "http://$pprof_addr/debug/pprof/trace?seconds=3" &
 fi
-t0=$(date +%s.%N) c0=$(cpu_ticks) b0=$(cpu1_ticks) s0=$(cpu1_steal)
-sleep "$CAPTURE_S"
-[ "${PPROF:-0}" != 1 ] || taskset -c 0 curl -sf -o "$work/heap.pprof" "http://$pprof_addr/debug/pprof/heap?gc=1" || true
-t1=$(date +%s.%N) c1=$(cpu_ticks) b1=$(cpu1_ticks) s1=$(cpu1_steal)
-read -r rss_kb rss_file_kb < <(awk '/^VmRSS/ { r = $2 } /^RssFile/ { f = $2 } END { print r, f }' "/proc/$daemon/status")
-calls_up=$(curl -sf -H "Authorization: Bearer $token" "http://$http/api/lines" |
-	python3 -c '
+# in_call prints how many SIP lines are in a call in each /api/lines answer
+# given as a file.
+in_call() {
+	python3 - "$@" <<'EOF'
 import json, sys
-lines = [{k.lower(): v for k, v in l.items()} for l in json.load(sys.stdin)]
-print(sum(1 for l in lines if str(l.get("line", "")).startswith("sip/") and l.get("state") == "in-call"))' || echo "?")
+for path in sys.argv[1:]:
+    try:
+        lines = [{k.lower(): v for k, v in l.items()} for l in json.load(open(path))]
+    except (OSError, ValueError):
+        continue
+    print(sum(1 for l in lines if str(l.get("line", "")).startswith("sip/") and l.get("state") == "in-call"))
+EOF
+}
+proc_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+sp=$(sipp_proc)
+t0=$(date +%s.%N) c0=$(cpu_ticks) b0=$(cpu1_ticks) s0=$(cpu1_steal) g0=$(cpu_busy_ticks 0) p0=$(proc_ticks "${sp:-0}")
+# The calls up, once a second through the window: the daemon's own lines,
+# fetched now (curl only: CPU 0 is SIPp's) and counted afterwards.
+mkdir -p "$work/lines"
+for i in $(seq "$CAPTURE_S"); do
+	sleep 1
+	curl -sf -m 2 -o "$work/lines/$i.json" -H "Authorization: Bearer $token" "http://$http/api/lines" || true
+done
+[ "${PPROF:-0}" != 1 ] || taskset -c 0 curl -sf -o "$work/heap.pprof" "http://$pprof_addr/debug/pprof/heap?gc=1" || true
+t1=$(date +%s.%N) c1=$(cpu_ticks) b1=$(cpu1_ticks) s1=$(cpu1_steal) g1=$(cpu_busy_ticks 0) p1=$(proc_ticks "${sp:-0}")
+read -r rss_kb rss_file_kb < <(awk '/^VmRSS/ { r = $2 } /^RssFile/ { f = $2 } END { print r, f }' "/proc/$daemon/status")
+in_call "$work"/lines/*.json >"$work/calls_up"
+read -r up_min up_avg up_max < <(awk 'NF { n++; s += $1; if (n == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
+	END { if (n) printf "%d %.0f %d\n", lo, s / n, hi; else print "? ? ?" }' "$work/calls_up")
 wait "$cap_out" "$cap_in" || true
 pct() { awk -v a="$1" -v b="$2" -v t0="$t0" -v t1="$t1" -v hz="$ticks" 'BEGIN { printf "%.1f", 100 * (b - a) / hz / (t1 - t0) }'; }
 cpu_pct=$(pct "$c0" "$c1")
 cpu1_pct=$(pct "$b0" "$b1")
 steal_pct=$(pct "$s0" "$s1")
+cpu0_pct=$(pct "$g0" "$g1")
+sipp_pct=$([ -n "$sp" ] && pct "$p0" "$p1" || echo "?")
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 
 wait "$sipp" || echo "loadtest: sipp exited $? (see $work/sipp.out; KEEP=1 keeps it)"
@@ -349,6 +418,17 @@ for c in calls:
         wrong[",".join("%s:%s" % (k.get("result"), k.get("code")) for k in ks) or "no-code"] += 1
 print(len(calls), ok, ";".join("%dx%s" % (n, w) for w, n in wrong.most_common(3)) or "-")' "$CODE" "$work/calls.json")
 
+# Stop the daemon: it logs its media clock's figures for the whole run
+# (telephony/media/clock's Stats), and every call's counts.
+kill -TERM "$daemon" 2>/dev/null || true
+for _ in $(seq 150); do
+	kill -0 "$daemon" 2>/dev/null || break
+	sleep 0.1
+done
+clock=$(grep -m1 'msg="media clock stopped"' "$work/daemon.log" | tr ' ' '\n' | awk -F= '/^stats\./ { sub(/^stats\./, "", $1); v[$1] = $2 }
+END { if (length(v)) printf "late p50/p99/max %s / %s / %s, %s ticks behind, %s skipped, underruns %s / overruns %s of %s frames",
+	v["late_p50"], v["late_p99"], v["late_max"], v["behind"], v["skipped"], v["underruns"], v["overruns"], v["frames"] }' || true)
+
 # The daemon's own receive-side counts, from its "call ended" log lines.
 read -r rx_got rx_lost < <(awk '/msg="call ended"/ {
 	for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == "rtp_received") g += kv[2]; if (kv[1] == "rtp_lost") l += kv[2] }
@@ -360,18 +440,39 @@ out=$(jit "$work/out.pcap")
 wire=$(python3 scripts/sip_setup.py --json --port "$sip_port" "$work/sip.pcap" 2>/dev/null || echo '{"answered":0,"avg_ms":0,"p50_ms":0,"p99_ms":0,"max_ms":0}')
 in=$(jit "$work/in.pcap")
 
+# The daemon sends 50 packets a second to each call it has up: its packet
+# rate over the capture / 50 is another count of the calls up.
+rtp_calls=$(field "$out" pps | awk '{ printf "%.0f", $1 / 50 }')
+per_call=$(awk -v c="$cpu_pct" -v n="$up_avg" 'BEGIN { if (n > 0) printf "%.4f %% of a core (%.0f µs of CPU a second)", c / n, 1e4 * c / n; else print "?" }')
+
+# Bound by the generator? (see the header)
+bound=()
+awk -v b="$cpu0_pct" 'BEGIN { exit !(b >= 90) }' &&
+	bound+=("CPU 0, SIPp's, busy $cpu0_pct % (SIPp itself $sipp_pct %, the rest the capture and other processes)")
+awk -v n="$up_avg" -v c="$C" 'BEGIN { exit !(n + 0 < 0.95 * c) }' &&
+	bound+=("$up_avg of C=$C calls up on average (min $up_min)")
+wire_avg=$(field "$wire" avg_ms)
+awk -v s="$setup_avg" -v w="$wire_avg" 'BEGIN { exit !(s > 3 * w && s > w + 20) }' &&
+	bound+=("SIPp's INVITE->200 average $setup_avg ms against the daemon's $wire_avg ms on the wire")
+in_p99=$(field "$in" dev_p99_ms)
+awk -v p="$in_p99" 'BEGIN { exit !(p > 10) }' &&
+	bound+=("SIPp's RTP pacing p99 $in_p99 ms off 20 ms")
+
 echo
 echo "tracecall SIP load: C=$C M=$M MODE=$MODE NET=$NET NICE=$NICE${CHRT:+ CHRT=\"$CHRT\"} GOMAXPROCS=${GOMAXPROCS:-unset}, $(date -u +%F) on $(nproc --all) x $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)"
 printf '  %-34s %s\n' \
 	"calls attempted / completed / failed" "$attempted / $completed / $failed" \
 	"codes collected right" "$codes_ok of $sip_calls SIP call records (others, top 3: $codes_wrong)" \
-	"calls up during the sample" "$calls_up" \
+	"calls up during the sample" "$up_avg of C=$C (the daemon's lines each second: min $up_min, max $up_max; its RTP: $rtp_calls)" \
 	"daemon CPU (CPU 1, ${CAPTURE_S} s)" "$cpu_pct % (CPU 1 busy $cpu1_pct %, incl. softirq, steal $steal_pct %; load $load)" \
+	"  per call up" "$per_call" \
+	"SIPp's CPU 0" "$cpu0_pct % busy, SIPp itself $sipp_pct % of a core" \
 	"daemon RSS (at C / run peak)" "$((rss_kb / 1024)) MB / $((${rss_max_kb:-0} / 1024)) MB, of which mapped files (the store, the binary) $((rss_file_kb / 1024)) / $((${rss_max_file_kb:-0} / 1024)) MB" \
 	"call setup INVITE->200 avg" "$setup_avg ms at SIPp (calls by ms: $setup_hist)" \
 	"  on the wire avg/p50/p99/max" "$(field "$wire" avg_ms p50_ms p99_ms max_ms | sed 's| | / |g') ms (the daemon's own, $(field "$wire" answered) calls)" \
 	"RTP out (daemon->caller) p50/p99/max" "$(field "$out" dev_p50_ms dev_p99_ms dev_max_ms | sed 's| | / |g') ms |d-20ms|, loss $(field "$out" loss_pct) %, $(field "$out" streams) streams" \
 	"RTP in (caller->daemon) p50/p99/max" "$(field "$in" dev_p50_ms dev_p99_ms dev_max_ms | sed 's| | / |g') ms |d-20ms| (SIPp's pacing), $(field "$in" streams) streams" \
+	"media clock (whole run)" "${clock:--}" \
 	"RTP in loss (daemon's count)" "$rx_lost of $((rx_got + rx_lost)) ($(awk -v l="$rx_lost" -v g="$rx_got" 'BEGIN { printf "%.3f", (l + g) ? 100 * l / (l + g) : 0 }') %)"
 if [ -s "$work/perf.data" ]; then
 	echo "  where the daemon's CPU goes (perf, self time, top 25):"
@@ -385,6 +486,15 @@ fi
 if [ -s "$work/heap.pprof" ]; then
 	echo "  the daemon's live heap at the end of the sample (go tool pprof, top 20):"
 	timeout 120 "$GO" tool pprof -top -sample_index=inuse_space -nodecount=20 "$bin" "$work/heap.pprof" 2>/dev/null | sed -n '4,$p' | sed 's/^/   /'
+fi
+if [ ${#bound[@]} -gt 0 ]; then
+	echo "  GENERATOR-BOUND: these are SIPp's limits, not the daemon's:"
+	printf '    - %s\n' "${bound[@]}"
+else
+	echo "  generator: not the bound (CPU 0 under 90 %, C calls up, SIPp's setup and pacing near the daemon's)"
+fi
+if [ "$rtp_calls" = 0 ] && awk -v n="$up_avg" 'BEGIN { exit !(n + 0 > 0) }'; then
+	echo "  WARNING: calls were up but no RTP of the daemon's crossed $dev: it went elsewhere (see rtp_sent in the daemon's log)"
 fi
 others=$(awk -v a="$cpu1_pct" -v b="$cpu_pct" 'BEGIN { printf "%d", a - b }')
 if [ "$others" -gt 10 ]; then

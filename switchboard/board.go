@@ -12,6 +12,7 @@ import (
 	"tracecall/acd"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
+	"tracecall/telephony/media/clock"
 )
 
 // ACD is the part of the ACD the board uses; *acd.ACD is one. The board
@@ -70,6 +71,7 @@ type Deps struct {
 	ACD     ACD                     // required
 	Dialer  telephony.Dialer        // required: the core, *telephony.Calls
 	Keeper  telephony.Keeper        // the core: keeps a callback's call open; nil: nothing kept
+	Clock   *clock.Clock            // required: the media clock every connection's room mixes on
 	Pickups map[string]Pickup       // by driver name: phones answered from the desktop
 	Events  *event.Client           // nil: events are dropped
 	Log     *slog.Logger            // nil: discarded
@@ -85,9 +87,8 @@ type Board struct {
 	cfg   Config
 	d     Deps
 	log   *slog.Logger
-	clock *telephony.RoomClock // mixes every connection's room on one beat
-	reqs  chan pending         // callback requests, for Run
-	ended chan struct{}        // closed when Run returns
+	reqs  chan pending  // callback requests, for Run
+	ended chan struct{} // closed when Run returns
 
 	// mu guards byAgent and waiting.
 	mu      sync.Mutex
@@ -97,8 +98,8 @@ type Board struct {
 
 // New returns a board over the ACD. Run it to ring agents.
 func New(cfg Config, d Deps) (*Board, error) {
-	if d.ACD == nil || d.Dialer == nil {
-		return nil, errors.New("switchboard: an acd and a dialer are required")
+	if d.ACD == nil || d.Dialer == nil || d.Clock == nil {
+		return nil, errors.New("switchboard: an acd, a dialer and a media clock are required")
 	}
 	if cfg.NumberDriver == "" {
 		cfg.NumberDriver = "sip"
@@ -109,7 +110,7 @@ func New(cfg Config, d Deps) (*Board, error) {
 	if d.Music == nil {
 		d.Music = HoldMusic
 	}
-	return &Board{cfg: cfg, d: d, log: d.Log, clock: telephony.NewRoomClock(),
+	return &Board{cfg: cfg, d: d, log: d.Log,
 		reqs: make(chan pending), ended: make(chan struct{}),
 		byAgent: make(map[string]*conn), waiting: make(map[telephony.CallID]*waiter)}, nil
 }

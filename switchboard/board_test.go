@@ -8,6 +8,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"tracecall/telephony/media/clock"
 
 	"tracecall/acd"
 	"tracecall/drivers/sim"
@@ -93,6 +94,7 @@ type rig struct {
 	acd   *acd.ACD
 	board *switchboard.Board
 	bus   *event.Bus
+	clock *clock.Clock
 	ev    *events
 	conns chan conn // callers connected to their first agent
 }
@@ -121,7 +123,8 @@ func newRig(t *testing.T) *rig {
 	t.Cleanup(sub.Close)
 	go r.ev.run(sub)
 
-	d, err := sim.New(sim.Config{Lines: 4, RingTimeout: 10 * time.Second}, bus.Client("sim"), nil)
+	r.clock = clock.New(nil)
+	d, err := sim.New(sim.Config{Lines: 4, RingTimeout: 10 * time.Second, Clock: r.clock}, bus.Client("sim"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +152,7 @@ func newRig(t *testing.T) *rig {
 	}
 	r.acd, r.bus = a, bus
 	r.board, err = switchboard.New(switchboard.Config{CallbackRingTimeout: 5 * time.Second}, switchboard.Deps{
-		ACD: a, Dialer: calls, Keeper: calls,
+		ACD: a, Dialer: calls, Keeper: calls, Clock: r.clock,
 		Pickups: map[string]switchboard.Pickup{"sim": pickup{d}},
 		Events:  bus.Client("switchboard"),
 		Music: func() telephony.Source {
@@ -162,6 +165,7 @@ func newRig(t *testing.T) *rig {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
+	wg.Go(func() { _ = r.clock.Run(ctx) })
 	wg.Go(func() { _ = a.Run(ctx) })
 	wg.Go(func() { _ = r.board.Run(ctx) })
 	wg.Go(func() { _ = calls.Serve(ctx, telephony.HandlerFunc(r.serve)) })
@@ -641,7 +645,7 @@ func TestAnswer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := switchboard.New(switchboard.Config{}, switchboard.Deps{ACD: r.acd, Dialer: calls})
+	b, err := switchboard.New(switchboard.Config{}, switchboard.Deps{ACD: r.acd, Dialer: calls, Clock: r.clock})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -109,8 +109,8 @@ func bg() context.Context { return context.Background() }
 // run joins the caller and the agent who answered and serves the
 // connection until the caller's part is over or ctx ends.
 func (c *conn) run(ctx context.Context, a answer) error {
-	c.room = telephony.NewRoom(c.id, telephony.WithRoomEvents(c.b.d.Events), telephony.WithRoomLog(c.log),
-		telephony.WithRoomMusic(c.b.d.Music), telephony.WithRoomClock(c.b.clock))
+	c.room = telephony.NewRoom(c.id, c.b.d.Clock, telephony.WithRoomEvents(c.b.d.Events), telephony.WithRoomLog(c.log),
+		telephony.WithRoomMusic(c.b.d.Music))
 	agent := a.leg
 	first := &party{agent: a.agent, name: a.agent, key: c.id, leg: agent}
 	if err := c.room.Join(c.caller, telephony.RoomTalk); err != nil {

@@ -110,10 +110,10 @@
 // per leg watches for its hangup and one per transfer waits for its outcome;
 // all stop when the connection ends. Run rings each offer and follows each
 // callback request in a goroutine of its own and waits for them when it
-// stops. The Board's methods may be called from any goroutine. Every connection's room runs on the board's one
-// telephony.RoomClock: a caller talking to one agent costs what a Bridge
-// costs, and rooms that mix (hold, consult, conference) share one 20 ms
-// wake-up.
+// stops. The Board's methods may be called from any goroutine. Every
+// connection's room runs on the core's one media clock (Deps.Clock): a
+// caller talking to one agent passes frames straight through, and rooms that
+// mix (hold, consult, conference) share the clock's phases.
 //
 // # Testing
 //

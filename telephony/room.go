@@ -12,6 +12,7 @@ import (
 
 	"tracecall/telephony/event"
 	"tracecall/telephony/media"
+	"tracecall/telephony/media/clock"
 )
 
 // RoomMode is how a member takes part in a Room.
@@ -53,12 +54,10 @@ var (
 )
 
 // roomQueue bounds each member's frames waiting for the mixer and for its
-// leg, as bridgeQueue does for a Bridge: when full, the oldest frame goes.
-const roomQueue = bridgeQueue
-
-// roomCatchUp is how many ticks a late mixer runs at once to catch up before
-// it starts a new beat.
-const roomCatchUp = 5
+// leg (100 ms): enough to ride out the clock's phases and a reader or
+// writer waiting for a P, small enough that nobody hears an echo of delay.
+// When full, the oldest frame goes; a reader never waits.
+const roomQueue = 5
 
 // RoomOption tunes a Room.
 type RoomOption func(*roomOptions)
@@ -67,14 +66,6 @@ type roomOptions struct {
 	events *event.Client
 	log    *slog.Logger
 	music  func() Source
-	clock  *RoomClock
-}
-
-// WithRoomClock has the room mixed on clock's beat, with the other rooms
-// that share it, instead of on a clock of its own: one goroutine wakes every
-// 20 ms for all of them.
-func WithRoomClock(clock *RoomClock) RoomOption {
-	return func(o *roomOptions) { o.clock = clock }
 }
 
 // WithRoomEvents publishes event.RoomJoined, RoomLeft and RoomHeld on pub.
@@ -106,26 +97,29 @@ type RoomMember struct {
 // hear everyone and are not heard, held members hear their hold source. Legs
 // join and leave, and change mode, while it runs; the others hear no gap.
 //
-// Each member has a reader and a writer goroutine, as each side of a Bridge
-// does, with short queues that drop the oldest frame when full; on every
-// tick of its RoomClock the room takes at most one frame from each reader and
-// hands each writer its mix. A member whose leg is slow to read or write
-// loses frames and never holds up the others. While the room holds exactly
-// two talking members there is nothing to mix: each reader hands its frames
-// straight to the other's writer and the room leaves its clock, so two
-// members cost what a Bridge costs; a third member, a hold or a listener puts
-// it back on the clock.
+// Each member has a reader and a writer goroutine, with short queues that
+// drop the oldest frame when full; while the room has something to mix it is
+// on the core's media clock (package telephony/media/clock), and on every
+// tick the room takes at most one frame from each reader and hands each
+// writer its mix. A member whose leg is slow to read or write loses frames
+// and never holds up the others. While the room holds exactly two talking
+// members there is nothing to mix: each reader hands its frames straight to
+// the other's writer and the room leaves the clock, so a caller talking to an
+// agent costs no mixing and no clock work (it costs what the Bridge it
+// replaced did: telephony/doc.go, "Cost"); a third member, a hold or a
+// listener puts it back on the clock.
 //
 // A member whose leg hangs up leaves by itself (event.RoomLeft "hangup"); one
 // whose media fails is hung up with CauseMediaError. Otherwise the Room never
 // hangs a leg up: Leave and Close leave legs up for whoever takes them next,
 // except that a reader waiting for its leg's next frame takes that frame
-// (which is lost) before it stops, as with a Bridge.
+// (which is lost) before it stops.
 //
 // All methods may be called from any goroutine.
 type Room struct {
-	id CallID
-	o  roomOptions
+	id    CallID
+	o     roomOptions
+	clock *clock.Clock
 
 	// mu guards s and closed. It is held only for bookkeeping and one
 	// tick's mixing, never across I/O.
@@ -162,18 +156,17 @@ type roomMember struct {
 	wdone chan struct{} // closed when the writer has stopped
 }
 
-// NewRoom starts an empty room for call id. Close stops it.
-func NewRoom(id CallID, opts ...RoomOption) *Room {
-	r := &Room{id: id}
+// NewRoom starts an empty room for call id, mixed on c (the core's media
+// clock, which its owner runs) whenever it has something to mix. Close stops
+// it.
+func NewRoom(id CallID, c *clock.Clock, opts ...RoomOption) *Room {
+	r := &Room{id: id, clock: c}
 	r.s.r = r
 	for _, f := range opts {
 		f(&r.o)
 	}
 	if r.o.log == nil {
 		r.o.log = slog.New(slog.DiscardHandler)
-	}
-	if r.o.clock == nil {
-		r.o.clock = NewRoomClock()
 	}
 	return r
 }
@@ -338,83 +331,23 @@ func (r *Room) do(f func(*roomState) error) error {
 	return err
 }
 
-// tick mixes one frame for every member, if the room is on the clock.
-func (r *Room) tick() {
+// roomStream is a room as the media clock ticks it: it mixes after the
+// phase's packets have left.
+type roomStream struct{ r *Room }
+
+// Send does nothing: a room's frames go out through its members' writers.
+func (roomStream) Send(clock.Tick) bool { return false }
+
+// Receive mixes one frame for every member, if the room is on the clock (a
+// room taken off it may be ticked once more).
+func (s roomStream) Receive(clock.Tick) bool {
+	r := s.r
 	r.mu.Lock()
 	if r.s.ticking {
 		r.s.mix()
 	}
 	r.mu.Unlock()
-}
-
-// RoomClock beats every 20 ms for the rooms on it, mixing each in turn from
-// one goroutine, which runs while any room has something to mix. A room
-// makes its own unless given one (WithRoomClock); rooms that share one cost
-// one wake-up per 20 ms between them. A RoomClock is safe for concurrent use.
-type RoomClock struct {
-	// mu guards rooms and running.
-	mu      sync.Mutex
-	rooms   []*Room
-	running bool
-}
-
-// NewRoomClock returns a clock with no rooms on it.
-func NewRoomClock() *RoomClock { return &RoomClock{} }
-
-func (c *RoomClock) add(r *Room) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.rooms = append(c.rooms, r)
-	if !c.running {
-		c.running = true
-		go c.run()
-	}
-}
-
-func (c *RoomClock) remove(r *Room) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for i, x := range c.rooms {
-		if x == r {
-			last := len(c.rooms) - 1
-			c.rooms[i], c.rooms[last] = c.rooms[last], nil
-			c.rooms = c.rooms[:last]
-			return
-		}
-	}
-}
-
-// run ticks the rooms until none is left on the clock. A late tick is caught
-// up (up to roomCatchUp ticks) so that audio keeps wall-clock time.
-func (c *RoomClock) run() {
-	const tick = media.FrameDuration * time.Millisecond
-	t := time.NewTimer(tick)
-	defer t.Stop()
-	next := time.Now().Add(tick)
-	var rs []*Room
-	for {
-		<-t.C
-		c.mu.Lock()
-		if len(c.rooms) == 0 {
-			c.running = false
-			c.mu.Unlock()
-			return
-		}
-		rs = append(rs[:0], c.rooms...)
-		c.mu.Unlock()
-		due := 1 + int(time.Since(next)/tick)
-		if due > roomCatchUp {
-			due, next = 1, time.Now()
-		}
-		for range due {
-			for _, r := range rs {
-				r.tick()
-			}
-			next = next.Add(tick)
-		}
-		clear(rs)
-		t.Reset(time.Until(next))
-	}
+	return false
 }
 
 func (r *Room) base() event.Base { return event.Base{CallID: r.id, At: time.Now()} }
@@ -467,9 +400,9 @@ func (s *roomState) schedule() {
 	}
 	s.ticking = want
 	if want {
-		s.r.o.clock.add(s.r)
+		s.r.clock.Add(roomStream{s.r})
 	} else {
-		s.r.o.clock.remove(s.r)
+		s.r.clock.Remove(roomStream{s.r})
 	}
 }
 

@@ -34,19 +34,27 @@ const (
 const digitQueue = 64
 
 // Session runs one leg's media for an app: a goroutine reads a frame every 20 ms,
-// detects DTMF in band (or takes the leg's out-of-band digits), and writes the frame
-// of whatever is playing, silence otherwise. The app plays sources and reads digits
-// from its own goroutine; nothing it does can hold up the media loop.
+// takes the leg's keys, and writes the frame of whatever is playing, silence
+// otherwise. The app plays sources and reads digits from its own goroutine;
+// nothing it does can hold up the media loop.
+//
+// Keys come from the leg's Digits (RFC 4733, SIP INFO, and the tones its driver
+// found in the audio as it arrived) and, unless the leg's InbandDTMF says its
+// driver does that already, from the session's own in-band detector on the frames
+// it reads. Tones are listened for even when the leg also has out-of-band keys: a
+// phone that negotiated telephone-event may still key in band. A press reported
+// both ways is one key (see dupWindow).
 type Session struct {
 	leg  Leg
 	info LegInfo
 	pub  *event.Client
 	log  *slog.Logger
 
-	r   media.FrameReader
-	w   media.FrameWriter
-	det *media.DTMFDetector
-	oob <-chan Digit
+	r    media.FrameReader
+	w    media.FrameWriter
+	det  *media.DTMFDetector
+	oob  <-chan Digit
+	keys KeyLog // keys delivered lately, to drop a press's second report
 
 	digits  chan Digit
 	plays   chan *playback
@@ -88,7 +96,7 @@ func NewSession(l Leg, pub *event.Client, log *slog.Logger) (*Session, error) {
 	if ds, ok := l.(DigitSource); ok {
 		s.oob = ds.Digits()
 	}
-	inband := s.oob == nil
+	inband := true
 	if ib, ok := l.(InbandDTMF); ok {
 		inband = ib.InbandDTMF()
 	}
@@ -167,7 +175,7 @@ func (s *Session) Play(ctx context.Context, src Source, bargeIn bool) (PlayResul
 }
 
 // Release stops the media loop between two frames without hanging up, so that
-// the leg's media can be handed to someone else (a bridge), and waits until the
+// the leg's media can be handed to someone else (a room), and waits until the
 // loop has stopped or ctx ends. A playback in progress ends PlayStopped; Done
 // closes and Err returns ErrReleased. Releasing twice is harmless.
 func (s *Session) Release(ctx context.Context) error {
@@ -197,8 +205,7 @@ func (s *Session) loop() {
 		}
 		digit := false
 		if s.det != nil {
-			if k, ok := s.det.Process(&in); ok {
-				s.digit(Digit{Key: k, Source: "inband", At: time.Now()})
+			if k, ok := s.det.Process(&in); ok && s.digit(Digit{Key: k, Source: "inband", At: time.Now()}) {
 				digit = true
 			}
 		}
@@ -210,8 +217,9 @@ func (s *Session) loop() {
 					s.oob = nil
 					break oob
 				}
-				s.digit(d)
-				digit = true
+				if s.digit(d) {
+					digit = true
+				}
 			default:
 				break oob
 			}
@@ -268,9 +276,16 @@ func (s *Session) loop() {
 	}
 }
 
-// digit hands a key to the app and the bus without blocking: when the app has
-// fallen a whole queue behind, the oldest key is dropped.
-func (s *Session) digit(d Digit) {
+// digit hands a key to the app and the bus without blocking, and reports
+// whether it did: a second report of a press already delivered is dropped, and
+// when the app has fallen a whole queue behind, the oldest key is.
+func (s *Session) digit(d Digit) bool {
+	if s.keys.Repeat(d) {
+		if s.log != nil {
+			s.log.Debug("key heard twice, counted once", "key", string(d.Key), "source", d.Source)
+		}
+		return false
+	}
 	if s.pub != nil {
 		s.pub.Publish(event.DigitReceived{
 			Base:   event.Base{CallID: s.info.CallID, At: d.At},
@@ -281,7 +296,7 @@ func (s *Session) digit(d Digit) {
 	for {
 		select {
 		case s.digits <- d:
-			return
+			return true
 		default:
 		}
 		select {

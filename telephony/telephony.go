@@ -129,9 +129,13 @@ type DigitSource interface {
 	Digits() <-chan Digit
 }
 
-// InbandDTMF is implemented by legs that deliver some keys out of band (SIP
-// INFO) while their audio may carry others as tones: when InbandDTMF returns
-// true the Session runs the in-band detector as well as reading Digits.
+// InbandDTMF says whether the core must look for DTMF tones in the leg's audio.
+// Without it, the Session runs its in-band detector on every leg with media, as
+// well as reading Digits: a caller may key in band whatever else was negotiated.
+// A driver that runs the detector itself, on the frames as they arrive and before
+// any queue a slow reader could overflow, delivers those keys on Digits (Source
+// "inband") and returns false, so a reader starved of CPU for a moment loses no
+// key.
 type InbandDTMF interface {
 	InbandDTMF() bool
 }

@@ -31,6 +31,7 @@ import (
 	"tracecall/switchboard"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
+	"tracecall/telephony/media/clock"
 	"tracecall/web"
 	"tracecall/web/auth"
 )
@@ -91,11 +92,27 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 	defer speaker.Close()
 
+	// One media clock moves every driver's calls and mixes every room
+	// (telephony/media/clock); it runs from before the lines go up until
+	// after they are down.
+	sparePForClock(log)
+	mediaClock := clock.New(log.With("component", "clock"))
+	clockCtx, stopClock := context.WithCancel(context.WithoutCancel(ctx))
+	clockDone := make(chan struct{})
+	go func() { defer close(clockDone); _ = mediaClock.Run(clockCtx) }()
+	defer func() {
+		stopClock()
+		<-clockDone
+		log.Info("media clock stopped", "stats", mediaClock.Stats())
+	}()
+
 	var drivers []telephony.Driver
 	pickups := make(map[string]switchboard.Pickup) // phones the desktop can answer, by driver
 	var simulator web.Simulator
 	if a.demo || cfg.Sim.Enabled {
-		d, err := sim.New(cfg.Sim, bus.Client("sim"), log)
+		simCfg := cfg.Sim
+		simCfg.Clock = mediaClock
+		d, err := sim.New(simCfg, bus.Client("sim"), log)
 		if err != nil {
 			return err
 		}
@@ -104,14 +121,13 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		simulator = simAdapter{d}
 	}
 	sipCfg := cfg.SIP
-	sipCfg.Listen, sipCfg.PhoneBook = sipListen(a, cfg.SIP.Listen), db
+	sipCfg.Listen, sipCfg.PhoneBook, sipCfg.Clock = sipListen(a, cfg.SIP.Listen), db, mediaClock
 	if sipCfg.Listen != "" {
 		d, err := sipdriver.New(sipCfg, bus.Client("sip"), log)
 		if err != nil {
 			return fmt.Errorf("%w (choose another with -sip ADDR, or -sip off)", err)
 		}
 		defer d.Close()
-		sparePForClock(log)
 		drivers = append(drivers, d)
 		pickups[d.Name()] = sipPickup{d}
 	}
@@ -148,7 +164,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	// open meanwhile).
 	board, err := switchboard.New(switchboard.Config{CallbackRingTimeout: cfg.ACD.Callback.RingTimeout}, switchboard.Deps{
 		ACD: agents, Dialer: calls, Keeper: calls, Pickups: pickups,
-		Events: bus.Client("switchboard"), Log: log.With("component", "switchboard"),
+		Events: bus.Client("switchboard"), Log: log.With("component", "switchboard"), Clock: mediaClock,
 	})
 	if err != nil {
 		return err

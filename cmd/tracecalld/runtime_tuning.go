@@ -21,9 +21,9 @@ func tuneGC() {
 }
 
 // sparePForClock gives the Go runtime three Ps when it would run on fewer
-// (the daemon pinned to one CPU, as in the load test). The SIP media clock
+// (the daemon pinned to one CPU, as in the load test). The media clock
 // runs two workers, each on a thread of its own at a raised priority that
-// sleeps in the kernel holding a P (drivers/sip); the third P is for the
+// sleeps in the kernel holding a P (telephony/media/clock); the third P is for the
 // rest of the daemon. With one P the clock waited its turn behind whatever
 // goroutine held it (a collection's mark worker, for up to 5 ms) and every
 // call's next packet went late. The kernel runs the clock's threads ahead of
@@ -33,5 +33,5 @@ func sparePForClock(log *slog.Logger) {
 		return
 	}
 	runtime.GOMAXPROCS(3)
-	log.Info("GOMAXPROCS raised to 3 for the SIP media clock", "cpus", runtime.NumCPU())
+	log.Info("GOMAXPROCS raised to 3 for the media clock", "cpus", runtime.NumCPU())
 }

@@ -64,11 +64,18 @@ type harness struct {
 	bus   *event.Bus
 	sub   *event.Subscriber[event.Event]
 	legs  chan telephony.Leg
-	serve func(ctx context.Context, l telephony.Leg) // set by the scenario before a call
 
-	// mu guards seen.
-	mu   sync.Mutex
-	seen []event.Event
+	// mu guards serve and seen.
+	mu    sync.Mutex
+	serve func(ctx context.Context, l telephony.Leg) // set by the scenario (handle) before a call
+	seen  []event.Event
+}
+
+// handle makes f the handler of the calls placed from now on.
+func (h *harness) handle(f func(ctx context.Context, l telephony.Leg)) {
+	h.mu.Lock()
+	h.serve = f
+	h.mu.Unlock()
 }
 
 func start(t *testing.T, newRig func(t *testing.T, pub *event.Client) Rig) *harness {
@@ -88,8 +95,11 @@ func start(t *testing.T, newRig func(t *testing.T, pub *event.Client) Rig) *harn
 	go func() {
 		done <- core.Serve(ctx, telephony.HandlerFunc(func(ctx context.Context, l telephony.Leg) {
 			h.legs <- l
-			if h.serve != nil {
-				h.serve(ctx, l)
+			h.mu.Lock()
+			serve := h.serve
+			h.mu.Unlock()
+			if serve != nil {
+				serve(ctx, l)
 				return
 			}
 			holdUntilEnd(ctx, l)
@@ -236,10 +246,10 @@ var scenarios = []scenario{
 		}
 	}},
 	{name: "OneStartOneEnd_ApplianceHangsUp", run: func(t *testing.T, h *harness) {
-		h.serve = func(ctx context.Context, l telephony.Leg) {
+		h.handle(func(ctx context.Context, l telephony.Leg) {
 			_ = l.Answer(ctx)
 			_ = l.Hangup(ctx, telephony.CauseNormal)
-		}
+		})
 		far, l := h.call(t)
 		id := l.Info().CallID
 		waitDone(t, "the leg's Context ending after the appliance hung up", l.Context().Done())
@@ -252,7 +262,7 @@ var scenarios = []scenario{
 		}
 	}},
 	{name: "HandlerReturnsEndsCall", run: func(t *testing.T, h *harness) {
-		h.serve = func(ctx context.Context, l telephony.Leg) { _ = l.Answer(ctx) }
+		h.handle(func(ctx context.Context, l telephony.Leg) { _ = l.Answer(ctx) })
 		_, l := h.call(t)
 		waitDone(t, "the leg's Context ending after ServeLeg returned", l.Context().Done())
 		h.ended(t, l.Info().CallID)
@@ -261,13 +271,13 @@ var scenarios = []scenario{
 	}},
 	{name: "AnswerHangupIdempotent", run: func(t *testing.T, h *harness) {
 		errs := make(chan error, 5)
-		h.serve = func(ctx context.Context, l telephony.Leg) {
+		h.handle(func(ctx context.Context, l telephony.Leg) {
 			errs <- l.Answer(ctx)
 			errs <- l.Answer(ctx)
 			errs <- l.Hangup(ctx, telephony.CauseNormal)
 			errs <- l.Hangup(ctx, telephony.CauseFailure)
 			errs <- l.Answer(ctx)
-		}
+		})
 		_, l := h.call(t)
 		for i, want := range []bool{true, true, true, true, false} {
 			select {
@@ -363,7 +373,7 @@ var scenarios = []scenario{
 			err     error
 		}
 		res := make(chan result, 1)
-		h.serve = func(ctx context.Context, l telephony.Leg) {
+		h.handle(func(ctx context.Context, l telephony.Leg) {
 			if err := l.Answer(ctx); err != nil {
 				res <- result{err: err}
 				return
@@ -392,7 +402,7 @@ var scenarios = []scenario{
 			}
 			res <- result{n: frames, elapsed: time.Since(start)}
 			<-l.Context().Done()
-		}
+		})
 		far, _ := h.call(t)
 		defer far.Hangup()
 		select {
@@ -413,7 +423,7 @@ var scenarios = []scenario{
 	{name: "KeysDeliveredOnce", media: true, run: func(t *testing.T, h *harness) {
 		got := make(chan string, 1)
 		const keys = "1234567890*#"
-		h.serve = func(ctx context.Context, l telephony.Leg) {
+		h.handle(func(ctx context.Context, l telephony.Leg) {
 			_ = l.Answer(ctx)
 			s, err := telephony.NewSession(l, nil, nil)
 			if err != nil {
@@ -451,7 +461,7 @@ var scenarios = []scenario{
 					return
 				}
 			}
-		}
+		})
 		far, _ := h.call(t)
 		defer far.Hangup()
 		if err := far.Keys(keys); err != nil {

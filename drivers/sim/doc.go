@@ -8,7 +8,11 @@
 // line: the line rings (a leg is handed to the Handler), and once the handler
 // answers, the caller plays its script — DTMF keys as in-band tones by default, so
 // the core's detector is exercised, or as out-of-band events like RFC 4733 — records
-// what it hears, and hangs up when its time runs out or the far end hangs up.
+// what it hears, and hangs up when its time runs out or the far end hangs up. The
+// clock runs the detector on each caller frame as it takes it, before the app's
+// frame queue, and delivers the tones' keys on Digits with the out-of-band ones: an
+// app that does not read for seconds, or a clock catching up after a stall, loses
+// no key (a leg's InbandDTMF is false).
 //
 // # Phones
 //
@@ -30,8 +34,10 @@
 //
 // # The clock
 //
-// One goroutine ticks every 20 ms and moves one frame each way on every active
-// line, never blocking: a leg that has no frame ready when its tick comes is heard
-// as silence and counted late (an underrun). Clock statistics (tick lateness
-// percentiles, underruns) are what the load benchmark reports.
+// The core's media clock (package telephony/media/clock, Config.Clock; the
+// driver makes its own when none is given) moves one frame each way on every
+// answered leg every 20 ms, never blocking: a leg that has no frame ready when
+// its tick comes is heard as silence and counted late (an underrun). Its
+// figures (ClockStats: phase lateness percentiles, underruns, ticks caught up
+// or skipped) are what the load benchmark reports.
 package sim

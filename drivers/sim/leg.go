@@ -10,12 +10,14 @@ import (
 )
 
 // rxQueue bounds the caller's frames waiting for the app: deep enough to absorb a
-// starved clock's catch-up bursts (320 ms). txQueue bounds what the app may write
+// starved clock's catch-up bursts (320 ms; the clock owes at most 200). txQueue bounds what the app may write
 // ahead of the clock; it is shallow, so what the app played has been heard (all
 // but 60 ms) by the time its Play returns.
 const (
 	rxQueue = 16
 	txQueue = 3
+	// digitQueue holds keys the app has not read: a whole code typed ahead.
+	digitQueue = 32
 )
 
 // leg is the appliance's side of a simulated line: what the Handler serves.
@@ -26,9 +28,11 @@ type leg struct {
 	caller *Caller
 	phone  *Phone // set on a phone's leg (outbound), nil on a line's
 
-	rx  chan media.Frame     // caller → appliance, filled by the clock
-	tx  chan media.Frame     // appliance → caller, drained by the clock
-	oob chan telephony.Digit // out-of-band keys; nil for in-band callers
+	rx   chan media.Frame     // caller → appliance, filled by the clock
+	tx   chan media.Frame     // appliance → caller, drained by the clock
+	keys chan telephony.Digit // every key: out of band, and the tones the clock hears
+	oob  chan telephony.Digit // keys for an out-of-band caller to send: keys, or nil
+	det  *media.DTMFDetector  // run by the clock on the caller's frames (arrive)
 
 	// mu guards the LegState: Context, answered, and how the leg ended.
 	mu sync.Mutex
@@ -52,12 +56,14 @@ func newLeg(d *Driver, ln *line, c *Caller, now time.Time) *leg {
 			Direction: telephony.Inbound,
 			Created:   now,
 		},
-		rx: make(chan media.Frame, rxQueue),
-		tx: make(chan media.Frame, txQueue),
+		rx:   make(chan media.Frame, rxQueue),
+		tx:   make(chan media.Frame, txQueue),
+		keys: make(chan telephony.Digit, digitQueue),
+		det:  media.NewDTMFDetector(media.DTMFConfig{}),
 	}
 	l.Init(&l.mu)
 	if c.opts.OutOfBand {
-		l.oob = make(chan telephony.Digit, 32)
+		l.oob = l.keys
 	}
 	c.leg = l
 	return l
@@ -65,7 +71,11 @@ func newLeg(d *Driver, ln *line, c *Caller, now time.Time) *leg {
 
 func (l *leg) ID() telephony.LegID            { return l.info.ID }
 func (l *leg) Info() telephony.LegInfo        { return l.info }
-func (l *leg) Digits() <-chan telephony.Digit { return l.oob }
+func (l *leg) Digits() <-chan telephony.Digit { return l.keys }
+
+// InbandDTMF is false: the clock finds the caller's tones as it takes each
+// frame (arrive), before the app's queue.
+func (l *leg) InbandDTMF() bool { return false }
 
 func (l *leg) Media() (media.FrameReader, media.FrameWriter, error) { return l, l, nil }
 
@@ -97,7 +107,7 @@ func (l *leg) up(now time.Time) {
 	}
 	l.d.mu.Unlock()
 	l.caller.answered(now)
-	l.d.clock.add(l)
+	l.d.clock.Add(legStream{l})
 }
 
 // Hangup ends the call from the appliance's side.
@@ -113,6 +123,24 @@ func (l *leg) lineState() string {
 		return telephony.LineInCall
 	}
 	return telephony.LineRinging
+}
+
+// arrive hands the app the caller's frame f without blocking, and reports an
+// overrun: the app too far behind to take it. The detector hears every frame
+// first, so a key survives an app (or a clock catching up) that overruns.
+func (l *leg) arrive(f *media.Frame) (over bool) {
+	if k, ok := l.det.Process(f); ok {
+		select {
+		case l.keys <- telephony.Digit{Key: k, Source: "inband", At: time.Now()}:
+		default:
+		}
+	}
+	select {
+	case l.rx <- *f:
+		return false
+	default:
+		return true
+	}
 }
 
 // ReadFrame returns the caller's next frame, waiting for its tick.
@@ -131,7 +159,7 @@ func (l *leg) end(by string, cause telephony.Cause) {
 	if !first {
 		return
 	}
-	l.d.clock.remove(l)
+	l.d.clock.Remove(legStream{l})
 	l.d.release(l, now)
 	if l.phone != nil {
 		l.phone.idle(l)
@@ -144,5 +172,6 @@ func (l *leg) end(by string, cause telephony.Cause) {
 var (
 	_ telephony.Leg         = (*leg)(nil)
 	_ telephony.DigitSource = (*leg)(nil)
+	_ telephony.InbandDTMF  = (*leg)(nil)
 	_ telephony.Ender       = (*leg)(nil)
 )

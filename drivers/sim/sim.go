@@ -13,6 +13,7 @@ import (
 
 	"tracecall/telephony"
 	"tracecall/telephony/event"
+	"tracecall/telephony/media/clock"
 )
 
 // Config configures the simulated lines; it is also the [sim] section of the
@@ -43,6 +44,10 @@ type Config struct {
 	// phones from Phones or created on demand; zero answers at once, negative
 	// never. AddPhone sets it per phone.
 	AnswerAfter time.Duration `toml:"answer_after"`
+	// Clock is the core's media clock, which moves every answered leg's
+	// frames (its owner runs it). Nil: the driver makes one of its own and
+	// runs it while it serves (tests, tools).
+	Clock *clock.Clock `toml:"-"`
 }
 
 // maxLines bounds Lines: each line is a goroutine's worth of state.
@@ -117,7 +122,9 @@ type Driver struct {
 	cfg   Config
 	log   *slog.Logger
 	pub   *event.Client
-	clock *clock
+	clock *clock.Clock
+	// ownClock: the driver made clock (Config.Clock was nil) and runs it.
+	ownClock bool
 
 	// mu guards lines, phones (and each phone's line), handler and serving.
 	mu      sync.Mutex
@@ -144,7 +151,10 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	d := &Driver{cfg: cfg, log: log.With("driver", cfg.Name), pub: pub, clock: newClock(), phones: make(map[string]*Phone)}
+	d := &Driver{cfg: cfg, log: log.With("driver", cfg.Name), pub: pub, clock: cfg.Clock, phones: make(map[string]*Phone)}
+	if d.clock == nil {
+		d.clock, d.ownClock = clock.New(d.log), true
+	}
 	for _, ext := range cfg.Phones {
 		d.phoneLocked(ext)
 	}
@@ -158,7 +168,8 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 // Name returns the driver's name.
 func (d *Driver) Name() string { return d.cfg.Name }
 
-// Serve runs the clock and hands every inbound leg to h until ctx ends; then it
+// Serve hands every inbound leg to h until ctx ends (running the driver's
+// own clock, when it has one); then it
 // hangs up every leg with CauseShutdown and waits for the handlers to return.
 func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
 	d.mu.Lock()
@@ -170,7 +181,12 @@ func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
 	d.mu.Unlock()
 
 	clockDone := make(chan struct{})
-	go func() { defer close(clockDone); d.clock.run(ctx) }()
+	go func() {
+		defer close(clockDone)
+		if d.ownClock {
+			_ = d.clock.Run(ctx)
+		}
+	}()
 	d.log.Info("sim lines up", "lines", len(d.lines))
 	<-ctx.Done()
 
@@ -212,8 +228,9 @@ func (d *Driver) Lines() []telephony.LineState {
 	return out
 }
 
-// ClockStats reports how well the 20 ms clock kept time.
-func (d *Driver) ClockStats() ClockStats { return d.clock.stats() }
+// ClockStats reports how the media clock, which this driver's legs share
+// with every other driver's streams and the rooms, kept time.
+func (d *Driver) ClockStats() clock.Stats { return d.clock.Stats() }
 
 // seize takes a free line for a new inbound leg and hands the leg to the handler.
 func (d *Driver) seize(c *Caller) (*leg, error) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -93,6 +94,18 @@ type baresip struct {
 // until it has registered. It skips the test when baresip is missing.
 func startBaresip(t *testing.T, d *sip.Driver) *baresip {
 	t.Helper()
+	const rate, seconds = 8000, 10
+	pcm := make([]int16, rate*seconds)
+	for i := range pcm {
+		pcm[i] = int16(8000 * math.Sin(2*math.Pi*440*float64(i)/rate))
+	}
+	return startBaresipSending(t, d, pcm)
+}
+
+// startBaresipSending is startBaresip with pcm (8 kHz, from the start of each
+// call) as what baresip sends.
+func startBaresipSending(t *testing.T, d *sip.Driver, pcm []int16) *baresip {
+	t.Helper()
 	bin, err := exec.LookPath("baresip")
 	if err != nil {
 		t.Skip("baresip not installed: apt-get install baresip")
@@ -113,7 +126,7 @@ audio_source aufile,%s
 audio_player aufile,%s
 audio_alert aufile,%s
 rtp_ports %d-%d
-`, sipPort, ctrlPort, writeToneWAV(t, dir), filepath.Join(dir, "heard.wav"), filepath.Join(dir, "alert.wav"), rtpPort, rtpPort+3)
+`, sipPort, ctrlPort, writeWAV(t, dir, pcm), filepath.Join(dir, "heard.wav"), filepath.Join(dir, "alert.wav"), rtpPort, rtpPort+3)
 	accounts := fmt.Sprintf("<sip:8001@%s>;auth_pass=s3cret-8001;answermode=auto;regint=600\n", d.Addr())
 	for name, text := range map[string]string{"config": config, "accounts": accounts} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
@@ -223,16 +236,13 @@ func TestBaresipCallsIVR(t *testing.T) {
 	}
 }
 
-// writeToneWAV writes ten seconds of a 440 Hz tone, 8 kHz 16-bit mono, for
-// baresip to send, and returns its path.
-func writeToneWAV(t *testing.T, dir string) string {
+// writeWAV writes samples as a WAV file, 8 kHz 16-bit mono, for baresip to
+// send, and returns its path.
+func writeWAV(t *testing.T, dir string, samples []int16) string {
 	t.Helper()
-	const rate, seconds = 8000, 10
+	const rate = 8000
 	var pcm bytes.Buffer
-	for i := range rate * seconds {
-		v := int16(8000 * math.Sin(2*math.Pi*440*float64(i)/rate))
-		_ = binary.Write(&pcm, binary.LittleEndian, v)
-	}
+	_ = binary.Write(&pcm, binary.LittleEndian, samples)
 	var b bytes.Buffer
 	b.WriteString("RIFF")
 	_ = binary.Write(&b, binary.LittleEndian, uint32(36+pcm.Len()))
@@ -243,9 +253,92 @@ func writeToneWAV(t *testing.T, dir string) string {
 	b.WriteString("data")
 	_ = binary.Write(&b, binary.LittleEndian, uint32(pcm.Len()))
 	b.Write(pcm.Bytes())
-	path := filepath.Join(dir, "tone.wav")
+	path := filepath.Join(dir, "source.wav")
 	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// TestBaresipKeysInBand: baresip, a real softphone, negotiates
+// telephone-event with the driver but its audio carries the code as tones (a
+// phone or gateway set up that way: "the hotline does not hear my keys"). The
+// core's session hears every key of the code from the tones, once, and then
+// the # baresip sends as an RFC 4733 event.
+func TestBaresipKeysInBand(t *testing.T) {
+	const code = "11010600524031500425"
+	// One second of silence, then the code at 100 ms on, 100 ms off, -10 dBm0
+	// a tone, then silence.
+	pcm := make([]int16, 8000)
+	for _, k := range []byte(code) {
+		g, err := media.NewDTMFTone(k, 100*time.Millisecond, 100*time.Millisecond, -10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var f media.Frame
+		for g.Next(&f) {
+			pcm = append(pcm, f.Samples[:]...)
+		}
+	}
+	pcm = append(pcm, make([]int16, 8000*4)...)
+
+	type call struct {
+		keys, sources string
+		err           error
+	}
+	calls := make(chan call, 1)
+	heardCode := make(chan struct{})
+	h := telephony.HandlerFunc(func(ctx context.Context, l telephony.Leg) {
+		var c call
+		defer func() { calls <- c }()
+		if c.err = l.Answer(ctx); c.err != nil {
+			return
+		}
+		s, err := telephony.NewSession(l, nil, testLogger(t))
+		if err != nil {
+			c.err = err
+			return
+		}
+		defer func() { _ = l.Hangup(ctx, telephony.CauseNormal) }()
+		timeout := time.After(20 * time.Second)
+		for {
+			select {
+			case k := <-s.Digits():
+				c.keys += string(k.Key)
+				c.sources += k.Source[:1]
+				if len(c.keys) == len(code) {
+					close(heardCode)
+				}
+				if k.Key == '#' {
+					return
+				}
+			case <-timeout:
+				c.err = fmt.Errorf("no # within 20 s")
+				return
+			case <-l.Context().Done():
+				c.err = fmt.Errorf("caller hung up")
+				return
+			}
+		}
+	})
+	d := servePhonesWith(t, sip.Config{}, nil, h)
+	b := startBaresipSending(t, d, pcm)
+	b.command(t, "dial", "ivr")
+	select {
+	case <-heardCode:
+	case c := <-calls:
+		t.Fatalf("call ended before the code was heard: keys %q (sources %q), %v\n%s", c.keys, c.sources, c.err, b.out.String())
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the code was not heard within 20 s\n%s", b.out.String())
+	}
+	b.command(t, "sndcode", "#")
+	var c call
+	select {
+	case c = <-calls:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the IVR handler did not finish\n%s", b.out.String())
+	}
+	if want, wantSources := code+"#", strings.Repeat("i", len(code))+"r"; c.err != nil || c.keys != want || c.sources != wantSources {
+		t.Errorf("keys %q from %q (%v), want %q from %q (i: in band, r: rfc4733)\n%s", c.keys, c.sources, c.err, want, wantSources, b.out.String())
+	}
 }

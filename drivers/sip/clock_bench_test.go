@@ -10,6 +10,7 @@ import (
 	"github.com/pion/rtp"
 
 	"tracecall/telephony/media"
+	"tracecall/telephony/media/clock"
 )
 
 // BenchmarkClockTick is the clock's work for one 20 ms tick over n answered
@@ -34,7 +35,9 @@ func benchClockTick(b *testing.B, n int) {
 	_ = far.SetReadBuffer(1 << 20) // nobody reads it: the kernel drops the excess
 	farAddr := far.LocalAddr().(*net.UDPAddr).AddrPort()
 
-	c := newClock()
+	c := clock.New(nil)
+	rb := newReadBatches()
+	var streams []*stream
 	pool := newPortPool(netip.MustParseAddr("127.0.0.1"), 40000, 40000+4*n+100)
 	to := make([]netip.AddrPort, n)
 	for i := range n {
@@ -44,7 +47,8 @@ func benchClockTick(b *testing.B, n int) {
 		}
 		s := newStream(conn, rtcp, port, offerAnswer{law: media.LawALaw, audioPT: 8, eventPT: 101, remote: farAddr, dir: dirSendRecv})
 		defer s.close()
-		c.add(s)
+		streams = append(streams, s)
+		c.Add(clockStream{s, rb})
 		to[i] = netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), uint16(port))
 	}
 	pkt := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 8, SSRC: 7}, Payload: make([]byte, media.FrameSamples)}
@@ -56,10 +60,10 @@ func benchClockTick(b *testing.B, n int) {
 			_, _ = far.WriteToUDPAddrPort(buf[:m], a)
 		}
 	}
-	now, rb := time.Now(), newReadBatch()
+	now := time.Now()
 	for k := range 3 { // fill the jitter buffers
 		farSend(k)
-		c.tickAll(now, rb)
+		c.Step(now)
 	}
 	k := 3
 	b.ReportAllocs()
@@ -69,13 +73,13 @@ func benchClockTick(b *testing.B, n int) {
 		farSend(k)
 		k++
 		b.StartTimer()
-		c.tickAll(now, rb)
+		c.Step(now)
 	}
 	b.StopTimer()
 	perCall := float64(b.Elapsed().Nanoseconds()) / float64(b.N) / float64(n)
 	b.ReportMetric(perCall, "ns/call")
 	b.ReportMetric(perCall*800*50/1e9*100, "core%/800")
-	st := c.list()[0].stats()
+	st := streams[0].stats()
 	if st.PacketsReceived == 0 || st.PacketsSent == 0 {
 		b.Errorf("call 0 sent %d and received %d packets", st.PacketsSent, st.PacketsReceived)
 	}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	siplib "github.com/emiago/sipgo/sip"
+
+	"tracecall/telephony/media/clock"
 )
 
 // Config configures the SIP driver; it is also the [sip] section of the
@@ -64,6 +66,10 @@ type Config struct {
 	// or lets its registration lapse: how the ACD learns availability without
 	// the bus. It must not block; it runs on SIP goroutines.
 	OnPhone func(PhoneState) `toml:"-"`
+	// Clock is the core's media clock, which moves every answered call's
+	// RTP (its owner runs it). Nil: the driver makes one of its own and
+	// runs it while it serves (tests, tools).
+	Clock *clock.Clock `toml:"-"`
 	// Trunk is where Dial sends calls to numbers that are not phones
 	// (callbacks), host:port. Empty: they are unavailable.
 	Trunk string `toml:"trunk"`

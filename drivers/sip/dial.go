@@ -351,7 +351,7 @@ func (l *dialLeg) answeredAt(now time.Time, oa offerAnswer, withMedia bool) bool
 		l.oa = oa
 		l.stream = newStream(l.conn, l.rtcp, l.port, oa)
 		l.conn, l.rtcp = nil, nil
-		l.d.clock.add(l.stream)
+		l.d.startStream(l.stream)
 	}
 	l.mu.Unlock()
 	if !withMedia {
@@ -383,7 +383,7 @@ func (l *dialLeg) Hangup(ctx context.Context, c telephony.Cause) error {
 
 func (l *dialLeg) Media() (media.FrameReader, media.FrameWriter, error) { return l, l, nil }
 
-// Digits returns RFC 4733 and SIP INFO keys from the far end.
+// Digits returns RFC 4733, SIP INFO and in-band keys from the far end.
 func (l *dialLeg) Digits() <-chan telephony.Digit {
 	if s := l.media(); s != nil {
 		return s.digits
@@ -391,11 +391,9 @@ func (l *dialLeg) Digits() <-chan telephony.Digit {
 	return nil
 }
 
-// InbandDTMF reports that the far end negotiated no telephone-event.
-func (l *dialLeg) InbandDTMF() bool {
-	s := l.media()
-	return s == nil || s.inband
-}
+// InbandDTMF is false: the driver finds the tones in the audio itself, as the
+// packets arrive (see toneFeed), and delivers them on Digits.
+func (l *dialLeg) InbandDTMF() bool { return false }
 
 // Stats reports the call's RTP counts.
 func (l *dialLeg) Stats() Stats {

@@ -49,16 +49,19 @@
 // # Media
 //
 // Each call has a UDP socket pair from the RTP port range (RTCP on the odd
-// port above). One clock goroutine for all calls ticks every 20 ms: it first
+// port above). The core's media clock (package telephony/media/clock, passed
+// in Config.Clock) ticks every answered call every 20 ms: it first
 // sends, per answered call, one frame of what the app wrote (silence when it
 // wrote nothing), then drains each call's socket with non-blocking reads into
 // a jitter buffer that reorders by RTP timestamp and plays out 40 ms behind
 // (a missing frame repeats the last one, for up to 160 ms, then silence: a
 // loaded sender stalls and bursts, and silence inside an in-band DTMF tone
 // would count the key twice), and hands one received frame to the leg —
-// never blocking on either, and with no goroutine per call. Calls are spread
-// over four phases 5 ms apart (a call keeps its phase), so the clock works in
-// short runs, and adding or removing a call never waits for a tick. On Linux the RTP sockets
+// never blocking on either, and with no goroutine per call. The clock spreads
+// calls over four phases 5 ms apart (a call keeps its phase), so it works in
+// short runs, and adding or removing a call never waits for a tick; its
+// catch-up policy and lateness figures (ClockStats) are the core's, shared
+// with every other driver and the rooms. On Linux the RTP sockets
 // are off the runtime's network poller: sendto and one recvmmsg per call and
 // tick, as raw non-blocking system calls. Media is symmetric: we send to the SDP address until
 // the far end's first packet arrives, then to where its packets come from,
@@ -67,11 +70,16 @@
 //
 // # DTMF
 //
-// With telephone-event negotiated, RFC 4733 events become keys on the leg's
-// Digits channel: one key per event timestamp, so missing marker bits,
-// repeated end packets and long presses each count once. SIP INFO with
-// application/dtmf-relay or application/dtmf is a key too. Without
-// telephone-event, Digits returns nil and the core detects keys in band.
+// Every key comes on the leg's Digits channel. With telephone-event
+// negotiated, RFC 4733 events are keys: one per event timestamp, so missing
+// marker bits, repeated end packets and long presses each count once. SIP
+// INFO with application/dtmf-relay or application/dtmf is a key too. Tones
+// are listened for on every call, telephone-event or not: the clock runs the
+// core's detector on each call's audio as it takes the packets, in RTP
+// timestamp order and apart from playout (toneFeed), so neither the jitter
+// buffer giving up late frames nor an app too slow to read its frames loses a
+// key; the legs' InbandDTMF is false, as the core need not detect again. A
+// press heard both ways is queued once (telephony.KeyLog).
 //
 // # Robustness
 //
@@ -92,14 +100,16 @@
 // The unit tests cover SDP, RFC 4733 decoding, INFO bodies, the jitter
 // buffer (TestJitterLoadedSenderDTMF replays captured packet timing of SIPp
 // under load, testdata/rtp_arrivals_loaded.txt, through it into the core's
-// DTMF detector), the per-source limiter, nonces and binding expiry. A sipgo client registers against the
+// DTMF detector), the tone feed (TestToneFeed; TestInbandKeysSurviveStarvedReader
+// stalls the sender and stops the reader mid-code), the per-source limiter, nonces and binding expiry. A sipgo client registers against the
 // driver (good, wrong password, unknown user, expiry, unregister) and a sipgo
 // phone takes Dial's calls (answer with media, busy, decline, no answer,
 // far-end BYE, trunk, trunk digest, hold and resume by the dialled phone);
 // phones from a real store register (TestRegisterFromPhoneBook); a flood
 // from 127.0.0.2 during a call is limited (TestFloodFromOneSource);
 // TestDialSIPpAgent dials SIPp's uas-agent.xml; baresip registers, takes a
-// call and calls "ivr" keying a code (TestBaresipPhone, TestBaresipCallsIVR). The integration tests drive the driver with SIPp (Debian package
+// call and calls "ivr" keying a code (TestBaresipPhone, TestBaresipCallsIVR),
+// or keying it in band with telephone-event negotiated (TestBaresipKeysInBand). The integration tests drive the driver with SIPp (Debian package
 // sip-tester) playing RTP from pcaps made by ../shared/sipp/gen_dtmf_pcap.py;
 // they skip when sipp is missing or when not root (pcap play needs a raw
 // socket).

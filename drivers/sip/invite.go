@@ -211,7 +211,7 @@ func (l *leg) answerCall(reply chan error) bool {
 	}
 	l.since = now
 	body := l.sdp
-	l.d.clock.add(l.stream)
+	l.d.startStream(l.stream)
 	l.d.publishLine(l, telephony.LineInCall, now)
 	l.mu.Unlock()
 	res := siplib.NewSDPResponseFromRequest(l.ds.InviteRequest, body)
@@ -321,7 +321,6 @@ func (l *leg) ackAnswer(req *siplib.Request) {
 		return
 	}
 	l.oa = oa
-	l.stream.inband = oa.eventPT < 0 // read by the app only after Answer returns
 	l.stream.update(oa)
 	l.log.Debug("late offer answered", "codec", oa.law, "telephone_event", oa.eventPT, "remote", oa.remote)
 }

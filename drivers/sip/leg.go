@@ -47,12 +47,12 @@ type leg struct {
 func (l *leg) ID() telephony.LegID     { return l.info.ID }
 func (l *leg) Info() telephony.LegInfo { return l.info }
 
-// Digits returns RFC 4733 and SIP INFO keys.
+// Digits returns RFC 4733, SIP INFO and in-band keys.
 func (l *leg) Digits() <-chan telephony.Digit { return l.stream.digits }
 
-// InbandDTMF reports that the call negotiated no telephone-event, so the core
-// must detect keys in the audio too (SIP INFO keys still come by Digits).
-func (l *leg) InbandDTMF() bool { return l.stream.inband }
+// InbandDTMF is false: the driver finds the tones in the audio itself, as the
+// packets arrive (see toneFeed), and delivers them on Digits.
+func (l *leg) InbandDTMF() bool { return false }
 
 func (l *leg) Media() (media.FrameReader, media.FrameWriter, error) { return l, l, nil }
 
@@ -123,14 +123,6 @@ func (l *leg) end(by string, cause telephony.Cause) {
 	} else if by == "caller" {
 		l.d.forgetDialog(l.dialogID)
 	}
-}
-
-// stopStream takes s off the clock and closes it; it returns the call's
-// final RTP counts.
-func (d *Driver) stopStream(s *stream) Stats {
-	d.clock.remove(s)
-	s.close()
-	return s.stats()
 }
 
 // ended is how either kind of leg finishes once its media and its line are

@@ -53,8 +53,7 @@ type stream struct {
 
 	rx     chan media.Frame     // far end → app, filled by the clock
 	tx     chan media.Frame     // app → far end, drained by the clock
-	digits chan telephony.Digit // RFC 4733 and INFO keys
-	inband bool                 // no telephone-event: keys come as tones in the audio
+	digits chan telephony.Digit // RFC 4733, INFO and in-band keys
 
 	// mu guards the fields below it: the clock and the signalling both touch
 	// them, each for a moment.
@@ -84,12 +83,22 @@ type stream struct {
 	// Receive state, owned by the clock goroutine too (drain).
 	rpkt      rtp.Packet
 	dec       eventDecoder
+	tones     *toneFeed // the in-band detector, on every call: see toneFeed
+	tsRef     uint32    // the RTP timestamp mediaTime last took
+	tsExt     int64     // tsRef extended past wraps
+	tsStarted bool
 	rxStarted bool
 	rxBase    uint32
 	rxMax     uint16
 	rxCycles  uint32
 
 	sent, received, expected, dropped atomic.Uint64
+
+	// kmu guards keys: the clock (RFC 4733, tones) and the signalling (INFO)
+	// both deliver keys. The log holds each key at the time it was heard:
+	// media time for RFC 4733 and tones (see rtpKey), the wall clock for INFO.
+	kmu  sync.Mutex
+	keys telephony.KeyLog
 }
 
 // newStream takes a socket pair for a call negotiated as oa (see
@@ -108,8 +117,8 @@ func newStream(conn, rtcp *net.UDPConn, port int, oa offerAnswer) *stream {
 		ts:     binary.BigEndian.Uint32(seed[6:]),
 		paused: true,
 		digits: make(chan telephony.Digit, digitQueue),
-		inband: oa.eventPT < 0,
 	}
+	s.tones = &toneFeed{det: &inbandDetector{det: media.NewDTMFDetector(media.DTMFConfig{}), key: s.inbandKey}}
 	s.update(oa)
 	return s
 }
@@ -147,9 +156,9 @@ func (s *stream) drain(rb *readBatch) {
 	}
 }
 
-// packet takes one datagram: audio into the jitter buffer, telephone-events
-// into keys. The first packet of ours from the far end latches where we send
-// (symmetric RTP); after that other sources are ignored.
+// packet takes one datagram: audio into the jitter buffer and the tone feed,
+// telephone-events into keys. The first packet of ours from the far end
+// latches where we send (symmetric RTP); after that other sources are ignored.
 func (s *stream) packet(b []byte, src netip.AddrPort) {
 	p := &s.rpkt
 	var f media.Frame
@@ -180,15 +189,53 @@ func (s *stream) packet(b []byte, src netip.AddrPort) {
 	}
 	s.mu.Unlock()
 	s.countSeq(p.SequenceNumber)
+	if audio {
+		s.tones.push(p.SSRC, p.Timestamp, &f)
+	}
 	if event {
 		if k, ok := s.dec.packet(p.Timestamp, p.Marker, p.Payload); ok {
-			s.digit(telephony.Digit{Key: k, Source: "rfc4733", At: time.Now()})
+			s.rtpKey(k, "rfc4733", p.Timestamp)
 		}
 	}
 }
 
+// inbandKey queues a key the tone feed found in the audio.
+func (s *stream) inbandKey(k byte, ts uint32) { s.rtpKey(k, "inband", ts) }
+
+// rtpKey queues a key the far end's RTP carried, as an event or a tone, at
+// RTP timestamp ts. An event and the tone under it are matched as one press
+// by media time, which a stall of the clock between the event's packet and
+// the tone's frames does not stretch: the clock's time would.
+func (s *stream) rtpKey(k byte, source string, ts uint32) {
+	s.queueKey(telephony.Digit{Key: k, Source: source, At: time.Now()}, s.mediaTime(ts))
+}
+
+// mediaTime maps an RTP timestamp of the far end to a time on a clock of
+// its own (from the zero Unix time), for matching keys; only the clock
+// goroutine calls it.
+func (s *stream) mediaTime(ts uint32) time.Time {
+	if !s.tsStarted {
+		s.tsStarted, s.tsRef, s.tsExt = true, ts, 1<<32
+	}
+	s.tsExt += int64(int32(ts - s.tsRef))
+	s.tsRef = ts
+	return time.Unix(0, s.tsExt*int64(time.Second/media.SampleRate))
+}
+
 // digit queues a key for the app without blocking; a full queue drops it.
-func (s *stream) digit(d telephony.Digit) bool {
+// A press heard both as an event (or INFO) and as a tone is queued once, so
+// that an app slow to read finds each press once in the queue.
+func (s *stream) digit(d telephony.Digit) bool { return s.queueKey(d, d.At) }
+
+// queueKey queues d unless the key log, given the time it was heard, finds
+// it the second report of a press.
+func (s *stream) queueKey(d telephony.Digit, heard time.Time) bool {
+	s.kmu.Lock()
+	repeat := s.keys.Repeat(telephony.Digit{Key: d.Key, Source: d.Source, At: heard})
+	s.kmu.Unlock()
+	if repeat {
+		return true
+	}
 	select {
 	case s.digits <- d:
 		return true
@@ -262,6 +309,7 @@ func (s *stream) send(now time.Time) (under bool) {
 func (s *stream) receive(rb *readBatch) (over bool) {
 	var in media.Frame
 	s.drain(rb)
+	s.tones.tick()
 	s.mu.Lock()
 	s.jb.pop(&in)
 	s.mu.Unlock()

@@ -16,6 +16,7 @@ import (
 
 	"tracecall/telephony"
 	"tracecall/telephony/event"
+	"tracecall/telephony/media/clock"
 )
 
 // Driver is the SIP driver: a user agent server on one address, UDP and TCP,
@@ -24,12 +25,15 @@ type Driver struct {
 	cfg   Config
 	log   *slog.Logger
 	pub   *event.Client
-	clock *clock
-	ports *portPool
-	drops dropLog
-	limit *sourceLimiter
-	gate  logGate // spaces log lines about one source's refused requests
-	reg   *registrar
+	clock *clock.Clock                  // the core's media clock (Config.Clock)
+	rb    *[clock.MaxWorkers]*readBatch // the clock workers' receive scratch
+	// ownClock: the driver made clock (Config.Clock was nil) and runs it.
+	ownClock bool
+	ports    *portPool
+	drops    dropLog
+	limit    *sourceLimiter
+	gate     logGate // spaces log lines about one source's refused requests
+	reg      *registrar
 	// invites remembers the initial INVITEs taken (invite_seen.go).
 	invites *seenInvites
 	// ringing are Dial's INVITEs not answered yet, for Pickup (pickup.go).
@@ -75,10 +79,14 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 		cfg:     cfg,
 		log:     log.With("driver", cfg.Name),
 		pub:     pub,
-		clock:   newClock(),
+		clock:   cfg.Clock,
+		rb:      newReadBatches(),
 		dialogs: make(map[string]*leg),
 		dialled: make(map[string]*dialLeg),
 		ready:   make(chan struct{}),
+	}
+	if d.clock == nil {
+		d.clock, d.ownClock = clock.New(d.log), true
 	}
 	d.reg = newRegistrar(cfg, d.log)
 	d.invites = newSeenInvites()
@@ -211,7 +219,12 @@ func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
 	var serveWG sync.WaitGroup
 	serveWG.Add(4)
 	clockCtx, stopClock := context.WithCancel(context.Background())
-	go func() { defer serveWG.Done(); runClock(clockCtx, d.clock, d.log) }()
+	go func() {
+		defer serveWG.Done()
+		if d.ownClock {
+			_ = d.clock.Run(clockCtx)
+		}
+	}()
 	go func() { defer serveWG.Done(); d.sweepBindings(clockCtx) }()
 	go func() { defer serveWG.Done(); _ = srv.ServeUDP(d.udp) }()
 	go func() { defer serveWG.Done(); _ = srv.ServeTCP(d.tcp) }()
@@ -345,9 +358,6 @@ func (d *Driver) sweepBindings(ctx context.Context) {
 		}
 	}
 }
-
-// ClockStats reports how the shared send clock kept time.
-func (d *Driver) ClockStats() ClockStats { return d.clock.stats() }
 
 // seize takes a line for a new call, names the leg after it, files its
 // dialog and shows the line ringing; ok is false past MaxCalls or when the

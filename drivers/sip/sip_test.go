@@ -173,6 +173,9 @@ func TestSIPpCallerKeysCode(t *testing.T) {
 	}{
 		{"rfc4733", "uac-ivr.xml", "rfc4733", "rfc4733"},
 		{"inband", "uac-ivr-inband.xml", "inband", "inband"},
+		// A gateway sending each key both ways: its event comes first, and
+		// the tone under it is the same press.
+		{"rfc4733 and tones", "uac-ivr.xml", "both", "rfc4733"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,8 +2,10 @@ package event
 
 import "time"
 
-// CallBridged is published when two legs of a call are joined with audio both
-// ways (a caller and the agent who answered, say).
+// CallBridged was published when a telephony.Bridge joined two legs of a
+// call. The Bridge is gone (rooms join parties, and publish RoomJoined and
+// RoomLeft), so nothing publishes it or CallUnbridged any more; they stay
+// until the call records (package cdr) stop reading them.
 type CallBridged struct {
 	Base
 	A     string `json:"a"`      // leg id of the first party (the caller)
@@ -12,7 +14,7 @@ type CallBridged struct {
 	BLine string `json:"b_line"`
 }
 
-// CallUnbridged is published when a bridge comes down: By says which side
+// CallUnbridged was published when a bridge came down: By says which side
 // ended it ("a" or "b" hung up, "app" took the bridge down) and Duration how
 // long the parties were joined.
 type CallUnbridged struct {

@@ -59,6 +59,13 @@ type DTMFConfig struct {
 // dropout of 10 ms does not report the digit twice, while pauses from about 22 ms
 // up (40 ms are required) separate two presses of the same key.
 //
+// A quiet frame, whose samples all stay 12 dB under the peak of a tone at
+// MinLevel (±90 at the default -36 dBm0), is not analysed when the frame before
+// it was quiet too: every window ending in it spans quiet blocks only, whose
+// power at any tone frequency is at most a quarter of MinLevel's, so the detector
+// only counts its four windows as naming none. Silence, the bulk of a caller's
+// audio, costs a scan of its samples.
+//
 // A DTMFDetector is not safe for concurrent use. It does not allocate after
 // NewDTMFDetector.
 type DTMFDetector struct {
@@ -67,6 +74,7 @@ type DTMFDetector struct {
 	twist     float64 // power ratio row/column
 	reverse   float64 // power ratio column/row
 	minShare  float64
+	quietPeak int16              // a frame within ±quietPeak is quiet: 12 dB under MinLevel's tone
 	cosMaxDev [dtmfTones]float64 // cosine of the largest accepted phase slip per block
 
 	notch [2]biquad
@@ -86,27 +94,34 @@ type DTMFDetector struct {
 	havePrev bool
 
 	// Decision state.
-	cand   byte // key named by the latest windows
-	run    int  // how many consecutive windows named cand
-	active byte // declared key, 0 when none
-	miss   int  // consecutive windows not naming active
+	cand       byte // key named by the latest windows
+	run        int  // how many consecutive windows named cand
+	active     byte // declared key, 0 when none
+	miss       int  // consecutive windows not naming active
+	quiet      bool // the last frame was within ±quietPeak
+	analyseAll bool // never skip quiet frames (tests compare with and without)
 
 	buf [FrameSamples]float64
 }
 
 const (
 	dtmfTones      = 8
-	dtmfBlock      = 40                        // samples per block (5 ms)
-	dtmfSpan       = 3                         // blocks per analysis window
-	dtmfWindow     = dtmfBlock * dtmfSpan      // 120 samples, 15 ms, bins 66.7 Hz apart
-	dtmfOnWindows  = 5                         // consecutive windows that declare a digit
-	dtmfOffWindows = 6                         // consecutive windows that end it
-	dtmfPeakRatio  = 6.309573444801933         // 8 dB: tone over the rest of its group
-	fullScaleDBm0  = 3.17                      // level of a full-scale sine
-	dtmfNotchR     = 0.93                      // pole radius of the dial-tone notches
-	maxDeviation   = 0.06                      // keeps the phase slip below π
-	sampleScale    = 1.0 / 32768               // int16 to full scale
-	dtmfTwoOverW   = 2.0 / float64(dtmfWindow) // window correlation to tone energy
+	dtmfBlock      = 40                   // samples per block (5 ms)
+	dtmfSpan       = 3                    // blocks per analysis window
+	dtmfWindow     = dtmfBlock * dtmfSpan // 120 samples, 15 ms, bins 66.7 Hz apart
+	dtmfOnWindows  = 5                    // consecutive windows that declare a digit
+	dtmfOffWindows = 6                    // consecutive windows that end it
+	dtmfPeakRatio  = 6.309573444801933    // 8 dB: tone over the rest of its group
+	fullScaleDBm0  = 3.17                 // level of a full-scale sine
+	dtmfNotchR     = 0.93                 // pole radius of the dial-tone notches
+	maxDeviation   = 0.06                 // keeps the phase slip below π
+	sampleScale    = 1.0 / 32768          // int16 to full scale
+	// quietPeak bounds the samples of a frame too quiet to analyse: -48 dBm0
+	// at its peak, 12 dB under the lowest MinLevel (-36 dBm0 a tone). A window
+	// of such samples, even all of one tone's phase and through the notches'
+	// gain, carries under a quarter of that level's power.
+	quietPeak    = 64
+	dtmfTwoOverW = 2.0 / float64(dtmfWindow) // window correlation to tone energy
 )
 
 // dtmfFreqs lists the row (low group) then column (high group) frequencies.
@@ -194,10 +209,11 @@ func NewDTMFDetector(cfg DTMFConfig) *DTMFDetector {
 
 	amp := math.Pow(10, (cfg.MinLevel-fullScaleDBm0)/20)
 	d := &DTMFDetector{
-		minPower: amp * amp / 2,
-		twist:    math.Pow(10, cfg.Twist/10),
-		reverse:  math.Pow(10, cfg.ReverseTwist/10),
-		minShare: cfg.MinToneShare,
+		minPower:  amp * amp / 2,
+		quietPeak: int16(min(amp/sampleScale/4, math.MaxInt16)),
+		twist:     math.Pow(10, cfg.Twist/10),
+		reverse:   math.Pow(10, cfg.ReverseTwist/10),
+		minShare:  cfg.MinToneShare,
 	}
 	for i, f := range dtmfFreqs {
 		d.cosMaxDev[i] = math.Cos(2 * math.Pi * cfg.MaxDeviation * f * dtmfBlock / SampleRate)
@@ -215,7 +231,7 @@ func (d *DTMFDetector) Reset() {
 	d.notch[1].x1, d.notch[1].x2, d.notch[1].y1, d.notch[1].y2 = 0, 0, 0, 0
 	d.pos, d.energy, d.nblocks, d.havePrev = 0, 0, 0, false
 	d.accRe, d.accIm = [dtmfTones]float64{}, [dtmfTones]float64{}
-	d.cand, d.run, d.active, d.miss = 0, 0, 0, 0
+	d.cand, d.run, d.active, d.miss, d.quiet = 0, 0, 0, 0, false
 }
 
 // Process analyses the next frame. It returns the key ('0'-'9', '*', '#', 'A'-'D')
@@ -223,6 +239,22 @@ func (d *DTMFDetector) Reset() {
 // returns 0 and false. The frame that reports a digit ends 32 to 52 ms after its
 // tone started.
 func (d *DTMFDetector) Process(f *Frame) (key byte, ok bool) {
+	quiet := true
+	for _, s := range &f.Samples {
+		if s > d.quietPeak || s < -d.quietPeak {
+			quiet = false
+			break
+		}
+	}
+	if quiet && d.quiet {
+		// Every window ending in this frame spans this frame and the last
+		// one, both quiet: each names no key.
+		for range FrameSamples / dtmfBlock {
+			d.decide(0)
+		}
+		return 0, false
+	}
+	d.quiet = quiet
 	// Dial-tone notches, sample by sample, on local copies of the filter state.
 	n0, n1 := d.notch[0], d.notch[1]
 	for i, s := range &f.Samples {

@@ -96,6 +96,10 @@ func (l *Leg) Exchange(f media.Frame) (media.Frame, bool) {
 // Key sends an out-of-band key (the leg must have been made with outOfBand).
 func (l *Leg) Key(k byte) { l.digits <- telephony.Digit{Key: k, Source: "test", At: time.Now()} }
 
+// Report sends d as it is on Digits, as a driver reports a key it received (the
+// leg must have been made with outOfBand).
+func (l *Leg) Report(d telephony.Digit) { l.digits <- d }
+
 // ReadFrame gives the app the next frame from Exchange.
 func (l *Leg) ReadFrame(f *media.Frame) error {
 	select {

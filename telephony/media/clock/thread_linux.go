@@ -1,4 +1,4 @@
-package sip
+package clock
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// threadWait sleeps a clock worker's own OS thread in the kernel until a phase's
-// time, keeping the clock goroutine's P through the sleep. It is for a clock
+// threadWait sleeps a clock worker's own OS thread in the kernel until a
+// phase's time, keeping the worker's P through the sleep. It is for a clock
 // goroutine locked to its thread with a raised priority and GOMAXPROCS of
 // two or more (the daemon sees to it): the kernel's high-resolution timer
 // wakes that thread, which runs the phase at once — no runtime timer, no
@@ -25,7 +25,7 @@ import (
 // while the next phase is still 3 ms or more away. Getting a P back takes
 // a few hundred microseconds, but while a collection marks, its workers
 // can hold every P for up to 7 ms; a second worker, asleep in the kernel
-// with its P meanwhile, then takes the phase (clock.runWith). The runtime's own
+// with its P meanwhile, then takes the phase (Clock.runWith). The runtime's own
 // requests (a collection's stop-the-world or stack scan) reach the sleeping
 // thread as a signal, which ends the sleep early; the loop then passes a
 // preemption point and sleeps again.
@@ -54,17 +54,13 @@ func (threadWait) until(ctx context.Context, at time.Time) bool {
 	}
 }
 
-// clockWorkers is how many threads of its own the clock runs on when the
-// runtime has the Ps for them (see runClock).
-const clockWorkers = 2
-
-// clockThreads says how many workers runClock starts and how they wait: in
-// the kernel, one per P the runtime can spare beyond one for everything
-// else, up to clockWorkers; on a runtime timer when it has no P to spare.
-func clockThreads() (workers int, kernel bool) {
+// threads says how many workers Run starts and how they wait: in the
+// kernel, one per P the runtime can spare beyond one for everything else,
+// up to MaxWorkers; on a runtime timer when it has no P to spare.
+func threads() (workers int, kernel bool) {
 	spare := runtime.GOMAXPROCS(0) - 1
 	if spare < 1 {
 		return 1, false
 	}
-	return min(spare, clockWorkers), true
+	return min(spare, MaxWorkers), true
 }
