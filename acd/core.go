@@ -658,7 +658,8 @@ func (c *core) answer(k *call, a *agent) {
 	if k.pub.Caller != "" {
 		c.memory[k.pub.Caller] = memo{agent: a, at: c.now}
 	}
-	c.publish(event.CallTaken{Base: c.base(k), Queue: q.cfg.Name, Agent: a.cfg.ID, Wait: wait})
+	c.publish(event.CallTaken{Base: c.base(k), Queue: q.cfg.Name, Agent: a.cfg.ID, Wait: wait,
+		ServiceLevel: q.cfg.ServiceLevel})
 	epoch := a.epoch
 	c.at(c.now.Add(c.cfg.MaxTalk), func() {
 		if a.epoch == epoch && a.call == k && !k.gone {
@@ -728,7 +729,8 @@ func (c *core) abandon(k *call) {
 	if wait <= q.cfg.ServiceLevel {
 		q.stats.abandonedIn++
 	}
-	c.publish(event.CallAbandonedQueue{Base: c.base(k), Queue: q.cfg.Name, Caller: k.pub.Caller, Wait: wait, Position: pos})
+	c.publish(event.CallAbandonedQueue{Base: c.base(k), Queue: q.cfg.Name, Caller: k.pub.Caller, Wait: wait, Position: pos,
+		ServiceLevel: q.cfg.ServiceLevel})
 }
 
 // position is k's place in its queue, 1 next; 0 while ringing. It counts the

@@ -30,10 +30,13 @@ const (
 func (w *Writer) callback(e event.Event, dirty map[event.CallID]*store.CallRecord) bool {
 	id := e.Call()
 	if req, ok := e.(event.CallbackRequested); ok {
-		if r := w.open[id]; r != nil {
+		if o := w.open[id]; o != nil {
+			o.call.Apply(req)
+			r := o.r
 			r.Type, r.Updated = TypeCallback, req.At
 			r.Queue = req.Queue
 			r.Disposition = CallbackPending
+			r.Phase = string(o.call.Phase())
 			if w.callbacks == nil {
 				w.callbacks = make(map[event.CallID]*callbackState)
 			}
@@ -46,15 +49,17 @@ func (w *Writer) callback(e event.Event, dirty map[event.CallID]*store.CallRecor
 	if !ok {
 		return false
 	}
-	r := w.open[id]
-	if r == nil {
+	o := w.open[id]
+	if o == nil {
 		delete(w.callbacks, id)
 		return false
 	}
+	r := o.r
 	switch e := e.(type) {
 	case event.CallTaken:
 		// As for any call, but the record stays a callback.
 		r.Queue, r.Agent, r.QueueWait = e.Queue, e.Agent, e.Wait.Seconds()
+		r.Answer, r.ServiceLevelTime = e.At, e.ServiceLevel.Seconds()
 	case event.CallbackAttempted:
 		if e.Result == "answered" {
 			cb.answered = true
@@ -69,7 +74,7 @@ func (w *Writer) callback(e event.Event, dirty map[event.CallID]*store.CallRecor
 	case event.CallEnded:
 		r.End = e.At
 		r.Duration = e.At.Sub(r.Start).Seconds()
-		r.InProgress = false
+		r.InProgress, r.Phase = false, ""
 		r.HangupBy, r.Cause = e.By, e.Cause
 		switch {
 		case cb.answered:
@@ -84,6 +89,10 @@ func (w *Writer) callback(e event.Event, dirty map[event.CallID]*store.CallRecor
 	case event.CallBridged, event.CallUnbridged, event.CallOfferMissed, event.CallQueued, event.CallAbandonedQueue:
 	default:
 		return false // the usual handling: IVR steps, codes, answers
+	}
+	if _, ended := e.(event.CallEnded); !ended {
+		o.call.Apply(e)
+		r.Phase = string(o.call.Phase())
 	}
 	r.Updated = e.When()
 	dirty[id] = r

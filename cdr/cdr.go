@@ -7,16 +7,45 @@ import (
 	"slices"
 	"time"
 
+	"tracecall/cdr/phase"
 	"tracecall/store"
 	"tracecall/telephony/event"
 )
 
-// Dispositions of a finished call.
+// Dispositions: how a call ended, as a call center counts it.
 const (
-	Answered    = "answered"
-	Abandoned   = "abandoned"
-	Failed      = "failed"
+	// SelfService: the IVR ended the call (its flow ran to the end), or the
+	// caller hung up in the IVR after a trace lookup answered them (found
+	// or not found); no agent was asked for, or the caller left the queue
+	// for the IVR and was served there.
+	SelfService = "self_service"
+	// Answered: an agent answered (Agent, after QueueWait in Queue).
+	Answered = "answered"
+	// AbandonedQueue: the caller hung up, or left, in a queue before any
+	// agent answered (after QueueWait in Queue).
+	AbandonedQueue = "abandoned_queue"
+	// AbandonedIVR: the caller hung up before the IVR answered, or in the
+	// IVR before any lookup answered them, without waiting for an agent.
+	AbandonedIVR = "abandoned_ivr"
+	// Overflowed: a queue sent the call on (too long a wait, the queue
+	// full, nobody logged in) to something other than an agent.
+	Overflowed = "overflowed"
+	// Failed: the appliance ended a call nobody served for another reason
+	// (a dialled call not answered, an error).
+	Failed = "failed"
+	// Interrupted: the daemon stopped (or died) before the call ended.
 	Interrupted = "interrupted"
+)
+
+// Types: what a call was.
+const (
+	TypeIVR   = "ivr"   // the caller stayed in the IVR
+	TypeTrace = "trace" // the caller keyed a trace code
+	TypeAgent = "agent" // an agent answered
+	// TypeFeatureCode is an agent's phone dialling a feature code (*21–*24)
+	// to log in, out, ready or not ready: housekeeping, left out of the
+	// customers' records and figures unless asked for by name.
+	TypeFeatureCode = "feature_code"
 )
 
 // queueLen is deep enough for the worst burst of events at 1,000 calls; the
@@ -28,12 +57,25 @@ type Writer struct {
 	db   *store.DB
 	sub  *event.Subscriber[event.Event]
 	log  *slog.Logger
-	open map[event.CallID]*store.CallRecord
+	open map[event.CallID]*record
+	// ended are the records of calls ended less than lateFor ago, for the
+	// ACD's events that come after the call's end (late.go).
+	ended map[event.CallID]*record
 	// callbacks follow the callback requests of open records, until the call is
 	// done (callback.go).
 	callbacks map[event.CallID]*callbackState
+	// tally keeps the queues' figures over the records of recent days.
+	tally *tally
 	// committed is when the last cycle's commit ended.
 	committed time.Time
+}
+
+// record is an open call's record and what the call is doing.
+type record struct {
+	r    *store.CallRecord
+	call *phase.Call
+	end  event.CallEnded // once ended
+	at   time.Time       // when it ended, by the writer's clock
 }
 
 // New subscribes to the bus at once, so no event published after New returns is
@@ -42,12 +84,18 @@ func New(db *store.DB, bus *event.Bus, log *slog.Logger) *Writer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Writer{
-		db:   db,
-		sub:  event.Subscribe[event.Event](bus.Client("cdr"), event.WithQueue(queueLen)),
-		log:  log.With("component", "cdr"),
-		open: make(map[event.CallID]*store.CallRecord),
+	w := &Writer{
+		db:    db,
+		sub:   event.Subscribe[event.Event](bus.Client("cdr"), event.WithQueue(queueLen)),
+		log:   log.With("component", "cdr"),
+		open:  make(map[event.CallID]*record),
+		ended: make(map[event.CallID]*record),
+		tally: newTally(),
 	}
+	if err := w.tally.load(db, time.Now()); err != nil {
+		w.log.Error("reading the recent records for the queue figures", "err", err)
+	}
+	return w
 }
 
 // aliveKey holds the last moment the writer was known running, refreshed every
@@ -78,6 +126,7 @@ func (w *Writer) Run(ctx context.Context) error {
 			if len(w.open) > 0 {
 				w.markAlive(now)
 			}
+			w.forgetEnded(now)
 		case <-w.sub.Done():
 			return fmt.Errorf("cdr: %w", w.sub.Err())
 		case <-ctx.Done():
@@ -137,6 +186,10 @@ drain:
 	w.committed = time.Now()
 	if err != nil {
 		w.log.Error("writing call records", "calls", len(dirty), "err", err)
+		return
+	}
+	for _, r := range dirty {
+		w.tally.put(r) // after the commit: the figures never run ahead of the records
 	}
 }
 
@@ -147,7 +200,7 @@ func (w *Writer) markAlive(now time.Time) {
 	}
 }
 
-// apply updates the open record e belongs to.
+// apply updates the record e belongs to.
 func (w *Writer) apply(e event.Event, dirty map[event.CallID]*store.CallRecord) {
 	id := e.Call()
 	if id == "" || w.callback(e, dirty) {
@@ -156,89 +209,139 @@ func (w *Writer) apply(e event.Event, dirty map[event.CallID]*store.CallRecord) 
 	if s, ok := e.(event.CallStarted); ok {
 		r := &store.CallRecord{
 			ID: string(id), Line: s.Line, Caller: s.From, Called: s.To, Direction: s.Direction,
-			Type: "ivr", Start: s.At, InProgress: true, Updated: s.At,
+			Type: TypeIVR, Start: s.At, InProgress: true, Updated: s.At, Phase: string(phase.Setup),
 		}
-		w.open[id] = r
+		w.open[id] = &record{r: r, call: phase.New(s)}
 		dirty[id] = r
 		return
 	}
-	r, ok := w.open[id]
+	o, ok := w.open[id]
 	if !ok {
-		return // a call that started before this writer did
+		if o, ok = w.ended[id]; ok && w.late(o, e) {
+			dirty[id] = o.r
+		}
+		return // else a call that started before this writer did
 	}
+	r := o.r
 	switch e := e.(type) {
 	case event.CallAnswered:
-		r.Answer = e.At
-		r.Updated = e.At
+		if r.LineAnswer.IsZero() {
+			r.LineAnswer = e.At
+		}
 	case event.IVRStep:
 		step := e.Flow + "/" + e.Node
 		if n := len(r.IVRPath); n == 0 || r.IVRPath[n-1] != step {
-			r.IVRPath = append(r.IVRPath, step)
+			r.IVRPath, r.IVRTypes = append(r.IVRPath, step), append(r.IVRTypes, e.Type)
 		}
-		r.Updated = e.At
+		if e.Type == phase.NodeAgentState {
+			r.Type = TypeFeatureCode
+		}
 	case event.TraceLookup:
 		r.Codes = append(r.Codes, store.CodeLookup{Code: e.Code, Result: e.Result, Reason: e.Reason, At: e.At})
-		r.Type = "trace"
-		r.Updated = e.At
+		if r.Type == TypeIVR {
+			r.Type = TypeTrace
+		}
 	case event.CallQueued:
 		if r.Agent == "" { // after an agent, a queue is a transfer's
 			r.Queue = e.Queue
 		}
-		r.Updated = e.At
 	case event.CallOffered:
 		if !slices.Contains(r.AgentsTried, e.Agent) {
 			r.AgentsTried = append(r.AgentsTried, e.Agent)
 		}
-		r.Updated = e.At
 	case event.CallTaken:
 		// The first agent to answer is the call's agent, and the wait
 		// before it is the caller's queue wait. Later answers are transfers
 		// (the switchboard offers them under the same call id): the agents
 		// show in AgentsTried and the first figures stand.
 		if r.Agent == "" {
-			r.Queue, r.Agent, r.QueueWait = e.Queue, e.Agent, e.Wait.Seconds()
+			r.Queue, r.Agent, r.QueueWait, r.Answer = e.Queue, e.Agent, e.Wait.Seconds(), e.At
+			r.ServiceLevelTime = e.ServiceLevel.Seconds()
 		}
-		r.Type = "agent"
-		r.Updated = e.At
+		r.Type = TypeAgent
 	case event.CallAbandonedQueue:
 		// A transfer nobody took, or a consult cancelled, leaves the caller
 		// with an agent: only a caller who never reached one abandoned.
 		if r.Agent == "" {
-			r.Queue, r.QueueWait = e.Queue, e.Wait.Seconds()
+			r.Queue, r.QueueWait, r.ServiceLevelTime = e.Queue, e.Wait.Seconds(), e.ServiceLevel.Seconds()
 		}
-		r.Updated = e.At
 	case event.CallOverflowed:
-		r.Updated = e.At
-	case event.CallOfferMissed:
-		r.Updated = e.At
-	case event.CallUnbridged:
-		r.Updated = e.At
+		if r.Queue == "" { // a queue that refused the call never queued it
+			r.Queue = e.Queue
+		}
 	case event.CallBridged:
-		r.Type = "agent"
-		r.Updated = e.At
+		r.Type = TypeAgent
+	case event.CallOfferMissed, event.CallUnbridged, event.CallHeld, event.CallTransfer:
 	case event.CallEnded:
-		r.End, r.Updated = e.At, e.At
-		r.Duration = e.At.Sub(r.Start).Seconds()
-		r.InProgress = false
-		r.HangupBy, r.Cause = e.By, e.Cause
-		r.Disposition = disposition(r, e)
-		delete(w.open, id)
 	default:
 		return
+	}
+	if at := e.When(); !at.IsZero() {
+		r.Updated = at
+	}
+	o.call.Apply(e)
+	if end, ok := e.(event.CallEnded); ok { // a callback request's is callback.go's
+		w.close(o, end)
+		delete(w.open, id)
+		w.ended[id] = o
+	} else {
+		r.Phase = string(o.call.Phase())
 	}
 	dirty[id] = r
 }
 
-func disposition(r *store.CallRecord, e event.CallEnded) string {
-	switch {
-	case !r.Answer.IsZero():
+// close ends o's record at e.
+func (w *Writer) close(o *record, e event.CallEnded) {
+	r := o.r
+	r.End, r.Updated = e.At, e.At
+	r.Duration = e.At.Sub(r.Start).Seconds()
+	r.InProgress, r.Phase = false, ""
+	r.HangupBy, r.Cause = e.By, e.Cause
+	if p := o.call.Phase(); (p == phase.Waiting || p == phase.Ringing) && r.Agent == "" && r.QueueWait == 0 {
+		// Until the ACD says (late.go), the wait is the time in the queue.
+		r.QueueWait = e.At.Sub(o.call.QueuedAt).Seconds()
+	}
+	o.end, o.at = e, time.Now()
+	r.Disposition = disposition(r, o.call, e)
+}
+
+// disposition is how the call c of record r ended at e: an agent's answer
+// first, then the daemon stopping, then where the caller was.
+func disposition(r *store.CallRecord, c *phase.Call, e event.CallEnded) string {
+	byCaller := e.By == "caller"
+	switch p := c.Phase(); {
+	case r.Agent != "":
 		return Answered
-	case e.By == "caller":
-		return Abandoned
 	case e.By == "system":
 		return Interrupted
+	case c.LeftQueue:
+		return AbandonedQueue
+	case p == phase.Waiting || p == phase.Ringing:
+		if byCaller {
+			return AbandonedQueue
+		}
+		return Failed
+	case c.Overflowed:
+		return Overflowed
+	case p == phase.Setup:
+		if byCaller {
+			return AbandonedIVR
+		}
+		return Failed
+	case !byCaller: // the IVR ended it: its flow ran out
+		return SelfService
+	case served(r):
+		return SelfService
 	}
-	return Failed
+	return AbandonedIVR
+}
+
+// served reports whether a lookup answered the caller: the code found, or
+// known not to be there.
+func served(r *store.CallRecord) bool {
+	return slices.ContainsFunc(r.Codes, func(c store.CodeLookup) bool {
+		return c.Result == "found" || c.Result == "not_found"
+	})
 }
 
 // Recover closes the records a crash left open: each becomes interrupted, ending

@@ -18,6 +18,13 @@ func base(id string, at time.Time) event.Base { return event.Base{CallID: event.
 // ends, when Run must return without error; pub publishes on the bus.
 func startWriter(t *testing.T) (*store.DB, *event.Client) {
 	t.Helper()
+	db, pub, _ := startWriterW(t)
+	return db, pub
+}
+
+// startWriterW is startWriter that also returns the writer.
+func startWriterW(t *testing.T) (*store.DB, *event.Client, *cdr.Writer) {
+	t.Helper()
 	db := storetest.Open(t)
 	bus := event.New(nil)
 	w := cdr.New(db, bus, nil)
@@ -30,7 +37,7 @@ func startWriter(t *testing.T) (*store.DB, *event.Client) {
 			t.Errorf("writer: %v", err)
 		}
 	})
-	return db, bus.Client("test")
+	return db, bus.Client("test"), w
 }
 
 // waitFor polls the store until cond holds; the writer commits asynchronously.
@@ -77,7 +84,10 @@ func TestRecordFollowsTheCall(t *testing.T) {
 	pub.Publish(event.CallEnded{Base: base("c2", t0.Add(time.Minute+3*time.Second)), By: "caller"})
 
 	r = waitFor(t, db, "c1", func(r store.CallRecord) bool { return !r.InProgress })
-	if r.Disposition != cdr.Answered || r.Duration != 20 || r.Type != "trace" || r.HangupBy != "caller" {
+	// The IVR picked the line up; no agent answered: the caller was served
+	// by the lookup they heard.
+	if r.Disposition != cdr.SelfService || r.Duration != 20 || r.Type != "trace" || r.HangupBy != "caller" ||
+		!r.LineAnswer.Equal(t0.Add(time.Second)) || !r.Answer.IsZero() || r.Phase != "" {
 		t.Errorf("final record = %+v", r)
 	}
 	if len(r.IVRPath) != 2 || r.IVRPath[1] != "trace/query" {
@@ -87,8 +97,8 @@ func TestRecordFollowsTheCall(t *testing.T) {
 		t.Errorf("codes = %+v", r.Codes)
 	}
 	r2 := waitFor(t, db, "c2", func(r store.CallRecord) bool { return !r.InProgress })
-	if r2.Disposition != cdr.Abandoned {
-		t.Errorf("unanswered call disposition %q, want abandoned", r2.Disposition)
+	if r2.Disposition != cdr.AbandonedIVR {
+		t.Errorf("unanswered call disposition %q, want %s", r2.Disposition, cdr.AbandonedIVR)
 	}
 }
 
@@ -139,15 +149,17 @@ func TestRecordShowsQueueWaitAndAgents(t *testing.T) {
 		wantWait  float64
 		wantTried []string
 		wantType  string
+		wantDisp  string
 	}{
-		{"q1", "8001", 22, []string{"8002", "8001"}, "agent"},
-		{"q2", "", 40, nil, "ivr"},
+		{"q1", "8001", 22, []string{"8002", "8001"}, "agent", cdr.Answered},
+		{"q2", "", 40, nil, "ivr", cdr.AbandonedQueue},
 	}
 	for _, tt := range tests {
 		t.Run(tt.id, func(t *testing.T) {
 			r := waitFor(t, db, tt.id, func(r store.CallRecord) bool { return !r.InProgress })
-			if r.Queue != "trace" || r.Agent != tt.wantAgent || r.QueueWait != tt.wantWait || r.Type != tt.wantType {
-				t.Errorf("record = queue %q agent %q wait %v type %q; want trace %q %v %q", r.Queue, r.Agent, r.QueueWait, r.Type, tt.wantAgent, tt.wantWait, tt.wantType)
+			if r.Queue != "trace" || r.Agent != tt.wantAgent || r.QueueWait != tt.wantWait || r.Type != tt.wantType || r.Disposition != tt.wantDisp {
+				t.Errorf("record = queue %q agent %q wait %v type %q disposition %q; want trace %q %v %q %q",
+					r.Queue, r.Agent, r.QueueWait, r.Type, r.Disposition, tt.wantAgent, tt.wantWait, tt.wantType, tt.wantDisp)
 			}
 			if !slices.Equal(r.AgentsTried, tt.wantTried) {
 				t.Errorf("agents tried = %v, want %v", r.AgentsTried, tt.wantTried)

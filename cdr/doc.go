@@ -10,13 +10,44 @@
 // it interrupted with the last moment it was known alive as its end. So no call is
 // ever missing from the records.
 //
+// # What a record says
+//
+// Type is what the call was: ivr, trace (a code was keyed), agent (an agent
+// answered), callback, or feature_code: an agent's phone dialling *21–*24,
+// housekeeping that the records page, the API's lists and every figure
+// leave out unless asked for by name. Disposition is how it ended, as a
+// call center counts it (the constants in cdr.go): self_service (handled in
+// the IVR), answered (by an agent: Agent, after QueueWait seconds in
+// Queue), abandoned_queue (after QueueWait), abandoned_ivr, overflowed,
+// callback_pending or callback_failed, failed, interrupted. "Answered" is
+// an agent's answer, never the IVR picking the line up: that time is
+// LineAnswer, the agent's is Answer. While the call is in progress Phase
+// says what it is doing, by package cdr/phase, the definition the live
+// views use too.
+//
+// The ACD hears of a caller's hangup from the IVR, so its
+// CallAbandonedQueue comes after the call's CallEnded: the writer keeps an
+// ended record for a minute to take it (late.go), and until then the wait
+// is the time since the call joined the queue.
+//
+// # Figures
+//
+// Figures (figures.go) counts records into each queue's answered,
+// abandoned, service level and abandon rate, by the formulas written on
+// QueueFigures; the writer keeps what each record of the last two days adds
+// (updated after each commit) so that the wallboard shows the figures of
+// exactly the records written, at the cost of a pass over the day's queued
+// calls in memory.
+//
 // # Callbacks
 //
 // A caller who asks to be called back keeps one record from the first ring to
-// the end of the callback (callback.go): its type becomes "callback", its
-// disposition "callback_pending" when the caller hangs up, then "answered"
-// with the agent, queue wait and the callback's end once the caller was called
-// back and connected, or "callback_failed" when no try was answered.
+// the end of the callback (callback.go), the core keeping the call open
+// meanwhile: its type becomes "callback", its disposition
+// "callback_pending" at the request, then at the call's one end "answered"
+// with the agent, queue wait and the callback's end once the caller was
+// called back and connected, "callback_failed" when no try was answered, or
+// "interrupted" when the daemon stopped first.
 //
 // # Concurrency
 //

@@ -159,7 +159,7 @@ func (r *run) exec(ctx context.Context) {
 	name := r.flow.Start
 	for range maxSteps {
 		n := r.flow.Nodes[name]
-		r.v.deps.Events.Publish(event.IVRStep{Base: r.base(), Flow: r.flowName, Node: name, Lang: r.lang})
+		r.v.deps.Events.Publish(event.IVRStep{Base: r.base(), Flow: r.flowName, Node: name, Type: n.Type, Lang: r.lang})
 		next, err := r.node(ctx, name, n)
 		if err != nil {
 			if !errors.Is(err, errHangup) && ctx.Err() == nil {

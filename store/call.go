@@ -15,32 +15,53 @@ import (
 
 // CallRecord is a call detail record (CDR). The cdr package writes it when a
 // call starts and on each change, so a crash leaves at most the last change
-// unwritten and InProgress still set, which OpenCalls finds at startup.
+// unwritten and InProgress still set, which OpenCalls finds at startup. The
+// values of Type, Disposition and Phase are the cdr package's (cdr/doc.go).
 type CallRecord struct {
-	ID          string       `json:"id"`
-	Line        string       `json:"line"`
-	Caller      string       `json:"caller"`
-	Called      string       `json:"called"`
-	Direction   string       `json:"direction"` // inbound | outbound
-	Type        string       `json:"type"`      // what the call was: ivr, trace, agent...
-	Start       time.Time    `json:"start"`     // set once; PutCall refuses to change it
-	Answer      time.Time    `json:"answer,omitzero"`
-	End         time.Time    `json:"end,omitzero"`
-	Duration    float64      `json:"duration"`    // seconds from start to end
-	Disposition string       `json:"disposition"` // answered | abandoned | failed | interrupted; "" while in progress
-	InProgress  bool         `json:"inProgress"`
-	HangupBy    string       `json:"hangupBy,omitempty"`
-	Cause       string       `json:"cause,omitempty"`
-	IVRPath     []string     `json:"ivrPath,omitempty"`
-	Codes       []CodeLookup `json:"codes,omitempty"`
-	// The ACD's part: the last queue the call waited in, how long it waited
-	// there in seconds (to the agent's answer, or to leaving the queue), the
+	ID        string `json:"id"`
+	Line      string `json:"line"`
+	Caller    string `json:"caller"`
+	Called    string `json:"called"`
+	Direction string `json:"direction"` // inbound | outbound
+	// Type is what the call was: ivr, trace (a code was keyed), agent (an
+	// agent answered), callback (the caller asked to be called back), or
+	// feature_code (an agent's phone dialling *21–*24: housekeeping, not a
+	// customer's call).
+	Type  string    `json:"type"`
+	Start time.Time `json:"start"` // set once; PutCall refuses to change it
+	// LineAnswer is when the line was picked up: by the IVR for a caller
+	// (which is no answer by a person), by the far end of a dialled call.
+	LineAnswer time.Time `json:"lineAnswer,omitzero"`
+	// Answer is when the first agent answered: the caller's "answered".
+	Answer   time.Time `json:"answer,omitzero"`
+	End      time.Time `json:"end,omitzero"`
+	Duration float64   `json:"duration"` // seconds from start to end
+	// Disposition is how the call ended: self_service, answered,
+	// abandoned_queue, abandoned_ivr, overflowed, callback_pending,
+	// callback_failed, failed or interrupted; "" while in progress.
+	Disposition string `json:"disposition"`
+	InProgress  bool   `json:"inProgress"`
+	// Phase is what a call in progress is doing (setup, ivr, waiting,
+	// ringing, talking: package cdr/phase); "" once it ended.
+	Phase    string   `json:"phase,omitempty"`
+	HangupBy string   `json:"hangupBy,omitempty"`
+	Cause    string   `json:"cause,omitempty"`
+	IVRPath  []string `json:"ivrPath,omitempty"` // flow/node, each step
+	// IVRTypes are the kinds of IVRPath's nodes (menu, trace_query...), step
+	// for step, so that pages can put the path in words.
+	IVRTypes []string     `json:"ivrTypes,omitempty"`
+	Codes    []CodeLookup `json:"codes,omitempty"`
+	// The ACD's part: the queue the caller waited in (the first agent's,
+	// or the last one left), how long in seconds (to the first agent's
+	// answer, or to leaving the queue), that queue's service level time in
+	// seconds then (answers and abandons within it are "in time"), the
 	// agent who took it and every agent it was offered to, in order.
-	Queue       string    `json:"queue,omitempty"`
-	QueueWait   float64   `json:"queueWait,omitempty"`
-	Agent       string    `json:"agent,omitempty"`
-	AgentsTried []string  `json:"agentsTried,omitempty"`
-	Updated     time.Time `json:"updated"` // set by the writer; the store does not touch it
+	Queue            string    `json:"queue,omitempty"`
+	QueueWait        float64   `json:"queueWait,omitempty"`
+	ServiceLevelTime float64   `json:"serviceLevelTime,omitempty"`
+	Agent            string    `json:"agent,omitempty"`
+	AgentsTried      []string  `json:"agentsTried,omitempty"`
+	Updated          time.Time `json:"updated"` // set by the writer; the store does not touch it
 	// Notes are the agents' wrap-up notes, kept apart from the record so that
 	// the cdr writer's rewrites cannot lose them (customer_calls.go): reads
 	// fill them in, PutCall ignores them.
@@ -66,6 +87,10 @@ type CallFilter struct {
 	// Type keeps calls whose Type or Direction equals it, ignoring case, so
 	// "trace" and "inbound" both work; "" keeps all.
 	Type string
+	// ExcludeTypes leaves out the calls whose Type is one of these (the
+	// agents' feature-code calls from the customers' records, say); a Type
+	// asked for by name is kept all the same.
+	ExcludeTypes []string
 	// Limit is the most calls returned: DefaultCallLimit if <= 0, at most
 	// MaxCallLimit.
 	Limit int
@@ -241,10 +266,7 @@ func (db *DB) ListCalls(f CallFilter) ([]CallRecord, error) {
 			if err := json.Unmarshal(v, &r); err != nil {
 				return fmt.Errorf("call %s: decode: %w", k[8:], err)
 			}
-			if f.Caller != "" && !strings.Contains(r.Caller, f.Caller) {
-				continue
-			}
-			if f.Type != "" && !strings.EqualFold(r.Type, f.Type) && !strings.EqualFold(r.Direction, f.Type) {
+			if !f.keeps(&r) {
 				continue
 			}
 			var err error
@@ -259,6 +281,61 @@ func (db *DB) ListCalls(f CallFilter) ([]CallRecord, error) {
 		return nil, fmt.Errorf("store: list calls: %w", err)
 	}
 	return out, nil
+}
+
+// keeps reports whether r passes f's Caller and type tests.
+func (f *CallFilter) keeps(r *CallRecord) bool {
+	if f.Caller != "" && !strings.Contains(r.Caller, f.Caller) {
+		return false
+	}
+	if f.Type != "" {
+		return strings.EqualFold(r.Type, f.Type) || strings.EqualFold(r.Direction, f.Type)
+	}
+	return !slices.Contains(f.ExcludeTypes, r.Type)
+}
+
+// ForEachCall calls fn with each call that started in [from, to), oldest
+// first, without notes; zero bounds are open. It stops at fn's first error
+// and returns it. The read holds one transaction: keep fn quick.
+func (db *DB) ForEachCall(from, to time.Time, fn func(r *CallRecord) error) error {
+	err := db.View(func(tx *Tx) error {
+		calls := tx.bucket(bucketCalls)
+		c := tx.bucket(bucketCallsByStart).Cursor()
+		var k []byte
+		if from.IsZero() {
+			k, _ = c.First()
+		} else {
+			k, _ = c.Seek(startBound(from))
+		}
+		var end []byte
+		if !to.IsZero() {
+			end = startBound(to)
+		}
+		for ; k != nil; k, _ = c.Next() {
+			if len(k) < 8 {
+				continue
+			}
+			if end != nil && bytes.Compare(k[:8], end) >= 0 {
+				break
+			}
+			v := calls.Get(k[8:])
+			if v == nil {
+				continue
+			}
+			var r CallRecord
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("call %s: decode: %w", k[8:], err)
+			}
+			if err := fn(&r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("store: for each call: %w", err)
+	}
+	return nil
 }
 
 // DeleteCallsBefore removes the calls that started before t, with their

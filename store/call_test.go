@@ -156,6 +156,8 @@ func TestListCalls(t *testing.T) {
 		{"type matches direction", store.CallFilter{Type: "outbound", To: t0.Add(35 * time.Minute)}, idsDown(30, 0, 10)},
 		{"caller and type and range", store.CallFilter{Caller: "001301", Type: "agent", From: t0.Add(100 * time.Minute)}, []string{"c197", "c194", "c191", "c188", "c185", "c182", "c179", "c176", "c173", "c170", "c167", "c164", "c161", "c158", "c155", "c152", "c149", "c146", "c143", "c140", "c137", "c134", "c131", "c128", "c125", "c122", "c119", "c116", "c113", "c110", "c107", "c104", "c101"}},
 		{"nothing matches", store.CallFilter{Caller: "999"}, nil},
+		{"types left out", store.CallFilter{ExcludeTypes: []string{"ivr", "agent"}, From: t0, To: t0.Add(10 * time.Minute)}, []string{"c007", "c004", "c001"}},
+		{"a type asked for is kept though left out", store.CallFilter{Type: "trace", ExcludeTypes: []string{"trace"}, Limit: 1}, []string{"c298"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,6 +169,15 @@ func TestListCalls(t *testing.T) {
 				t.Errorf("got %q\nwant %q", ids(got), tt.want)
 			}
 		})
+	}
+
+	var walked []string
+	err := db.ForEachCall(t0.Add(10*time.Minute), t0.Add(13*time.Minute), func(r *store.CallRecord) error {
+		walked = append(walked, r.ID)
+		return nil
+	})
+	if want := []string{"c010", "c011", "c012"}; err != nil || !slices.Equal(walked, want) {
+		t.Errorf("ForEachCall = %q, %v; want %q oldest first", walked, err, want)
 	}
 
 	open, err := db.OpenCalls()

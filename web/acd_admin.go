@@ -47,11 +47,10 @@ func (w acdWallboard) Snapshot(ctx context.Context) (any, error) {
 		return nil, err
 	}
 	out := &WallboardSnapshot{Queues: []WallboardQueue{}, Agents: []WallboardAgent{}}
+	// The queues' names only: their calls and figures are the live
+	// calls' and the records' (queueRows), not the ACD's own counters.
 	for _, q := range sn.Queues {
-		out.Queues = append(out.Queues, WallboardQueue{
-			Name: q.Name, Waiting: q.Waiting, LongestWait: q.LongestWait,
-			Answered: q.Answered, Abandoned: q.Abandoned, ServiceLevel: max(q.ServiceLevel, 0),
-		})
+		out.Queues = append(out.Queues, WallboardQueue{Name: q.Name})
 	}
 	for _, a := range sn.Agents {
 		name := a.Name

@@ -327,6 +327,10 @@ func (s *Server) renderQueues(w http.ResponseWriter, r *http.Request, code int, 
 	var cfg acd.Config
 	var sn acd.Snapshot
 	d.adminList, cfg, sn = s.adminState(r, "queues page")
+	// The calls and figures as the wallboard counts them.
+	now := time.Now()
+	from, to := s.today(now)
+	counted := queueRows(nil, s.live.Counts(now), s.figures(from, to))
 	for _, q := range cfg.Queues {
 		row := queueAdminRow{
 			Name: q.Name, StrategyText: textOr(v.M, "strategy_"+q.Strategy, q.Strategy),
@@ -338,13 +342,13 @@ func (s *Server) renderQueues(w http.ResponseWriter, r *http.Request, code int, 
 			row.Members = v.M["adm_all_skilled"]
 		}
 		if i := slices.IndexFunc(sn.Queues, func(st acd.QueueStatus) bool { return st.Name == q.Name }); i >= 0 {
-			st := sn.Queues[i]
-			row.LoggedIn, row.Ready, row.Waiting, row.Ringing = st.LoggedIn, st.Ready, st.Waiting, st.Ringing
-			row.Answered, row.Abandoned = st.Answered, st.Abandoned
-			row.LongestWait = formatDuration(st.LongestWait.Seconds())
-			if st.ServiceLevel >= 0 {
-				row.ServiceLevel = fmt.Sprintf("%.0f%%", 100*st.ServiceLevel)
-			}
+			row.LoggedIn, row.Ready = sn.Queues[i].LoggedIn, sn.Queues[i].Ready
+		}
+		row.LongestWait = formatDuration(0)
+		if i := slices.IndexFunc(counted, func(c WallboardQueue) bool { return c.Name == q.Name }); i >= 0 {
+			c := counted[i]
+			row.Waiting, row.Ringing, row.Answered, row.Abandoned = c.Waiting, c.Ringing, c.Answered, c.Abandoned
+			row.LongestWait, row.ServiceLevel = formatDuration(c.LongestWait.Seconds()), percent(c.ServiceLevel)
 		}
 		d.Rows = append(d.Rows, row)
 	}

@@ -80,7 +80,7 @@ func TestBrowser(t *testing.T) {
 	start := time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
 	rec := &store.CallRecord{
 		ID: "rec-1", Line: "sim1", Caller: "13900139000", Called: "12315", Direction: "inbound", Type: "trace",
-		Start: start, End: start.Add(95 * time.Second), Duration: 95, Disposition: "answered",
+		Start: start, End: start.Add(95 * time.Second), Duration: 95, Disposition: "self_service",
 		IVRPath: []string{"main/welcome", "main/code"},
 		Codes:   []store.CodeLookup{{Code: "11010600524112600017", Result: "found", At: start.Add(30 * time.Second)}},
 	}
@@ -117,10 +117,10 @@ func TestBrowser(t *testing.T) {
 		now := time.Now()
 		pub.Publish(event.CallStarted{Base: event.Base{CallID: "c-1", At: now}, Line: "sim1", From: "13800138000", To: "12315", Direction: "inbound"})
 		pub.Publish(event.LineChanged{Base: event.Base{CallID: "c-1", At: now}, Line: "sim1", State: "in-call", Caller: "13800138000", Called: "12315"})
-		pub.Publish(event.IVRStep{Base: event.Base{CallID: "c-1", At: now}, Flow: "main", Node: "menu"})
+		pub.Publish(event.IVRStep{Base: event.Base{CallID: "c-1", At: now}, Flow: "main", Node: "menu", Type: "menu"})
 		if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](
-			`document.querySelector('tr[data-line="sim1"] td.c-doing')?.textContent.includes("main/menu")`)); err != nil {
-			t.Fatalf("the line monitor never showed the call: %v", err)
+			`document.querySelector('tr[data-line="sim1"] td.c-doing')?.textContent === "语音导航（语音菜单）"`)); err != nil {
+			t.Fatalf("the line monitor never showed the call in the IVR's menu, in words: %v", err)
 		}
 		if got := text(t, `tr[data-line="sim1"] td.c-caller`); got != "13800138000" {
 			t.Errorf("caller cell = %q, want 13800138000", got)
@@ -128,18 +128,30 @@ func TestBrowser(t *testing.T) {
 		if got := text(t, `tr[data-line="sim1"] td.c-state`); !strings.Contains(got, "通话中") || !strings.Contains(got, "呼入") {
 			t.Errorf("state cell = %q, want 通话中 (呼入)", got)
 		}
+		// An agent answers: talking, not in the IVR.
+		pub.Publish(event.CallQueued{Base: event.Base{CallID: "c-1", At: now}, Queue: "投诉", Position: 1})
+		pub.Publish(event.CallOffered{Base: event.Base{CallID: "c-1", At: now}, Queue: "投诉", Agent: "zhang"})
+		if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](
+			`document.querySelector('tr[data-line="sim1"] td.c-doing')?.textContent === "坐席振铃（队列 投诉，振铃坐席 zhang）"`)); err != nil {
+			t.Fatalf("the line monitor never showed the agent's phone ringing: %v", err)
+		}
+		pub.Publish(event.CallTaken{Base: event.Base{CallID: "c-1", At: now}, Queue: "投诉", Agent: "zhang", Wait: time.Second})
+		if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](
+			`document.querySelector('tr[data-line="sim1"] td.c-doing')?.textContent === "与坐席通话（坐席 zhang）"`)); err != nil {
+			t.Fatalf("the line monitor never showed the caller talking with the agent: %v", err)
+		}
 		pub.Publish(event.LineChanged{Base: event.Base{At: time.Now()}, Line: "sim1", State: "idle"})
 		pub.Publish(event.CallEnded{Base: event.Base{CallID: "c-1"}, By: "caller"})
 		if _, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](
-			`document.querySelector('tr[data-line="sim1"] td.c-caller')?.textContent === ""`)); err != nil {
-			t.Fatalf("the line did not go back to idle: %v", err)
+			`document.querySelector('tr[data-call="c-1"]') === null`)); err != nil {
+			t.Fatalf("the call stayed on the line monitor after it ended: %v", err)
 		}
 	})
 
 	t.Run("call records", func(t *testing.T) {
 		run(t, "open /calls", chromedp.Navigate(ts.URL+"/calls?caller=139"), chromedp.WaitVisible(chromedp.CSS(`tr[data-call="rec-1"]`)))
 		row := text(t, `tr[data-call="rec-1"]`)
-		for _, want := range []string{"2026-11-20 17:30:00", "13900139000", "11010600524112600017", "查到", "1:35", "已接听", "main/welcome → main/code"} {
+		for _, want := range []string{"2026-11-20 17:30:00", "13900139000", "11010600524112600017", "查到", "1:35", "语音自助完成", "main/welcome → main/code"} {
 			if !strings.Contains(row, want) {
 				t.Errorf("record row %q lacks %q", row, want)
 			}

@@ -36,9 +36,32 @@
 // line monitor (/lines), the wallboard (/wallboard) and the call records
 // (/calls, exported with the same filter as /calls.csv: UTF-8 with a byte
 // order mark so that Excel reads Chinese, cells that look like formulas
-// defused). The wallboard's queue and agent sections come from
-// Deps.Wallboard, which the ACD provides; without it the page says the ACD is
-// not configured.
+// defused). The records list the customers' calls: an agent's feature-code
+// calls (type feature_code) only when the filter names that type, here and
+// in /api/calls.
+//
+// # Calls in progress and the queues' figures
+//
+// What a call is doing has one definition, package cdr/phase: ringing in,
+// in the IVR, waiting in a queue, ringing an agent, talking with an agent
+// (a callback request waiting without a line, an agent's feature code
+// apart). The server follows the bus with a phase.Tracker (live.go), and
+// the line monitor, /api/lines, the wallboard, /api/wallboard and
+// /api/status count and word calls from it; the records' Phase (in
+// /api/calls) comes from the same package in the cdr writer. The line
+// monitor lists every line of Deps.Lines (the core's telephony.Calls: every
+// driver's) and then the calls on no listed line, and says what each is
+// doing in the page's words (live_i18n.go): the phase, the kind of IVR
+// node, the queue, the agent; never a node id.
+//
+// The wallboard's queues are the ACD's (Deps.Wallboard, WallboardFromACD)
+// and any queue with calls now or records today; each queue's calls now
+// come from the tracker, its figures for today (answered, abandoned, short
+// abandons, service level, abandon rate) from the call records by
+// cdr.QueueFigures' formulas, through Deps.Figures (the cdr writer's tally,
+// so the wallboard and the records agree call for call). The page's help
+// writes the definitions and formulas out in both languages. Without
+// Deps.Wallboard the page says the ACD is not configured.
 //
 // Admins get the queue and agent pages (/admin/queues, /admin/agents, in
 // acd_admin_pages.go; the list card and select options they share are in
@@ -82,9 +105,10 @@
 // events of calls offered to them, from the offer until the call ends or they
 // miss it (eventView). Callers' numbers shown to a role that does not need
 // them go through callerFor, which masks them as 138****8000. assets/live.js
-// follows the stream: the line monitor updates its table in place; the
-// wallboard fetches itself again, at most once a second, when something
-// happens. The streams end when Run returns.
+// follows the stream: the line monitor, the wallboard and the admin lists
+// fetch themselves again, at most twice a second, when something happens
+// (the server decides what a call is doing, never the script). The streams
+// end when Run returns.
 //
 // # Streams
 //

@@ -3,43 +3,24 @@ package web
 import (
 	"context"
 	"fmt"
-	"sync"
+	"strings"
 
+	"tracecall/cdr/phase"
 	"tracecall/telephony/event"
 )
 
-// liveCalls follows the bus to know what each call in progress is doing, for the
-// line monitor and the wallboard.
+// liveCalls follows the bus to know what each call in progress is doing,
+// for the line monitor, the wallboard and the API, by package cdr/phase's
+// one definition of IVR, waiting, ringing an agent and talking.
 type liveCalls struct {
 	sub *event.Subscriber[event.Event]
-
-	// mu guards calls.
-	mu    sync.Mutex
-	calls map[event.CallID]activity
-}
-
-// activity is what a call in progress is doing.
-type activity struct {
-	What      string // ringing, answered, ivr, lookup: a catalogue key after "doing_"
-	Detail    string // flow/node for ivr, "code: result" for lookup
-	Direction string // inbound or outbound, from CallStarted
-}
-
-// String is the activity in English, as the API has always shown it.
-func (a activity) String() string {
-	switch a.What {
-	case "ivr":
-		return "ivr " + a.Detail
-	case "lookup":
-		return "trace lookup " + a.Detail
-	}
-	return a.What
+	*phase.Tracker
 }
 
 func newLiveCalls(b *event.Bus) *liveCalls {
 	return &liveCalls{
-		sub:   event.Subscribe[event.Event](b.Client("web.live"), event.WithQueue(1<<14)),
-		calls: make(map[event.CallID]activity),
+		sub:     event.Subscribe[event.Event](b.Client("web.live"), event.WithQueue(1<<14)),
+		Tracker: phase.NewTracker(),
 	}
 }
 
@@ -48,7 +29,7 @@ func (l *liveCalls) run(ctx context.Context) error {
 	for {
 		select {
 		case e := <-l.sub.Events():
-			l.apply(e)
+			l.Apply(e)
 		case <-l.sub.Done():
 			return fmt.Errorf("web: live calls: %w", l.sub.Err())
 		case <-ctx.Done():
@@ -57,59 +38,44 @@ func (l *liveCalls) run(ctx context.Context) error {
 	}
 }
 
-func (l *liveCalls) apply(e event.Event) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	switch e := e.(type) {
-	case event.CallStarted:
-		l.calls[e.CallID] = activity{What: "ringing", Direction: e.Direction}
-	case event.CallAnswered:
-		l.set(e.CallID, "answered", "")
-	case event.IVRStep:
-		l.set(e.CallID, "ivr", e.Flow+"/"+e.Node)
-	case event.TraceLookup:
-		l.set(e.CallID, "lookup", e.Code+": "+e.Result)
-	case event.CallEnded:
-		delete(l.calls, e.CallID)
+// doingText is what the call c is doing in words of the catalogue m: the
+// phase, with the IVR step's kind, the queue or the agent. It holds no node
+// id or other identifier, only names people gave (queues, agents).
+func doingText(m map[string]string, c *phase.Call) string {
+	if c.FeatureCode {
+		return m["doing_feature_code"]
 	}
-}
-
-// set changes a known call's activity; l.mu is held.
-func (l *liveCalls) set(id event.CallID, what, detail string) {
-	if a, ok := l.calls[id]; ok {
-		a.What, a.Detail = what, detail
-		l.calls[id] = a
+	var b strings.Builder
+	p := c.Phase()
+	if c.WaitingCallback() {
+		b.WriteString(m["doing_callback"])
+	} else {
+		b.WriteString(textOr(m, "doing_"+string(p), string(p)))
 	}
-}
-
-func (l *liveCalls) doing(id event.CallID) string {
-	a, _ := l.activity(id)
-	return a.String()
-}
-
-func (l *liveCalls) activity(id event.CallID) (activity, bool) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	a, ok := l.calls[id]
-	return a, ok
-}
-
-func (l *liveCalls) count() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.calls)
-}
-
-// inIVR counts the calls in progress whose last step was in an IVR flow or
-// a trace lookup.
-func (l *liveCalls) inIVR() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	n := 0
-	for _, a := range l.calls {
-		if a.What == "ivr" || a.What == "lookup" {
-			n++
+	detail := ""
+	switch p {
+	case phase.IVR:
+		switch {
+		case c.Lookup != "" && c.NodeType == "trace_query":
+			detail = m["doing_lookup"] + m["colon"] + m["result_"+c.Lookup]
+		case c.NodeType != "":
+			detail = m["node_"+c.NodeType]
+		}
+	case phase.Waiting, phase.Ringing:
+		if c.Queue != "" {
+			detail = m["in_queue"] + " " + c.Queue
+		}
+		if p == phase.Ringing && len(c.Offers) > 0 {
+			detail += m["list_sep"] + m["ringing_agents"] + " " + strings.Join(c.Offers, m["name_sep"])
+		}
+	case phase.Talking:
+		detail = m["with_agent"] + " " + c.Agent
+		if c.Held {
+			detail += m["list_sep"] + m["on_hold"]
 		}
 	}
-	return n
+	if detail = strings.TrimSpace(detail); detail != "" {
+		b.WriteString(m["detail_open"] + detail + m["detail_close"])
+	}
+	return b.String()
 }

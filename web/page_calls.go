@@ -11,17 +11,23 @@ import (
 	"strings"
 	"time"
 
+	"tracecall/cdr"
 	"tracecall/store"
 	"tracecall/web/auth"
 )
 
 // callTypes are the call types the records' filter offers: directions and
 // what store.CallRecord.Type holds.
-var callTypes = []string{"inbound", "outbound", "ivr", "trace", "agent"}
+var callTypes = []string{"inbound", "outbound", cdr.TypeIVR, cdr.TypeTrace, cdr.TypeAgent, cdr.TypeCallback, cdr.TypeFeatureCode}
 
-// dispositions are the dispositions the filter offers; in_progress stands
-// for a call not yet ended.
-var dispositions = []string{"answered", "abandoned", "failed", "interrupted", "in_progress"}
+// housekeeping are the types of the agents' own calls, left out of the
+// records unless the filter names one.
+var housekeeping = []string{cdr.TypeFeatureCode}
+
+// dispositions are the dispositions the filter offers (cdr's); in_progress
+// stands for a call not yet ended.
+var dispositions = []string{cdr.SelfService, cdr.Answered, cdr.AbandonedQueue, cdr.AbandonedIVR, cdr.Overflowed,
+	cdr.CallbackPending, cdr.CallbackFailed, cdr.Failed, cdr.Interrupted, "in_progress"}
 
 // callQuery is the call records' filter as read from the query string of
 // /calls and /calls.csv.
@@ -73,7 +79,7 @@ func parseCallQuery(q url.Values, loc *time.Location, defLimit int) (callQuery, 
 	if c.Type != "" && !slices.Contains(callTypes, c.Type) {
 		return callQuery{}, &queryError{Field: "type", Msg: "msg_bad_filter"}
 	}
-	c.Filter.Type = c.Type
+	c.Filter.Type, c.Filter.ExcludeTypes = c.Type, housekeeping
 	if c.Disposition != "" && !slices.Contains(dispositions, c.Disposition) {
 		return callQuery{}, &queryError{Field: "disposition", Msg: "msg_bad_filter"}
 	}
@@ -165,7 +171,7 @@ func (s *Server) callRows(m map[string]string, id auth.Identity, calls []store.C
 			Caller: callerFor(id, false, c.Caller), Called: c.Called,
 			Direction: textOr(m, "dir_"+c.Direction, c.Direction), Type: textOr(m, "type_"+c.Type, c.Type),
 			Disposition: d, DispositionText: textOr(m, "disp_"+d, d), HangupBy: c.HangupBy,
-			IVRPath: strings.Join(c.IVRPath, " → "),
+			IVRPath: ivrPathText(m, c),
 			Queue:   c.Queue, Agent: c.Agent, AgentsTried: strings.Join(c.AgentsTried, ", "),
 		}
 		if c.Queue != "" {
@@ -183,6 +189,25 @@ func (s *Server) callRows(m map[string]string, id auth.Identity, calls []store.C
 		out = append(out, row)
 	}
 	return out
+}
+
+// ivrPathText is the call's IVR path in m's words: each node's kind
+// (node_*), or its flow/node id for a record without kinds.
+func ivrPathText(m map[string]string, c store.CallRecord) string {
+	steps := make([]string, 0, len(c.IVRPath))
+	for i, id := range c.IVRPath {
+		w := ""
+		if i < len(c.IVRTypes) && c.IVRTypes[i] != "" {
+			w = m["node_"+c.IVRTypes[i]]
+		}
+		if w == "" {
+			w = id
+		}
+		if n := len(steps); n == 0 || steps[n-1] != w {
+			steps = append(steps, w)
+		}
+	}
+	return strings.Join(steps, " → ")
 }
 
 // textOr is the catalogue's text for key, or def when it has none.

@@ -3,6 +3,7 @@ package web_test
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -84,10 +85,13 @@ func TestCallsPage(t *testing.T) {
 	start := time.Date(2026, 11, 20, 1, 0, 0, 0, time.UTC) // 09:00 in Beijing
 	for _, r := range []store.CallRecord{
 		{ID: "a", Caller: "13800138000", Called: "12315", Direction: "inbound", Type: "trace", Start: start, Duration: 61, Disposition: "answered",
-			Codes: []store.CodeLookup{{Code: "11010600524112600017", Result: "found"}},
+			Codes:   []store.CodeLookup{{Code: "11010600524112600017", Result: "found"}},
+			IVRPath: []string{"trace/welcome", "trace/query", "trace/agent"}, IVRTypes: []string{"menu", "trace_query", "queue"},
 			Queue: "投诉", QueueWait: 12, Agent: "zhang", AgentsTried: []string{"wang", "zhang"}},
-		{ID: "b", Caller: "=cmd|' /C calc'!A0", Called: "12315", Direction: "inbound", Type: "ivr", Start: start.Add(time.Hour), Duration: 5, Disposition: "abandoned"},
+		{ID: "b", Caller: "=cmd|' /C calc'!A0", Called: "12315", Direction: "inbound", Type: "ivr", Start: start.Add(time.Hour), Duration: 5, Disposition: "abandoned_queue"},
 		{ID: "c", Caller: "13900139000", Called: "12315", Direction: "inbound", Type: "ivr", Start: start.Add(24 * time.Hour), InProgress: true},
+		// An agent's feature code: not a customer's call, shown only when asked for.
+		{ID: "d", Caller: "8001", Called: "*21", Direction: "inbound", Type: "feature_code", Start: start.Add(2 * time.Hour), Duration: 1, Disposition: "self_service"},
 	} {
 		if err := p.db.Update(func(tx *store.Tx) error { return tx.PutCall(&r) }); err != nil {
 			t.Fatal(err)
@@ -96,7 +100,7 @@ func TestCallsPage(t *testing.T) {
 	b := p.browser()
 	b.mustLogin("li", "leader-password")
 	rows := func(body string) (ids []string) {
-		for _, id := range []string{"a", "b", "c"} {
+		for _, id := range []string{"a", "b", "c", "d"} {
 			if strings.Contains(body, `data-call="`+id+`"`) {
 				ids = append(ids, id)
 			}
@@ -111,7 +115,10 @@ func TestCallsPage(t *testing.T) {
 		{"", 200, "a,b,c"},
 		{"?caller=1380", 200, "a"},
 		{"?type=ivr", 200, "b,c"},
-		{"?disposition=abandoned", 200, "b"},
+		{"?disposition=abandoned_queue", 200, "b"},
+		{"?disposition=abandoned", 400, ""},
+		{"?type=feature_code", 200, "d"},
+		{"?disposition=self_service", 200, ""},
 		{"?disposition=in_progress", 200, "c"},
 		{"?from=2026-11-20T09:30&to=2026-11-20", 200, "b"},
 		{"?agent=wang", 200, "a"},
@@ -127,7 +134,7 @@ func TestCallsPage(t *testing.T) {
 		}
 	}
 	r := b.get("/calls?caller=1380")
-	for _, want := range []string{"2026-11-20 09:00:00", "1:01", "11010600524112600017", "查到", "投诉", "0:12", "wang, zhang", `href="/calls.csv?caller=1380"`} {
+	for _, want := range []string{"2026-11-20 09:00:00", "1:01", "11010600524112600017", "查到", "投诉", "0:12", "wang, zhang", "坐席接听", "语音菜单 → 输入追溯码 → 转人工服务", `href="/calls.csv?caller=1380"`} {
 		if !strings.Contains(r.body, want) {
 			t.Errorf("/calls lacks %q", want)
 		}
@@ -155,21 +162,48 @@ type board struct{ snap any }
 func (b board) Snapshot(context.Context) (any, error) { return b.snap, nil }
 
 func TestWallboard(t *testing.T) {
+	// Today's records of the queue 投诉: four answered within its 20 s,
+	// one after, one short abandon, one abandon; an agent's feature code.
+	now := time.Now()
+	var records []store.CallRecord
+	for i, r := range []store.CallRecord{
+		{Agent: "zhang", QueueWait: 5, Disposition: "answered"},
+		{Agent: "zhang", QueueWait: 15, Disposition: "answered"},
+		{Agent: "wang", QueueWait: 20, Disposition: "answered"},
+		{Agent: "wang", QueueWait: 1, InProgress: true},
+		{Agent: "zhang", QueueWait: 45, Disposition: "answered"},
+		{QueueWait: 4, Disposition: "abandoned_queue"},
+		{QueueWait: 75, Disposition: "abandoned_queue"},
+	} {
+		r.ID, r.Queue, r.Type, r.ServiceLevelTime, r.Start = fmt.Sprint("w", i), "投诉", "agent", 20, now.Add(-time.Duration(i)*time.Second)
+		records = append(records, r)
+	}
+	records = append(records, store.CallRecord{ID: "fc", Queue: "投诉", Type: "feature_code", Agent: "zhang", Disposition: "answered", Start: now})
 	tests := []struct {
-		name string
-		src  web.WallboardSource
-		want []string
+		name    string
+		src     web.WallboardSource
+		records []store.CallRecord
+		want    []string
 	}{
-		{"no ACD", nil, []string{"未配置"}},
+		{"no ACD", nil, nil, []string{"未配置"}},
 		{"ACD", board{web.WallboardSnapshot{
 			Queues: []web.WallboardQueue{{Name: "投诉", Waiting: 3, LongestWait: 75 * time.Second, ServiceLevel: 0.8}},
 			Agents: []web.WallboardAgent{{Name: "zhang", State: "talking", Calls: 4}},
-		}}, []string{"投诉", "1:15", "80%", "zhang", "通话中"}},
-		{"unknown snapshot", board{map[string]int{"waiting": 7}}, []string{"&#34;waiting&#34;: 7"}},
+		}}, nil, []string{"投诉", "zhang", "通话中", "服务水平 ＝"}},
+		// Service level 4 / (5 + 2 - 1); abandon rate 2 / (5 + 2).
+		{"figures from the records", board{web.WallboardSnapshot{Queues: []web.WallboardQueue{{Name: "投诉"}}}}, records,
+			[]string{`<td class="q-answered">5</td>`, `<td class="q-abandoned">2 <small>（其中短时放弃 1）</small></td>`,
+				`<td class="q-service-level">67%</td>`, `<td class="q-abandon-rate">29%</td>`}},
+		{"unknown snapshot", board{map[string]int{"waiting": 7}}, nil, []string{"&#34;waiting&#34;: 7"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := newPanel(t, func(d *web.Deps) { d.Wallboard = tt.src })
+			for _, r := range tt.records {
+				if err := p.db.Update(func(tx *store.Tx) error { return tx.PutCall(&r) }); err != nil {
+					t.Fatal(err)
+				}
+			}
 			p.addUser("li", auth.RoleTeamLeader, "leader-password")
 			b := p.browser()
 			b.mustLogin("li", "leader-password")

@@ -21,9 +21,11 @@ import (
 
 // Deps are what the API serves from.
 type Deps struct {
-	Store        *store.DB
-	Bus          *event.Bus
-	Lines        []telephony.LineLister
+	Store *store.DB
+	Bus   *event.Bus
+	// Lines lists every driver's lines (the core's telephony.Calls); nil:
+	// the line monitor shows only the calls the bus tells of.
+	Lines        telephony.LineLister
 	Simulator    Simulator // nil when no simulated lines run
 	TraceOptions trace.Options
 	Token        string // bearer token for the TCP listener; acts as admin
@@ -35,6 +37,9 @@ type Deps struct {
 	// Wallboard feeds the wallboard's queue and agent sections; nil until
 	// the ACD is wired, and the page says so.
 	Wallboard WallboardSource
+	// Figures gives the queues' figures from the call records (the
+	// *cdr.Writer); nil: they are read from Store on each request.
+	Figures Figures
 
 	// ACD is the queues and agents, for their API and administration pages;
 	// nil when the daemon runs no ACD.
@@ -200,8 +205,8 @@ func writeError(w http.ResponseWriter, code int, reason, msg string) {
 
 func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	lines, busy := 0, 0
-	for _, ll := range s.deps.Lines {
-		for _, l := range ll.Lines() {
+	if s.deps.Lines != nil {
+		for _, l := range s.deps.Lines.Lines() {
 			lines++
 			if l.State != telephony.LineIdle {
 				busy++
@@ -218,29 +223,17 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		"uptime_seconds": int(time.Since(s.started).Seconds()),
 		"lines":          lines,
 		"lines_busy":     busy,
-		"calls_active":   s.live.count(),
+		"calls_active":   s.live.Counts(time.Now()).Calls,
 		"chains":         chains,
 		"data_dir":       s.deps.DataDir,
 	})
 }
 
-func (s *Server) handleLines(w http.ResponseWriter, r *http.Request) {
-	out := []telephony.LineState{}
-	for _, ll := range s.deps.Lines {
-		for _, l := range ll.Lines() {
-			if l.CallID != "" {
-				l.Doing = s.live.doing(l.CallID)
-			}
-			l.Since = l.Since.In(s.deps.Location)
-			out = append(out, l)
-		}
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
+// handleCalls lists call records: the customers' calls, unless type names
+// another (type=feature_code for the agents' feature codes).
 func (s *Server) handleCalls(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	f := store.CallFilter{Caller: q.Get("caller"), Type: q.Get("type")}
+	f := store.CallFilter{Caller: q.Get("caller"), Type: q.Get("type"), ExcludeTypes: housekeeping}
 	var err error
 	if f.From, err = parseTime(q.Get("from"), s.deps.Location, false); err != nil {
 		writeError(w, http.StatusBadRequest, "bad_from", "from: "+err.Error())

@@ -114,7 +114,6 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 
 	var drivers []telephony.Driver
 	var serving []<-chan struct{} // each driver's: closed once it takes calls
-	var lines []telephony.LineLister
 	pickups := make(map[string]switchboard.Pickup) // phones the desktop can answer, by driver
 	var simulator web.Simulator
 	if a.demo || cfg.Sim.Enabled {
@@ -125,7 +124,6 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 			return err
 		}
 		drivers = append(drivers, d)
-		lines = append(lines, d)
 		pickups[d.Name()] = simPickup{d}
 		simulator = simAdapter{d}
 		serving = append(serving, d.Serving())
@@ -141,15 +139,14 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		bound.SIP = d.Addr()
 		serving = append(serving, d.Serving())
 		drivers = append(drivers, d)
-		lines = append(lines, d)
 		pickups[d.Name()] = sipPickup{d}
 	}
 	if len(drivers) == 0 {
 		log.Warn("no lines configured: enable [sim] or [sip], or run with -demo")
 	}
-
 	// The core owns every call on every driver: it alone publishes a call's
-	// start, answer and end. Everything that dials goes through it.
+	// start, answer and end. Everything that dials goes through it, and the
+	// line monitor lists every driver's lines through it.
 	calls, err := telephony.NewCalls(drivers, bus.Client("core"), log.With("component", "core"))
 	if err != nil {
 		return err
@@ -206,7 +203,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 
 	api := web.New(web.Deps{
-		Store: db, Bus: bus, Lines: lines, Simulator: simulator, TraceOptions: traceOpts,
+		Store: db, Bus: bus, Lines: calls, Figures: records, Simulator: simulator, TraceOptions: traceOpts,
 		Token: token, Location: loc, Version: version(), DataDir: a.data, Log: log.With("component", "web"),
 		Wallboard: web.WallboardFromACD(agents), ACD: agents,
 		Desk: desk.New(agents, board), Customers: book,

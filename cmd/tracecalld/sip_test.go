@@ -110,8 +110,9 @@ func TestSIPCallerKeysDemoCode(t *testing.T) {
 		for _, k := range c.Codes {
 			found = found || (k.Code == code && k.Result == "found")
 		}
-		if !found || c.Disposition != "answered" || c.Called != "ivr" || !strings.HasPrefix(c.Line, "sip/") {
-			t.Errorf("call record %+v: want answered on a sip line with %s found", c, code)
+		// The IVR answered and the lookup served the caller: self-service.
+		if !found || c.Disposition != "self_service" || c.Called != "ivr" || !strings.HasPrefix(c.Line, "sip/") {
+			t.Errorf("call record %+v: want self_service on a sip line with %s found", c, code)
 		}
 	}
 }

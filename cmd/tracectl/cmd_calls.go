@@ -19,21 +19,26 @@ type callRecord struct {
 	Direction   string       `json:"direction"`
 	Type        string       `json:"type"`
 	Start       time.Time    `json:"start"`
+	LineAnswer  time.Time    `json:"lineAnswer,omitzero"`
 	Answer      time.Time    `json:"answer,omitzero"`
 	End         time.Time    `json:"end,omitzero"`
 	Duration    float64      `json:"duration"`
 	Disposition string       `json:"disposition"`
 	InProgress  bool         `json:"inProgress"`
+	Phase       string       `json:"phase,omitempty"`
 	HangupBy    string       `json:"hangupBy,omitempty"`
 	Cause       string       `json:"cause,omitempty"`
 	IVRPath     []string     `json:"ivrPath,omitempty"`
+	IVRTypes    []string     `json:"ivrTypes,omitempty"`
 	Codes       []codeLookup `json:"codes,omitempty"`
 	Queue       string       `json:"queue,omitempty"`
 	QueueWait   float64      `json:"queueWait,omitempty"`
-	Agent       string       `json:"agent,omitempty"`
-	AgentsTried []string     `json:"agentsTried,omitempty"`
-	Updated     time.Time    `json:"updated"`
-	Notes       []callNote   `json:"notes,omitempty"`
+	// ServiceLevelTime is the queue's service level time in seconds.
+	ServiceLevelTime float64    `json:"serviceLevelTime,omitempty"`
+	Agent            string     `json:"agent,omitempty"`
+	AgentsTried      []string   `json:"agentsTried,omitempty"`
+	Updated          time.Time  `json:"updated"`
+	Notes            []callNote `json:"notes,omitempty"`
 }
 
 // callNote mirrors store.CallNote: an agent's wrap-up note.
@@ -53,11 +58,15 @@ type codeLookup struct {
 
 func runCalls(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlagSet("calls", "[--from T] [--to T] [--caller N] [--type T] [--limit N] [--json]",
-		"List call records, newest first. Times are RFC 3339, 2006-01-02 or\n\"2006-01-02 15:04\" (Asia/Shanghai); the daemon parses them.")
+		"List call records, newest first: the customers' calls (agents' feature codes\n"+
+			"only with --type feature_code). Times are RFC 3339, 2006-01-02 or\n\"2006-01-02 15:04\" (Asia/Shanghai); the daemon parses them.\n"+
+			"DISPOSITION is how the call ended: self_service, answered (by an agent),\n"+
+			"abandoned_queue, abandoned_ivr, overflowed, callback_pending, callback_failed,\n"+
+			"failed or interrupted; WAIT is the time in the queue.")
 	from := fs.String("from", "", "calls that started at or after `TIME`")
 	to := fs.String("to", "", "calls that started before `TIME`")
 	caller := fs.String("caller", "", "calls whose caller number contains `NUMBER`")
-	typ := fs.String("type", "", "calls of this `TYPE` or direction (ivr, trace, inbound, ...)")
+	typ := fs.String("type", "", "calls of this `TYPE` or direction (ivr, trace, agent, callback, feature_code, inbound, ...)")
 	limit := fs.Int("limit", 0, "at most `N` calls (default: the daemon's)")
 	asJSON := fs.jsonFlag()
 	fs.socketFlag()
@@ -81,14 +90,21 @@ func runCalls(ctx context.Context, c *cli, args []string) error {
 	if done, err := c.getJSON(ctx, "calls", "/api/calls", q, &calls, *asJSON); done || err != nil {
 		return err
 	}
-	header := []string{"START", "CALL", "LINE", "CALLER", "CALLED", "TYPE", "DURATION", "DISPOSITION", "CODES"}
+	header := []string{"START", "CALL", "LINE", "CALLER", "CALLED", "TYPE", "DURATION", "DISPOSITION", "QUEUE", "WAIT", "AGENT", "CODES"}
 	return printList(c.stdout, "no calls", header, calls, func(r *callRecord) []string {
 		disp := r.Disposition
 		if r.InProgress {
 			disp = "in progress"
+			if r.Phase != "" {
+				disp += " (" + r.Phase + ")"
+			}
+		}
+		wait := "-"
+		if r.Queue != "" && (!r.InProgress || r.QueueWait > 0) {
+			wait = fmtSeconds(r.QueueWait)
 		}
 		return []string{c.fmtTime(r.Start), r.ID, dash(r.Line), dash(r.Caller), dash(r.Called),
-			dash(r.Type), fmtSeconds(r.Duration), dash(disp), fmtCodes(r.Codes)}
+			dash(r.Type), fmtSeconds(r.Duration), dash(disp), dash(r.Queue), wait, dash(r.Agent), fmtCodes(r.Codes)}
 	})
 }
 

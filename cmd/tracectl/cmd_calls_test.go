@@ -13,11 +13,13 @@ import (
 const callsJSON = `[{"id":"c-2","line":"sim/1","caller":"13800138000","called":"ivr","direction":"inbound",
 	"type":"trace","start":"2025-03-01T02:00:00Z","answer":"2025-03-01T02:00:01Z","end":"2025-03-01T02:01:05Z",
 	"duration":65.2,"disposition":"answered","inProgress":false,"ivrPath":["welcome","trace"],
+	"queue":"trace","queueWait":12.4,"serviceLevelTime":20,"agent":"8001",
 	"codes":[{"code":"31011500124031500429","result":"found","at":"2025-03-01T02:00:30Z"},
 	         {"code":"123","result":"invalid","reason":"too_short","at":"2025-03-01T02:00:50Z"}],
 	"updated":"2025-03-01T02:01:05Z"},
 	{"id":"c-1","line":"sim/2","caller":"13900139000","called":"ivr","direction":"inbound","type":"ivr",
-	"start":"2025-03-01T01:00:00Z","duration":0,"disposition":"","inProgress":true,"updated":"2025-03-01T01:00:00Z"}]`
+	"start":"2025-03-01T01:00:00Z","duration":0,"disposition":"","inProgress":true,"phase":"waiting","queue":"trace",
+	"updated":"2025-03-01T01:00:00Z"}]`
 
 func TestCallsFilters(t *testing.T) {
 	var rec recorder
@@ -43,8 +45,8 @@ func TestCallsFilters(t *testing.T) {
 				t.Errorf("query = %v, want %v", q, tt.wantQuery)
 			}
 			wantContains(t, stdout,
-				"2025-03-01 10:00:00  c-2   sim/1  13800138000  ivr     trace  1m5s      answered     31011500124031500429:found,123:invalid\n",
-				"2025-03-01 09:00:00  c-1   sim/2  13900139000  ivr     ivr    0s        in progress  -\n",
+				"2025-03-01 10:00:00  c-2   sim/1  13800138000  ivr     trace  1m5s      answered               trace  12s   8001   31011500124031500429:found,123:invalid\n",
+				"2025-03-01 09:00:00  c-1   sim/2  13900139000  ivr     ivr    0s        in progress (waiting)  trace  -     -      -\n",
 			)
 		})
 	}

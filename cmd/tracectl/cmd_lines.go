@@ -11,11 +11,15 @@ type lineReply struct {
 	Called string `json:"called"`
 	Since  string `json:"since"`
 	CallID string `json:"call_id"`
-	Doing  string `json:"doing"`
+	Phase  string `json:"phase"` // setup, ivr, waiting, ringing, talking
+	Doing  string `json:"doing"` // the phase in words, with the queue or agent
 }
 
 func runLines(ctx context.Context, c *cli, args []string) error {
-	fs := c.newFlagSet("lines", "[--json]", "Show every line: its state (idle, ringing, in-call), since when, the caller\nand called numbers, the call id and what the line is doing.")
+	fs := c.newFlagSet("lines", "[--json]", "Show every line of every driver, then the calls on no line: its state (idle,\n"+
+		"ringing, in-call), since when, the caller and called numbers, the call id and\n"+
+		"what the call is doing: ringing in, in the IVR, waiting in a queue, ringing an\n"+
+		"agent or talking with one.")
 	asJSON := fs.jsonFlag()
 	fs.socketFlag()
 	if err := fs.parseNone(args); err != nil {

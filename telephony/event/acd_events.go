@@ -44,21 +44,28 @@ type CallOfferMissed struct {
 }
 
 // CallTaken is published when an agent answers an offered call.
+// ServiceLevel is the queue's service level time then: an answer within it
+// counts as in service level (cdr's figures, the wallboard).
 type CallTaken struct {
 	Base
-	Queue string        `json:"queue"`
-	Agent string        `json:"agent"`
-	Wait  time.Duration `json:"wait_ns"` // from joining the queue to the answer
+	Queue        string        `json:"queue"`
+	Agent        string        `json:"agent"`
+	Wait         time.Duration `json:"wait_ns"` // from joining the queue to the answer
+	ServiceLevel time.Duration `json:"service_level_ns,omitempty"`
 }
 
 // CallAbandonedQueue is published when a caller leaves a queue (hangs up or
-// asks to leave) before an agent answered.
+// asks to leave) before an agent answered. It may come after the call's
+// CallEnded: the ACD hears of the hangup from the IVR. ServiceLevel is the
+// queue's service level time then: an abandon within it is a short abandon,
+// left out of the service level (cdr's figures, the wallboard).
 type CallAbandonedQueue struct {
 	Base
-	Queue    string        `json:"queue"`
-	Caller   string        `json:"caller"`
-	Wait     time.Duration `json:"wait_ns"`
-	Position int           `json:"position"` // 0 if it was ringing an agent
+	Queue        string        `json:"queue"`
+	Caller       string        `json:"caller"`
+	Wait         time.Duration `json:"wait_ns"`
+	Position     int           `json:"position"` // 0 if it was ringing an agent
+	ServiceLevel time.Duration `json:"service_level_ns,omitempty"`
 }
 
 // CallOverflowed is published when a call is sent on from a queue: Reason is

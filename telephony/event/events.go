@@ -54,11 +54,15 @@ type DigitReceived struct {
 	Source string `json:"source"` // inband, rfc4733, info, dahdi
 }
 
-// IVRStep is published when an IVR flow enters a node.
+// IVRStep is published when an IVR flow enters a node. Type is the node's
+// type (menu, trace_query, queue, agent_state...: ivr.Node.Type), which the
+// live views put in words and the records use to tell an agent's feature
+// code call from a customer's.
 type IVRStep struct {
 	Base
 	Flow string `json:"flow"`
 	Node string `json:"node"`
+	Type string `json:"type,omitempty"`
 	Lang string `json:"lang"`
 }
 
