@@ -116,7 +116,7 @@ func dialFeatureCode(t *testing.T, d *daemon, ext, code string) {
 // formulas.
 func TestRecordsAndWallboardAgree(t *testing.T) {
 	d := startConfigured(t, "testdata/records.toml", "-demo")
-	w := watchACD(t, d)
+	w := watchEvents(t, d)
 
 	talks := place(t, d, "13900000001", "solo", 15*time.Second)
 	w.until(t, 10*time.Second, "solo-1 taking the first call", func() bool { _, ok := w.taken[talks.id]; return ok })
