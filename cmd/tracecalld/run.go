@@ -113,7 +113,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}()
 
 	var drivers []telephony.Driver
-	var serving []<-chan struct{} // each driver's: closed once it takes calls
+	var serving []<-chan struct{}                  // each driver's: closed once it takes calls
 	pickups := make(map[string]switchboard.Pickup) // phones the desktop can answer, by driver
 	var simulator web.Simulator
 	if a.demo || cfg.Sim.Enabled {
