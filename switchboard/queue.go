@@ -41,11 +41,15 @@ type Outcome struct {
 // over (see Connections in the package doc), and returns the agent. Whatever
 // happens, the ACD hears that the caller's part is over when Queue returns:
 // a caller who hung up while waiting has abandoned, an agent who talked goes
-// to wrap-up. ctx is the caller's: it ends when they hang up.
+// to wrap-up. Queue ends with the caller's leg whatever ctx is, and earlier
+// if ctx ends.
 //
 // Queue returns an error only when the ACD refused the call (no such queue,
 // a duplicate id); the caller is then still with the holder.
 func (b *Board) Queue(ctx context.Context, caller telephony.Leg, call acd.Call, h Holder) (Outcome, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	defer context.AfterFunc(caller.Context(), cancel)()
 	w := b.await(call.ID)
 	defer b.unwait(call.ID, w)
 	if err := b.d.ACD.Enqueue(ctx, call); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"tracecall/drivers/sim"
 	"tracecall/telephony"
+	"tracecall/telephony/media/clock"
 )
 
 // TestKeysSurviveAnAppThatDoesNotRead: a caller keys a code in band while the
@@ -42,12 +43,23 @@ func TestKeysSurviveAnAppThatDoesNotRead(t *testing.T) {
 				}
 			}
 		})
-		d, err := sim.New(sim.Config{Lines: 1}, nil, nil)
+		// The clock is stepped here, on the bubble's time: run, it would
+		// sleep its threads in the kernel, which the bubble cannot see.
+		clk := clock.New(nil)
+		d, err := sim.New(sim.Config{Lines: 1, Clock: clk}, nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
+		stepped := make(chan struct{})
+		defer func() { cancel(); <-stepped }()
+		go func() {
+			defer close(stepped)
+			for ctx.Err() == nil {
+				clk.Step(time.Now())
+				time.Sleep(20 * time.Millisecond)
+			}
+		}()
 		go func() { _ = d.Serve(ctx, h) }()
 		synctest.Wait() // Serve has taken the handler and started its clock
 		c, err := d.Call(ctx, sim.CallOptions{ANI: "13800138000", DNIS: "ivr", DTMF: code, Timeout: 10 * time.Second})
@@ -64,6 +76,7 @@ func TestKeysSurviveAnAppThatDoesNotRead(t *testing.T) {
 			t.Errorf("clock %+v: no frame overran the app's queue, the test starved nothing", st)
 		}
 		cancel()
+		<-stepped
 		synctest.Wait()
 	})
 }
