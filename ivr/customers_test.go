@@ -77,6 +77,7 @@ func TestQueuePriorityFromCustomers(t *testing.T) {
 	served := make(chan struct{})
 	core := telephonytest.Core(t, bus.Client("core"), d)
 	go func() { _ = core.Serve(ctx, v); close(served) }()
+	<-d.Serving()
 	defer func() { cancel(); <-served }()
 
 	for _, tt := range []struct {

@@ -59,6 +59,7 @@ func newHarness(t *testing.T) *harness {
 	done := make(chan struct{})
 	core := telephonytest.Core(t, bus.Client("core"), d)
 	go func() { defer close(done); _ = core.Serve(ctx, v) }()
+	<-d.Serving()
 	t.Cleanup(func() { cancel(); <-done })
 	return &harness{d: d, bus: bus, chain: chain}
 }

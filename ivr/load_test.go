@@ -61,6 +61,7 @@ func TestSimLoad(t *testing.T) {
 	defer cancel()
 	core := telephonytest.Core(t, nil, d)
 	go func() { _ = core.Serve(ctx, v) }()
+	<-d.Serving()
 	time.Sleep(100 * time.Millisecond)
 
 	// One call first, so the phrases are rendered and cached as on a warm appliance.

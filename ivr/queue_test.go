@@ -106,6 +106,7 @@ func buildHarness(t *testing.T, spec harnessSpec) *acdHarness {
 	go func() { _ = records.Run(ctx); done <- struct{}{} }()
 	go func() { _ = a.Run(ctx); done <- struct{}{} }()
 	go func() { _ = calls.Serve(ctx, v); done <- struct{}{} }()
+	<-d.Serving()
 	go func() { _ = sb.Run(ctx); done <- struct{}{} }()
 	t.Cleanup(func() {
 		cancel()

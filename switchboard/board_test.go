@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,7 +71,13 @@ func waitFor[T event.Event](t *testing.T, e *events, what string, ok func(T) boo
 		time.Sleep(10 * time.Millisecond)
 	}
 	var zero T
-	t.Fatalf("no %T: %s", zero, what)
+	e.mu.Lock()
+	var seen []string
+	for _, ev := range e.all {
+		seen = append(seen, fmt.Sprintf("%s %s %+v", ev.Kind(), ev.Call(), ev))
+	}
+	e.mu.Unlock()
+	t.Fatalf("no %T: %s; the events were:\n%s", zero, what, strings.Join(seen, "\n"))
 	return zero
 }
 
@@ -169,6 +176,7 @@ func newRig(t *testing.T) *rig {
 	wg.Go(func() { _ = a.Run(ctx) })
 	wg.Go(func() { _ = r.board.Run(ctx) })
 	wg.Go(func() { _ = calls.Serve(ctx, telephony.HandlerFunc(r.serve)) })
+	<-d.Serving() // the phones ring only once the driver serves
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	for _, id := range []string{"a1", "a2", "dm"} {
 		if err := a.Login(ctx, id); err != nil {

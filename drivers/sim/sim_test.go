@@ -33,19 +33,7 @@ func start(t *testing.T, cfg sim.Config, h telephony.Handler) (*sim.Driver, *eve
 			t.Errorf("Serve: %v", err)
 		}
 	})
-	// Serve registers its handler before the clock starts; wait for it.
-	deadline := time.Now().Add(time.Second)
-	for {
-		c, err := d.Call(context.Background(), sim.CallOptions{ANI: "1", DNIS: "probe", Timeout: time.Millisecond})
-		if err == nil {
-			_, _ = c.Wait(context.Background())
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("driver never served: %v", err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	<-d.Serving()
 	return d, bus
 }
 
@@ -189,16 +177,10 @@ func TestShutdownHangsUpCalls(t *testing.T) {
 	done := make(chan error, 1)
 	core := telephonytest.Core(t, bus.Client("core"), d)
 	go func() { done <- core.Serve(ctx, hold) }()
-	var c *sim.Caller
-	for range 100 {
-		var err error
-		if c, err = d.Call(context.Background(), sim.CallOptions{ANI: "1", DNIS: "ivr"}); err == nil {
-			break
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-	if c == nil {
-		t.Fatal("could not place a call")
+	<-d.Serving()
+	c, err := d.Call(context.Background(), sim.CallOptions{ANI: "1", DNIS: "ivr"})
+	if err != nil {
+		t.Fatal(err)
 	}
 	eventtest.Expect(w, time.Second, func(e event.CallAnswered) bool { return e.CallID == c.CallID() })
 	cancel()
