@@ -136,7 +136,7 @@ func (w wallboardReply) queue(name string) web.WallboardQueue {
 			return q
 		}
 	}
-	return web.WallboardQueue{Name: name, ServiceLevel: -1, AbandonRate: -1}
+	return web.WallboardQueue{Name: name, Summary: cdr.Summary{ServiceLevel: -1, AbandonRate: -1}}
 }
 
 // lineReply is one element of GET /api/lines.
