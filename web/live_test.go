@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"tracecall/cdr"
+	"tracecall/cdr/cdrtest"
 	"tracecall/store"
 	"tracecall/store/storetest"
 	"tracecall/telephony"
@@ -282,36 +283,18 @@ func TestLiveViewsAndRecordsAgree(t *testing.T) {
 	}
 
 	// The formulas of the help, on the records.
-	var answered, inTime, abandoned, short int
-	for _, c := range records {
-		if c.Queue != "trace" {
-			continue
-		}
-		switch c.Disposition {
-		case cdr.Answered:
-			answered++
-			if c.QueueWait <= c.ServiceLevelTime {
-				inTime++
-			}
-		case cdr.AbandonedQueue:
-			abandoned++
-			if c.QueueWait <= c.ServiceLevelTime {
-				short++
-			}
-		}
-	}
-	wantSL := float64(inTime) / float64(answered+abandoned-short)
-	if answered != 2 || abandoned != 2 || short != 1 || inTime != 1 {
-		t.Fatalf("records: %d answered (%d in time), %d abandoned (%d short); want 2 (1), 2 (1)", answered, inTime, abandoned, short)
+	f := cdrtest.Count(records, "trace")
+	if f.Answered != 2 || f.Abandoned != 2 || f.ShortAbandoned != 1 || f.AnsweredInTime != 1 {
+		t.Fatalf("records: %d answered (%d in time), %d abandoned (%d short); want 2 (1), 2 (1)", f.Answered, f.AnsweredInTime, f.Abandoned, f.ShortAbandoned)
 	}
 	eventually(t, func() string {
 		var w wallboardReply
 		r.get("/api/wallboard", &w)
 		q := w.queue("trace")
-		if q.Answered != answered || q.AnsweredInTime != inTime || q.Abandoned != abandoned || q.ShortAbandoned != short ||
-			q.ServiceLevel != wantSL || q.AbandonRate != 0.5 {
+		if q.Answered != f.Answered || q.AnsweredInTime != f.AnsweredInTime || q.Abandoned != f.Abandoned || q.ShortAbandoned != f.ShortAbandoned ||
+			q.ServiceLevel != f.ServiceLevel || q.AbandonRate != 0.5 {
 			return fmt.Sprintf("wallboard queue trace %+v; want the records' %d answered (%d in time), %d abandoned (%d short), service level %.3f, abandon rate 0.5",
-				q, answered, inTime, abandoned, short, wantSL)
+				q, f.Answered, f.AnsweredInTime, f.Abandoned, f.ShortAbandoned, f.ServiceLevel)
 		}
 		if w.Calls.Calls != 0 || w.Calls.FeatureCodes != 0 {
 			return fmt.Sprintf("calls in progress %+v after they all ended", w.Calls)
