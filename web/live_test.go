@@ -69,22 +69,24 @@ func (r *liveRig) page(path string) string {
 	r.t.Helper()
 	req, _ := http.NewRequest("GET", r.tcp.URL+path+"?lang=zh", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := r.tcp.Client().Do(req)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		r.t.Fatalf("GET %s = %d %s", path, resp.StatusCode, b)
-	}
-	return string(b)
+	return string(r.fetch(r.tcp.Client(), req, path))
 }
 
 // get decodes GET path's JSON into v.
 func (r *liveRig) get(path string, v any) {
 	r.t.Helper()
-	resp, err := http.Get(r.ts.URL + path)
+	req, _ := http.NewRequest("GET", r.ts.URL+path, nil)
+	b := r.fetch(http.DefaultClient, req, path)
+	if err := json.Unmarshal(b, v); err != nil {
+		r.t.Fatalf("GET %s: %v\n%s", path, err, b)
+	}
+}
+
+// fetch returns the body of the answer to req, a GET of path, failing the
+// test unless it is a 200.
+func (r *liveRig) fetch(c *http.Client, req *http.Request, path string) []byte {
+	r.t.Helper()
+	resp, err := c.Do(req)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -93,9 +95,7 @@ func (r *liveRig) get(path string, v any) {
 	if resp.StatusCode != 200 {
 		r.t.Fatalf("GET %s = %d %s", path, resp.StatusCode, b)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		r.t.Fatalf("GET %s: %v\n%s", path, err, b)
-	}
+	return b
 }
 
 // eventually polls f until it returns "" (all is as wanted) or 5 s pass;
