@@ -8,6 +8,7 @@ import (
 	"tracecall/cdr"
 	"tracecall/store"
 	"tracecall/telephony/event"
+	"tracecall/telephony/event/eventtest"
 )
 
 // script is one call's events after its CallStarted, each at a second from
@@ -21,42 +22,7 @@ type script []struct {
 func (sc script) publish(pub *event.Client, id string, t0 time.Time, from, to string) {
 	pub.Publish(event.CallStarted{Base: base(id, t0), Line: "sim/1", From: from, To: to, Direction: "inbound"})
 	for _, x := range sc {
-		e := x.e
-		b := base(id, t0.Add(time.Duration(x.s)*time.Second))
-		switch e := e.(type) {
-		case event.CallAnswered:
-			e.Base = b
-			pub.Publish(e)
-		case event.IVRStep:
-			e.Base = b
-			pub.Publish(e)
-		case event.TraceLookup:
-			e.Base = b
-			pub.Publish(e)
-		case event.CallQueued:
-			e.Base = b
-			pub.Publish(e)
-		case event.CallOffered:
-			e.Base = b
-			pub.Publish(e)
-		case event.CallOfferMissed:
-			e.Base = b
-			pub.Publish(e)
-		case event.CallTaken:
-			e.Base = b
-			pub.Publish(e)
-		case event.CallAbandonedQueue:
-			e.Base = b
-			pub.Publish(e)
-		case event.CallOverflowed:
-			e.Base = b
-			pub.Publish(e)
-		case event.CallEnded:
-			e.Base = b
-			pub.Publish(e)
-		default:
-			panic(fmt.Sprintf("script: %T", e))
-		}
+		pub.Publish(eventtest.WithBase(x.e, base(id, t0.Add(time.Duration(x.s)*time.Second))))
 	}
 }
 

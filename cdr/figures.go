@@ -36,7 +36,14 @@ const DefaultServiceLevelTime = 20 * time.Second
 // Overflowed (sent on by the queue) and Callbacks (callback requests) are
 // counted apart and enter neither rate.
 type QueueFigures struct {
-	Queue          string        `json:"queue"`
+	Queue string `json:"queue"`
+	Summary
+}
+
+// Summary is QueueFigures but for the queue's name, for a view that names
+// the queue its own way (the wallboard's rows): the figures are declared
+// once, here.
+type Summary struct {
 	Answered       int           `json:"answered"`
 	AnsweredInTime int           `json:"answered_in_time"`
 	Abandoned      int           `json:"abandoned"`

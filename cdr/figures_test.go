@@ -55,10 +55,10 @@ func TestFiguresAgreeWithRecords(t *testing.T) {
 	waitFor(t, db, "old", func(r store.CallRecord) bool { return r.QueueWait == 40 })
 
 	want := []cdr.QueueFigures{
-		{Queue: "spare", Answered: 1, AnsweredInTime: 1, ServiceLevel: 1, AbandonRate: 0, AverageAnswer: 4 * time.Second},
+		{Queue: "spare", Summary: cdr.Summary{Answered: 1, AnsweredInTime: 1, ServiceLevel: 1, AbandonRate: 0, AverageAnswer: 4 * time.Second}},
 		// Service level 2 / (3 + 2 - 1); abandon rate 2 / (3 + 2).
-		{Queue: "trace", Answered: 3, AnsweredInTime: 2, Abandoned: 2, ShortAbandoned: 1, Overflowed: 1,
-			ServiceLevel: 0.5, AbandonRate: 0.4, AverageAnswer: 32 * time.Second / 3},
+		{Queue: "trace", Summary: cdr.Summary{Answered: 3, AnsweredInTime: 2, Abandoned: 2, ShortAbandoned: 1, Overflowed: 1,
+			ServiceLevel: 0.5, AbandonRate: 0.4, AverageAnswer: 32 * time.Second / 3}},
 	}
 	records, err := db.ListCalls(store.CallFilter{From: day, To: day.Add(24 * time.Hour)})
 	if err != nil {

@@ -9,9 +9,9 @@
 // the section's keys), the defaults (a zero field means the default, applied
 // by the package's constructor) and the validation (a Validate method that
 // applies the defaults and names every key at fault in full, as in the file:
-// "sip.listen: ..."). The constructor and the file are checked by that one
-// Validate, so what the file accepts the constructor accepts. The sections
-// are:
+// "sip.listen: ..."; Problems collects them so). The constructor and the
+// file are checked by that one Validate, so what the file accepts the
+// constructor accepts. The sections are:
 //
 //	[daemon]  cmd/tracecalld (time zone, language)
 //	[trace]   trace.Config

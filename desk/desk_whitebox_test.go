@@ -9,12 +9,36 @@ import (
 	"tracecall/switchboard"
 )
 
+// errorCase is an error from below the desk and the desk's error it must
+// come out as, keeping the first; want nil: passed through as is.
+type errorCase struct {
+	name      string
+	err, want error
+}
+
+// testErrors checks translate on each case's error wrapped as the package
+// below wraps its errors (wrap), and on nil.
+func testErrors(t *testing.T, name string, translate func(error) error, wrap string, tests []errorCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := fmt.Errorf("%s: %w", wrap, tt.err)
+			got := translate(in)
+			if !errors.Is(got, tt.err) {
+				t.Fatalf("%s lost the detail: %v", name, got)
+			}
+			if tt.want == nil && got != in || tt.want != nil && !errors.Is(got, tt.want) {
+				t.Fatalf("%s(%v) = %v, want %v", name, in, got, tt.want)
+			}
+		})
+	}
+	if translate(nil) != nil {
+		t.Errorf("%s(nil) != nil", name)
+	}
+}
+
 func TestCallError(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want error // nil: passed through as is
-	}{
+	testErrors(t, "callError", callError, "switchboard: op by a1", []errorCase{
 		{"no call", switchboard.ErrNoCall, ErrNoCall},
 		{"no transfer", switchboard.ErrNoTransfer, ErrNoCall},
 		{"not ringing", switchboard.ErrNotRinging, ErrNoCall},
@@ -22,55 +46,15 @@ func TestCallError(t *testing.T) {
 		{"busy target", switchboard.ErrTargetBusy, ErrBadTarget},
 		{"unsupported", switchboard.ErrUnsupported, ErrUnsupported},
 		{"other", switchboard.ErrTransferring, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := fmt.Errorf("switchboard: op by a1: %w", tt.err)
-			got := callError(in)
-			if !errors.Is(got, tt.err) {
-				t.Fatalf("callError lost the detail: %v", got)
-			}
-			if tt.want == nil {
-				if got != in {
-					t.Fatalf("callError(%v) = %v, want it unchanged", in, got)
-				}
-				return
-			}
-			if !errors.Is(got, tt.want) {
-				t.Fatalf("callError(%v) = %v, want %v", in, got, tt.want)
-			}
-		})
-	}
-	if callError(nil) != nil {
-		t.Fatal("callError(nil) != nil")
-	}
+	})
 }
 
 func TestAgentError(t *testing.T) {
-	tests := []struct {
-		name string
-		err  error
-		want error // nil: passed through as is
-	}{
+	testErrors(t, "agentError", agentError, "acd: login a1", []errorCase{
 		{"not an agent", acd.ErrUnknownAgent, ErrNotAgent},
 		{"logged out", acd.ErrLoggedOut, ErrState},
 		{"logged in", acd.ErrLoggedIn, ErrState},
 		{"on a call", acd.ErrOnCall, ErrState},
 		{"closed", acd.ErrClosed, nil},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			in := fmt.Errorf("acd: login a1: %w", tt.err)
-			got := agentError(in)
-			if !errors.Is(got, tt.err) {
-				t.Fatalf("agentError lost the detail: %v", got)
-			}
-			if tt.want == nil && got != in || tt.want != nil && !errors.Is(got, tt.want) {
-				t.Fatalf("agentError(%v) = %v, want %v", in, got, tt.want)
-			}
-		})
-	}
-	if agentError(nil) != nil {
-		t.Error("agentError(nil) != nil")
-	}
+	})
 }

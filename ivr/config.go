@@ -1,11 +1,12 @@
 package ivr
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"tracecall/config"
 )
 
 // Config is the [ivr] section of the config file. The zero value has no routes and
@@ -118,18 +119,15 @@ func (c Config) withDefaults() Config {
 // its flow, and every prompt a node or the trace readout needs exists in every
 // language. Errors name the config key at fault.
 func (c Config) Validate() error {
-	var errs []error
-	bad := func(key, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("ivr.%s: %s", key, fmt.Sprintf(format, a...)))
-	}
+	problems := config.Problems{Section: "ivr"}
 	if c.MenuRepeats < 0 {
-		bad("menu_repeats", "must not be negative")
+		problems.Add("menu_repeats", "must not be negative")
 	}
 	if c.CodeTries < 0 {
-		bad("code_tries", "must not be negative")
+		problems.Add("code_tries", "must not be negative")
 	}
 	if c.AnnounceEvery < 0 {
-		bad("announce_every", "must not be negative")
+		problems.Add("announce_every", "must not be negative")
 	}
 	langs := make([]string, 0, len(c.Prompts))
 	for l := range c.Prompts {
@@ -140,25 +138,25 @@ func (c Config) Validate() error {
 	for i, r := range c.Routes {
 		key := fmt.Sprintf("routes[%d]", i)
 		if len(r.Numbers) == 0 {
-			bad(key+".numbers", "empty")
+			problems.Add(key+".numbers", "empty")
 		}
 		for _, n := range r.Numbers {
 			if seen[n] {
-				bad(key+".numbers", "%q is routed twice", n)
+				problems.Add(key+".numbers", "%q is routed twice", n)
 			}
 			seen[n] = true
 		}
 		if _, ok := c.Flows[r.Flow]; !ok {
-			bad(key+".flow", "no flow %q", r.Flow)
+			problems.Add(key+".flow", "no flow %q", r.Flow)
 		}
 		if r.Language != "" && c.Prompts[r.Language] == nil {
-			bad(key+".language", "no prompts for language %q", r.Language)
+			problems.Add(key+".language", "no prompts for language %q", r.Language)
 		}
 	}
 	needPrompt := func(key, name string) {
 		for _, l := range langs {
 			if _, ok := c.Prompts[l][name]; !ok {
-				bad(key, "prompt %q missing from ivr.prompts.%s", name, l)
+				problems.Add(key, "prompt %q missing from ivr.prompts.%s", name, l)
 			}
 		}
 	}
@@ -166,17 +164,17 @@ func (c Config) Validate() error {
 	for fname, f := range c.Flows {
 		fkey := "flows." + fname
 		if _, ok := f.Nodes[f.Start]; !ok {
-			bad(fkey+".start", "no node %q", f.Start)
+			problems.Add(fkey+".start", "no node %q", f.Start)
 		}
 		link := func(key, to string, required bool) {
 			if to == "" {
 				if required {
-					bad(key, "missing")
+					problems.Add(key, "missing")
 				}
 				return
 			}
 			if _, ok := f.Nodes[to]; !ok {
-				bad(key, "no node %q in flow %q", to, fname)
+				problems.Add(key, "no node %q in flow %q", to, fname)
 			}
 		}
 		for nname, n := range f.Nodes {
@@ -185,18 +183,18 @@ func (c Config) Validate() error {
 			case NodeMenu:
 				needPrompt(nkey+".prompt", n.Prompt)
 				if len(n.Options) == 0 {
-					bad(nkey+".options", "a menu needs at least one option")
+					problems.Add(nkey+".options", "a menu needs at least one option")
 				}
 				for k, to := range n.Options {
 					if len(k) != 1 || !strings.Contains("0123456789*#", k) {
-						bad(nkey+".options", "key %q: want one of 0-9 * #", k)
+						problems.Add(nkey+".options", "key %q: want one of 0-9 * #", k)
 					}
 					link(nkey+".options."+k, to, true)
 				}
 				link(nkey+".timeout", n.Timeout, false)
 			case NodeLanguage:
 				if c.Prompts[n.Language] == nil {
-					bad(nkey+".language", "no prompts for language %q", n.Language)
+					problems.Add(nkey+".language", "no prompts for language %q", n.Language)
 				}
 				link(nkey+".next", n.Next, true)
 			case NodeSay:
@@ -213,13 +211,13 @@ func (c Config) Validate() error {
 				link(nkey+".next", n.Next, true)
 			case NodeQueue:
 				if n.Queue == "" {
-					bad(nkey+".queue", "missing")
+					problems.Add(nkey+".queue", "missing")
 				}
 				if n.Music != "" && n.Music != MusicMelody && n.Music != MusicRingback {
-					bad(nkey+".music", "%q: want %s or %s", n.Music, MusicMelody, MusicRingback)
+					problems.Add(nkey+".music", "%q: want %s or %s", n.Music, MusicMelody, MusicRingback)
 				}
 				if n.Callback != "" && n.CallbackDone == "" {
-					bad(nkey+".callback_done", "missing: the prompt said once a callback is taken")
+					problems.Add(nkey+".callback_done", "missing: the prompt said once a callback is taken")
 				}
 				for field, p := range map[string]string{"prompt": n.Prompt, "position": n.Position, "estimate": n.Estimate,
 					"callback": n.Callback, "callback_done": n.CallbackDone} {
@@ -230,14 +228,14 @@ func (c Config) Validate() error {
 				link(nkey+".next", n.Next, false)
 			case NodeAgentState:
 				usesAgentState = true
-				validateAgentState(n, nkey, bad, needPrompt)
+				validateAgentState(n, nkey, problems.Add, needPrompt)
 				link(nkey+".next", n.Next, false)
 			case NodeHangup:
 				if n.Prompt != "" {
 					needPrompt(nkey+".prompt", n.Prompt)
 				}
 			default:
-				bad(nkey+".type", "unknown node type %q", n.Type)
+				problems.Add(nkey+".type", "unknown node type %q", n.Type)
 			}
 		}
 	}
@@ -251,7 +249,7 @@ func (c Config) Validate() error {
 			needPrompt("prompts", p)
 		}
 	}
-	return errors.Join(errs...)
+	return problems.Err()
 }
 
 // QueueNodes returns the queues the flows' queue nodes name, by "flow.node".

@@ -3,6 +3,7 @@ package screenpop
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -130,13 +131,38 @@ func TestPopCompose(t *testing.T) {
 	}
 }
 
-func TestPopDelivery(t *testing.T) {
-	_, d := popFixture(t)
-	p := New(d)
-	w := eventtest.Watch(t, d.Bus)
+// running starts a composer on popFixture's deps, stopped when the test
+// ends; w watches the bus from before the start, ctx is the one it runs in.
+func running(t *testing.T) (p *Composer, d Deps, w *eventtest.Watcher, ctx context.Context) {
+	t.Helper()
+	_, d = popFixture(t)
+	p = New(d)
+	w = eventtest.Watch(t, d.Bus)
 	ctx, cancel := context.WithCancel(context.Background())
 	stop := p.Start(ctx)
-	defer func() { stop(); cancel() }()
+	t.Cleanup(func() { stop(); cancel() })
+	return p, d, w, ctx
+}
+
+// waitUntil polls cond, which says what is still wrong ("" for nothing),
+// and fails the test with its word if that lasts 5 s.
+func waitUntil(t *testing.T, cond func() string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		wrong := cond()
+		if wrong == "" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(wrong)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestPopDelivery(t *testing.T) {
+	p, d, w, ctx := running(t)
 
 	pub := d.Bus.Client("acd")
 	pub.Publish(event.AgentStateChanged{Base: event.Base{At: time.Now()}, Agent: "zhang", State: "ready", Reachable: true})
@@ -146,17 +172,13 @@ func TestPopDelivery(t *testing.T) {
 		t.Errorf("pop = %+v", pop)
 	}
 	pub.Publish(event.CallTaken{Base: event.Base{CallID: "c1"}, Queue: "trace", Agent: "zhang"})
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	waitUntil(t, func() string {
 		st, known, c := p.Current("zhang")
 		if known && st.State == "ready" && c.State == Talking && c.Pop != nil && c.Pop.CallID == "c1" {
-			break
+			return ""
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("desk state = %+v %v %+v", st, known, c)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return fmt.Sprintf("desk state = %+v %v %+v", st, known, c)
+	})
 
 	// An offer already missed when its pop is ready gets no pop.
 	p.apply(ctx, event.CallOffered{Base: event.Base{CallID: "c2"}, Agent: "li"})
@@ -175,12 +197,7 @@ func TestPopDelivery(t *testing.T) {
 // each agent gets the same pop under their own name, and the round is
 // forgotten once an agent takes the call.
 func TestPopRingAll(t *testing.T) {
-	_, d := popFixture(t)
-	p := New(d)
-	w := eventtest.Watch(t, d.Bus)
-	ctx, cancel := context.WithCancel(context.Background())
-	stop := p.Start(ctx)
-	defer func() { stop(); cancel() }()
+	p, d, w, _ := running(t)
 
 	pub := d.Bus.Client("acd")
 	at := time.Now()
@@ -206,17 +223,13 @@ func TestPopRingAll(t *testing.T) {
 		}
 	}
 	pub.Publish(event.CallTaken{Base: event.Base{CallID: "r1"}, Queue: "trace", Agent: "li"})
-	deadline := time.Now().Add(5 * time.Second)
-	for {
+	waitUntil(t, func() string {
 		p.mu.Lock()
 		n := len(p.rounds)
 		p.mu.Unlock()
 		if n == 0 {
-			break
+			return ""
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%d rounds kept after the call was taken", n)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return fmt.Sprintf("%d rounds kept after the call was taken", n)
+	})
 }

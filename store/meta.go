@@ -122,16 +122,13 @@ func checkDocKey(key string) error {
 	return nil
 }
 
+// checkMetaKey is checkDocKey with every "store." key reserved, not only
+// the store's own.
 func checkMetaKey(key string) error {
-	switch {
-	case key == "":
-		return fmt.Errorf("%w: empty meta key", ErrInvalid)
-	case strings.HasPrefix(key, metaReservedPrefix):
+	if strings.HasPrefix(key, metaReservedPrefix) {
 		return fmt.Errorf("%w: meta key %q is reserved", ErrInvalid, key)
-	case len(key) > bolt.MaxKeySize:
-		return fmt.Errorf("%w: meta key too long", ErrInvalid)
 	}
-	return nil
+	return checkDocKey(key)
 }
 
 func getUint64(b *bolt.Bucket, key string) uint64 {

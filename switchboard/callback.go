@@ -71,21 +71,14 @@ func (b *Board) Callback(ctx context.Context, r CallbackRequest) error {
 		return err
 	}
 	p := pending{req: r, w: b.await(r.ID), release: b.keepOpen(r.ID)}
+	// Not on ctx: a caller who hangs up meanwhile leaves the request
+	// standing, so it is followed all the same.
 	select {
 	case b.reqs <- p:
 		return nil
 	case <-b.ended:
 		b.done(p)
 		return ErrStopped
-	case <-ctx.Done():
-		// The caller hung up meanwhile: the request stands, so follow it.
-		select {
-		case b.reqs <- p:
-			return nil
-		case <-b.ended:
-			b.done(p)
-			return ErrStopped
-		}
 	}
 }
 

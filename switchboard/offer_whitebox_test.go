@@ -6,7 +6,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-	"tracecall/telephony/media/clock"
 
 	"tracecall/acd"
 	"tracecall/telephony"
@@ -120,7 +119,7 @@ func TestRing(t *testing.T) {
 			if tt.dialErr != nil {
 				d = &dialer{errs: map[string]error{"phones": tt.dialErr}}
 			}
-			b, err := New(Config{}, Deps{ACD: a, Dialer: d, Clock: testClock(t)})
+			b, err := New(Config{}, Deps{ACD: a, Dialer: d, Clock: telephonytest.Clock(t)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -159,7 +158,7 @@ func TestRing(t *testing.T) {
 }
 
 func TestDivertAndUnwait(t *testing.T) {
-	b, err := New(Config{}, Deps{ACD: newFakeACD(), Dialer: &dialer{}, Clock: testClock(t)})
+	b, err := New(Config{}, Deps{ACD: newFakeACD(), Dialer: &dialer{}, Clock: telephonytest.Clock(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +169,7 @@ func TestDivertAndUnwait(t *testing.T) {
 	}
 	// A leg delivered but never taken is hung up by unwait.
 	leg := telephonytest.NewLeg(telephony.LegInfo{ID: "agent", CallID: "c1"}, false)
-	b2, err := New(Config{}, Deps{ACD: newFakeACD(), Dialer: &dialer{legs: map[string]telephony.Leg{"phones": leg}}, Clock: testClock(t)})
+	b2, err := New(Config{}, Deps{ACD: newFakeACD(), Dialer: &dialer{legs: map[string]telephony.Leg{"phones": leg}}, Clock: telephonytest.Clock(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +205,7 @@ func TestCallbackTryResults(t *testing.T) {
 			t.Cleanup(agentLeg.Close)
 			a := newFakeACD()
 			d := &dialer{legs: map[string]telephony.Leg{"phones": agentLeg}, errs: map[string]error{"trunk": tt.dialErr}}
-			b, err := New(Config{CallbackRingTimeout: time.Second}, Deps{ACD: a, Dialer: d, Clock: testClock(t)})
+			b, err := New(Config{CallbackRingTimeout: time.Second}, Deps{ACD: a, Dialer: d, Clock: telephonytest.Clock(t)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -232,14 +231,4 @@ func TestCallbackTryResults(t *testing.T) {
 			<-agentLeg.Context().Done() // the agent's leg is hung up after the failed try
 		})
 	}
-}
-
-// testClock is a media clock running until the test ends.
-func testClock(t *testing.T) *clock.Clock {
-	c := clock.New(nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = c.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return c
 }

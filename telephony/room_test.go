@@ -1,7 +1,6 @@
 package telephony_test
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"testing"
@@ -11,7 +10,6 @@ import (
 	"tracecall/telephony/event"
 	"tracecall/telephony/event/eventtest"
 	"tracecall/telephony/media"
-	"tracecall/telephony/media/clock"
 	"tracecall/telephony/telephonytest"
 )
 
@@ -93,17 +91,6 @@ func (p *party) since(m int) []int16 {
 	return append([]int16(nil), p.heard[m:]...)
 }
 
-// runClock runs a media clock until the test ends.
-func runClock(t *testing.T) *clock.Clock {
-	t.Helper()
-	c := clock.New(nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = c.Run(ctx) }()
-	t.Cleanup(func() { cancel(); <-done })
-	return c
-}
-
 // flat is a Source of frames with every sample v.
 type flat int16
 
@@ -128,7 +115,7 @@ func TestRoomMixes(t *testing.T) {
 	voices := []int16{1, 10, 100}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := telephony.NewRoom("c1", runClock(t), telephony.WithRoomMusic(func() telephony.Source { return flat(7) }))
+			r := telephony.NewRoom("c1", telephonytest.Clock(t), telephony.WithRoomMusic(func() telephony.Source { return flat(7) }))
 			t.Cleanup(func() { _ = r.Close() })
 			var ps []*party
 			for i, m := range tt.modes {
@@ -146,7 +133,7 @@ func TestRoomMixes(t *testing.T) {
 }
 
 func TestRoomSaturates(t *testing.T) {
-	r := telephony.NewRoom("c1", runClock(t))
+	r := telephony.NewRoom("c1", telephonytest.Clock(t))
 	t.Cleanup(func() { _ = r.Close() })
 	a, b, c := newParty(t, "a", 30000), newParty(t, "b", 30000), newParty(t, "c", -30000)
 	for _, p := range []*party{a, b, c} {
@@ -171,7 +158,7 @@ func TestRoomSaturates(t *testing.T) {
 func TestRoomJoinLeaveNoGap(t *testing.T) {
 	bus := event.New(nil)
 	w := eventtest.Watch(t, bus)
-	r := telephony.NewRoom("c1", runClock(t), telephony.WithRoomEvents(bus.Client("room")),
+	r := telephony.NewRoom("c1", telephonytest.Clock(t), telephony.WithRoomEvents(bus.Client("room")),
 		telephony.WithRoomMusic(func() telephony.Source { return flat(7) }))
 	t.Cleanup(func() { _ = r.Close() })
 	a, b := newParty(t, "a", 1), newParty(t, "b", 10)
@@ -252,7 +239,7 @@ func TestRoomJoinLeaveNoGap(t *testing.T) {
 // TestRoomSlowLeg checks that a member who does not read does not hold up the
 // others.
 func TestRoomSlowLeg(t *testing.T) {
-	r := telephony.NewRoom("c1", runClock(t))
+	r := telephony.NewRoom("c1", telephonytest.Clock(t))
 	t.Cleanup(func() { _ = r.Close() })
 	a, b := newParty(t, "a", 1), newParty(t, "b", 10)
 	stuck := telephonytest.NewLeg(telephony.LegInfo{ID: "stuck", CallID: "c1"}, false) // never exchanges

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"tracecall/cdr"
+	"tracecall/cdr/cdrtest"
 	"tracecall/store"
 	"tracecall/store/storetest"
 	"tracecall/telephony"
@@ -68,22 +69,24 @@ func (r *liveRig) page(path string) string {
 	r.t.Helper()
 	req, _ := http.NewRequest("GET", r.tcp.URL+path+"?lang=zh", nil)
 	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := r.tcp.Client().Do(req)
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 {
-		r.t.Fatalf("GET %s = %d %s", path, resp.StatusCode, b)
-	}
-	return string(b)
+	return string(r.fetch(r.tcp.Client(), req, path))
 }
 
 // get decodes GET path's JSON into v.
 func (r *liveRig) get(path string, v any) {
 	r.t.Helper()
-	resp, err := http.Get(r.ts.URL + path)
+	req, _ := http.NewRequest("GET", r.ts.URL+path, nil)
+	b := r.fetch(http.DefaultClient, req, path)
+	if err := json.Unmarshal(b, v); err != nil {
+		r.t.Fatalf("GET %s: %v\n%s", path, err, b)
+	}
+}
+
+// fetch returns the body of the answer to req, a GET of path, failing the
+// test unless it is a 200.
+func (r *liveRig) fetch(c *http.Client, req *http.Request, path string) []byte {
+	r.t.Helper()
+	resp, err := c.Do(req)
 	if err != nil {
 		r.t.Fatal(err)
 	}
@@ -92,9 +95,7 @@ func (r *liveRig) get(path string, v any) {
 	if resp.StatusCode != 200 {
 		r.t.Fatalf("GET %s = %d %s", path, resp.StatusCode, b)
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		r.t.Fatalf("GET %s: %v\n%s", path, err, b)
-	}
+	return b
 }
 
 // eventually polls f until it returns "" (all is as wanted) or 5 s pass;
@@ -136,7 +137,7 @@ func (w wallboardReply) queue(name string) web.WallboardQueue {
 			return q
 		}
 	}
-	return web.WallboardQueue{Name: name, ServiceLevel: -1, AbandonRate: -1}
+	return web.WallboardQueue{Name: name, Summary: cdr.Summary{ServiceLevel: -1, AbandonRate: -1}}
 }
 
 // lineReply is one element of GET /api/lines.
@@ -282,36 +283,18 @@ func TestLiveViewsAndRecordsAgree(t *testing.T) {
 	}
 
 	// The formulas of the help, on the records.
-	var answered, inTime, abandoned, short int
-	for _, c := range records {
-		if c.Queue != "trace" {
-			continue
-		}
-		switch c.Disposition {
-		case cdr.Answered:
-			answered++
-			if c.QueueWait <= c.ServiceLevelTime {
-				inTime++
-			}
-		case cdr.AbandonedQueue:
-			abandoned++
-			if c.QueueWait <= c.ServiceLevelTime {
-				short++
-			}
-		}
-	}
-	wantSL := float64(inTime) / float64(answered+abandoned-short)
-	if answered != 2 || abandoned != 2 || short != 1 || inTime != 1 {
-		t.Fatalf("records: %d answered (%d in time), %d abandoned (%d short); want 2 (1), 2 (1)", answered, inTime, abandoned, short)
+	f := cdrtest.Count(records, "trace")
+	if f.Answered != 2 || f.Abandoned != 2 || f.ShortAbandoned != 1 || f.AnsweredInTime != 1 {
+		t.Fatalf("records: %d answered (%d in time), %d abandoned (%d short); want 2 (1), 2 (1)", f.Answered, f.AnsweredInTime, f.Abandoned, f.ShortAbandoned)
 	}
 	eventually(t, func() string {
 		var w wallboardReply
 		r.get("/api/wallboard", &w)
 		q := w.queue("trace")
-		if q.Answered != answered || q.AnsweredInTime != inTime || q.Abandoned != abandoned || q.ShortAbandoned != short ||
-			q.ServiceLevel != wantSL || q.AbandonRate != 0.5 {
+		if q.Answered != f.Answered || q.AnsweredInTime != f.AnsweredInTime || q.Abandoned != f.Abandoned || q.ShortAbandoned != f.ShortAbandoned ||
+			q.ServiceLevel != f.ServiceLevel || q.AbandonRate != 0.5 {
 			return fmt.Sprintf("wallboard queue trace %+v; want the records' %d answered (%d in time), %d abandoned (%d short), service level %.3f, abandon rate 0.5",
-				q, answered, inTime, abandoned, short, wantSL)
+				q, f.Answered, f.AnsweredInTime, f.Abandoned, f.ShortAbandoned, f.ServiceLevel)
 		}
 		if w.Calls.Calls != 0 || w.Calls.FeatureCodes != 0 {
 			return fmt.Sprintf("calls in progress %+v after they all ended", w.Calls)

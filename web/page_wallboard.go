@@ -46,15 +46,7 @@ type WallboardQueue struct {
 	Talking          int           `json:"talking"`
 	CallbacksWaiting int           `json:"callbacks_waiting"`
 	LongestWait      time.Duration `json:"longest_wait_ns"`
-	Answered         int           `json:"answered"`
-	AnsweredInTime   int           `json:"answered_in_time"`
-	Abandoned        int           `json:"abandoned"`
-	ShortAbandoned   int           `json:"short_abandoned"`
-	Overflowed       int           `json:"overflowed"`
-	Callbacks        int           `json:"callbacks"`
-	ServiceLevel     float64       `json:"service_level"` // 0 to 1
-	AbandonRate      float64       `json:"abandon_rate"`  // 0 to 1
-	AverageAnswer    time.Duration `json:"average_answer_ns"`
+	cdr.Summary
 }
 
 // WallboardAgent is one agent on the wallboard.
@@ -146,12 +138,9 @@ func queueRows(acd []WallboardQueue, live phase.Counts, figs []cdr.QueueFigures)
 	for _, n := range ordered {
 		q := live.Queue(n)
 		row := WallboardQueue{Name: n, Waiting: q.Waiting, Ringing: q.Ringing, Talking: q.Talking,
-			CallbacksWaiting: q.Callbacks, LongestWait: q.LongestWait, ServiceLevel: -1, AbandonRate: -1}
+			CallbacksWaiting: q.Callbacks, LongestWait: q.LongestWait, Summary: cdr.Summary{ServiceLevel: -1, AbandonRate: -1}}
 		if i := slices.IndexFunc(figs, func(f cdr.QueueFigures) bool { return f.Queue == n }); i >= 0 {
-			f := figs[i]
-			row.Answered, row.AnsweredInTime, row.Abandoned, row.ShortAbandoned = f.Answered, f.AnsweredInTime, f.Abandoned, f.ShortAbandoned
-			row.Overflowed, row.Callbacks, row.ServiceLevel, row.AbandonRate = f.Overflowed, f.Callbacks, f.ServiceLevel, f.AbandonRate
-			row.AverageAnswer = f.AverageAnswer
+			row.Summary = figs[i].Summary
 		}
 		out = append(out, row)
 	}

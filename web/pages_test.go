@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"tracecall/cdr"
 	"tracecall/store"
 	"tracecall/telephony/event"
 	"tracecall/web"
@@ -187,7 +188,7 @@ func TestWallboard(t *testing.T) {
 	}{
 		{"no ACD", nil, nil, []string{"未配置"}},
 		{"ACD", board{web.WallboardSnapshot{
-			Queues: []web.WallboardQueue{{Name: "投诉", Waiting: 3, LongestWait: 75 * time.Second, ServiceLevel: 0.8}},
+			Queues: []web.WallboardQueue{{Name: "投诉", Waiting: 3, LongestWait: 75 * time.Second, Summary: cdr.Summary{ServiceLevel: 0.8}}},
 			Agents: []web.WallboardAgent{{Name: "zhang", State: "talking", Calls: 4}},
 		}}, nil, []string{"投诉", "zhang", "通话中", "服务水平 ＝"}},
 		// Service level 4 / (5 + 2 - 1); abandon rate 2 / (5 + 2).

@@ -6,6 +6,7 @@ import (
 
 	"tracecall/cdr/phase"
 	"tracecall/telephony/event"
+	"tracecall/telephony/event/eventtest"
 )
 
 var t0 = time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)
@@ -165,31 +166,5 @@ func TestTrackerCounts(t *testing.T) {
 
 // rebase returns e as an event of call id.
 func rebase(e event.Event, id event.CallID) event.Event {
-	switch e := e.(type) {
-	case event.CallStarted:
-		e.CallID = id
-		return e
-	case event.CallAnswered:
-		e.CallID = id
-		return e
-	case event.IVRStep:
-		e.CallID = id
-		return e
-	case event.CallQueued:
-		e.CallID = id
-		return e
-	case event.CallOffered:
-		e.CallID = id
-		return e
-	case event.CallTaken:
-		e.CallID = id
-		return e
-	case event.CallbackRequested:
-		e.CallID = id
-		return e
-	case event.CallEnded:
-		e.CallID = id
-		return e
-	}
-	panic("rebase: unexpected event")
+	return eventtest.WithBase(e, event.Base{CallID: id, At: e.When()})
 }

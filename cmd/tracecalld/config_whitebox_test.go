@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tracecall/config/configtest"
 )
 
 // shipped is the configuration file the appliance ships, verbatim.
@@ -224,12 +226,7 @@ func TestDaemonConfigValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.cfg.Validate()
-			switch {
-			case tt.want == "" && err != nil:
-				t.Errorf("Validate() = %v, want nil", err)
-			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
-				t.Errorf("Validate() = %v, want an error naming %s", err, tt.want)
-			}
+			configtest.Check(t, err, tt.want)
 		})
 	}
 	if loc, err := (daemonConfig{}).Location(); err != nil || loc.String() != defaultTimezone {

@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"tracecall/cdr/cdrtest"
+	"tracecall/store"
 )
 
 // wallboardFigures is the part of GET /api/wallboard this test reads.
@@ -167,25 +170,12 @@ func TestRecordsAndWallboardAgree(t *testing.T) {
 
 	// The records: full, final (the ACD's word on the abandons comes after
 	// the hangups).
-	type rec struct {
-		ID               string  `json:"id"`
-		Type             string  `json:"type"`
-		Called           string  `json:"called"`
-		Disposition      string  `json:"disposition"`
-		InProgress       bool    `json:"inProgress"`
-		Queue            string  `json:"queue"`
-		QueueWait        float64 `json:"queueWait"`
-		ServiceLevelTime float64 `json:"serviceLevelTime"`
-		Agent            string  `json:"agent"`
-		Answer           string  `json:"answer"`
-		LineAnswer       string  `json:"lineAnswer"`
-	}
-	var records []rec
-	byID := map[string]rec{}
+	var records []store.CallRecord
+	byID := map[string]store.CallRecord{}
 	eventually(t, 10*time.Second, func() string {
 		records = nil
 		d.getJSON("/api/calls", &records)
-		byID = map[string]rec{}
+		byID = map[string]store.CallRecord{}
 		for _, r := range records {
 			byID[r.ID] = r
 		}
@@ -197,11 +187,11 @@ func TestRecordsAndWallboardAgree(t *testing.T) {
 		}
 		return ""
 	})
-	if r := byID[talks.id]; r.Disposition != "answered" || r.Agent != "solo-1" || r.Answer == "" || r.Type != "agent" {
+	if r := byID[talks.id]; r.Disposition != "answered" || r.Agent != "solo-1" || r.Answer.IsZero() || r.Type != "agent" {
 		t.Errorf("the answered call's record: %+v", r)
 	}
 	if r := byID[long.id]; r.Disposition != "abandoned_queue" || r.Queue != "solo" || r.QueueWait < 3 || r.QueueWait > 6 ||
-		r.Answer != "" || r.LineAnswer == "" || r.ServiceLevelTime != 3 {
+		!r.Answer.IsZero() || r.LineAnswer.IsZero() || r.ServiceLevelTime != 3 {
 		t.Errorf("the record of the caller who gave up after 5 s: %+v; want abandoned in solo after 3 to 6 s, no agent's answer", r)
 	}
 	if r := byID[short.id]; r.Disposition != "abandoned_queue" || r.Queue != "solo" || r.QueueWait <= 0 || r.QueueWait > 3 {
@@ -212,32 +202,14 @@ func TestRecordsAndWallboardAgree(t *testing.T) {
 			t.Errorf("GET /api/calls lists the feature code %+v with the customers' calls", r)
 		}
 	}
-	var codes []rec
+	var codes []store.CallRecord
 	d.getJSON("/api/calls?type=feature_code", &codes)
 	if len(codes) != 1 || codes[0].Called != "*23" {
 		t.Errorf("GET /api/calls?type=feature_code = %+v, want the one *23", codes)
 	}
 
 	// The doc's formulas on the records of the queue.
-	var answered, inTime, abandoned, short3 int
-	for _, r := range records {
-		if r.Queue != "solo" {
-			continue
-		}
-		switch r.Disposition {
-		case "answered":
-			answered++
-			if r.QueueWait <= r.ServiceLevelTime {
-				inTime++
-			}
-		case "abandoned_queue":
-			abandoned++
-			if r.QueueWait <= r.ServiceLevelTime {
-				short3++
-			}
-		}
-	}
-	sl := float64(inTime) / float64(answered+abandoned-short3)
+	f := cdrtest.Count(records, "solo")
 	eventually(t, 5*time.Second, func() string {
 		var b wallboardFigures
 		d.getJSON("/api/wallboard", &b)
@@ -245,16 +217,17 @@ func TestRecordsAndWallboardAgree(t *testing.T) {
 			return fmt.Sprintf("wallboard queues %+v, want solo", b.Queues)
 		}
 		q := b.Queues[0]
-		if q.Answered != answered || q.AnsweredInTime != inTime || q.Abandoned != abandoned || q.ShortAbandoned != short3 || q.ServiceLevel != sl {
+		if q.Answered != f.Answered || q.AnsweredInTime != f.AnsweredInTime || q.Abandoned != f.Abandoned || q.ShortAbandoned != f.ShortAbandoned ||
+			q.ServiceLevel != f.ServiceLevel {
 			return fmt.Sprintf("wallboard solo %+v; the records say %d answered (%d in time), %d abandoned (%d short), service level %.2f",
-				q, answered, inTime, abandoned, short3, sl)
+				q, f.Answered, f.AnsweredInTime, f.Abandoned, f.ShortAbandoned, f.ServiceLevel)
 		}
 		if b.Calls.Calls != 0 || b.Calls.FeatureCodes != 0 {
 			return fmt.Sprintf("calls still counted after they ended: %+v", b.Calls)
 		}
 		return ""
 	})
-	if answered != 1 || abandoned != 2 || short3 != 1 {
-		t.Errorf("records: %d answered, %d abandoned (%d short); want 1, 2 (1)", answered, abandoned, short3)
+	if f.Answered != 1 || f.Abandoned != 2 || f.ShortAbandoned != 1 {
+		t.Errorf("records: %d answered, %d abandoned (%d short); want 1, 2 (1)", f.Answered, f.Abandoned, f.ShortAbandoned)
 	}
 }

@@ -186,6 +186,17 @@ func (h *harness) ended(t *testing.T, id telephony.CallID) event.CallEnded {
 	}).(event.CallEnded)
 }
 
+// endedOnce waits for the call's CallEnded, reads the bus up to now and
+// checks that the call had one start, at most one answer and one end
+// (checkOnce); it returns the end.
+func (h *harness) endedOnce(t *testing.T, id telephony.CallID) event.CallEnded {
+	t.Helper()
+	end := h.ended(t, id)
+	h.settle(t)
+	checkOnce(t, h, id)
+	return end
+}
+
 // settle publishes a marker and reads the bus up to it, so that every event
 // published before now has been seen.
 func (h *harness) settle(t *testing.T) {
@@ -235,9 +246,7 @@ var scenarios = []scenario{
 		h.until(t, "CallAnswered", func(e event.Event) bool { _, ok := e.(event.CallAnswered); return ok && e.Call() == id })
 		far.Hangup()
 		waitDone(t, "the leg's Context ending after the far end hung up", l.Context().Done())
-		end := h.ended(t, id)
-		h.settle(t)
-		checkOnce(t, h, id)
+		end := h.endedOnce(t, id)
 		if end.By != "caller" {
 			t.Errorf("CallEnded by %q, want caller", end.By)
 		}
@@ -254,9 +263,7 @@ var scenarios = []scenario{
 		id := l.Info().CallID
 		waitDone(t, "the leg's Context ending after the appliance hung up", l.Context().Done())
 		waitDone(t, "the far end seeing the hangup", far.Done())
-		end := h.ended(t, id)
-		h.settle(t)
-		checkOnce(t, h, id)
+		end := h.endedOnce(t, id)
 		if end.By != "ivr" {
 			t.Errorf("CallEnded by %q, want ivr", end.By)
 		}
@@ -265,9 +272,7 @@ var scenarios = []scenario{
 		h.handle(func(ctx context.Context, l telephony.Leg) { _ = l.Answer(ctx) })
 		_, l := h.call(t)
 		waitDone(t, "the leg's Context ending after ServeLeg returned", l.Context().Done())
-		h.ended(t, l.Info().CallID)
-		h.settle(t)
-		checkOnce(t, h, l.Info().CallID)
+		h.endedOnce(t, l.Info().CallID)
 	}},
 	{name: "AnswerHangupIdempotent", run: func(t *testing.T, h *harness) {
 		errs := make(chan error, 5)
@@ -292,9 +297,7 @@ var scenarios = []scenario{
 		if hi, _ := l.Ended(); hi.Cause != telephony.CauseNormal {
 			t.Errorf("cause %q after a second Hangup, want the first's (normal)", hi.Cause)
 		}
-		h.ended(t, l.Info().CallID)
-		h.settle(t)
-		checkOnce(t, h, l.Info().CallID)
+		h.endedOnce(t, l.Info().CallID)
 	}},
 	{name: "DialJoinsCall", run: func(t *testing.T, h *harness) {
 		far, l := h.call(t)
@@ -323,9 +326,7 @@ var scenarios = []scenario{
 			t.Fatal("the dialled party's hangup ended the caller's leg")
 		}
 		far.Hangup()
-		h.ended(t, id)
-		h.settle(t)
-		checkOnce(t, h, id)
+		h.endedOnce(t, id)
 	}},
 	{name: "DialNewCall", run: func(t *testing.T, h *harness) {
 		// A caller first, so the driver is serving; the dial is a call of
@@ -344,9 +345,7 @@ var scenarios = []scenario{
 		}
 		_ = out.Hangup(ctx, telephony.CauseNormal)
 		waitDone(t, "the dialled leg's Context ending", out.Context().Done())
-		end := h.ended(t, id)
-		h.settle(t)
-		checkOnce(t, h, id)
+		end := h.endedOnce(t, id)
 		if end.By != "ivr" {
 			t.Errorf("CallEnded by %q, want ivr", end.By)
 		}

@@ -1,10 +1,10 @@
 package sim_test
 
 import (
-	"strings"
 	"testing"
 	"time"
 
+	"tracecall/config/configtest"
 	"tracecall/drivers/sim"
 )
 
@@ -33,12 +33,7 @@ func TestConfigValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.cfg.Validate()
-			switch {
-			case tt.want == "" && err != nil:
-				t.Errorf("Validate() = %v, want nil", err)
-			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
-				t.Errorf("Validate() = %v, want an error naming %s", err, tt.want)
-			}
+			configtest.Check(t, err, tt.want)
 			if _, nerr := sim.New(tt.cfg, nil, nil); (nerr == nil) != (err == nil) {
 				t.Errorf("New error %v, Validate %v: they must agree", nerr, err)
 			}

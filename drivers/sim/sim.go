@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"tracecall/config"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
 	"tracecall/telephony/media/clock"
@@ -89,32 +90,29 @@ func (c Config) Validate() error {
 
 // validate is Validate on a Config with its defaults in.
 func (c Config) validate() error {
-	var errs []error
-	bad := func(key, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("sim.%s: %s", key, fmt.Sprintf(format, a...)))
-	}
+	problems := config.Problems{Section: "sim"}
 	if len(c.Numbers) == 0 {
 		if c.Lines < 0 || c.Lines > maxLines {
-			bad("lines", "%d: want 0..%d", c.Lines, maxLines)
+			problems.Add("lines", "%d: want 0..%d", c.Lines, maxLines)
 		}
 		if first, err := strconv.ParseUint(c.FirstNumber, 10, 64); err != nil || first > math.MaxUint64-maxLines {
-			bad("first_number", "%q: want digits", c.FirstNumber)
+			problems.Add("first_number", "%q: want digits", c.FirstNumber)
 		}
 	}
 	if c.RingTimeout < 0 {
-		bad("ring_timeout", "%v: must not be negative", c.RingTimeout)
+		problems.Add("ring_timeout", "%v: must not be negative", c.RingTimeout)
 	}
 	seen := map[string]bool{}
 	for i, ext := range c.Phones {
 		switch {
 		case ext == "" || strings.ContainsAny(ext, " \t\r\n:"):
-			bad(fmt.Sprintf("phones[%d]", i), "%q: want an extension", ext)
+			problems.Add(fmt.Sprintf("phones[%d]", i), "%q: want an extension", ext)
 		case seen[ext]:
-			bad(fmt.Sprintf("phones[%d]", i), "%q: listed twice", ext)
+			problems.Add(fmt.Sprintf("phones[%d]", i), "%q: listed twice", ext)
 		}
 		seen[ext] = true
 	}
-	return errors.Join(errs...)
+	return problems.Err()
 }
 
 // Driver is the simulated-lines driver.

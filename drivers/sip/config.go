@@ -13,6 +13,7 @@ import (
 
 	siplib "github.com/emiago/sipgo/sip"
 
+	"tracecall/config"
 	"tracecall/telephony/media/clock"
 )
 
@@ -203,75 +204,72 @@ func (c Config) Validate() error {
 
 // validate is Validate on a Config with its defaults in.
 func (c Config) validate() error {
-	var errs []error
-	bad := func(key, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("sip.%s: %s", key, fmt.Sprintf(format, a...)))
-	}
+	problems := config.Problems{Section: "sip"}
 	if c.Listen != "" {
 		if err := checkHostPort(c.Listen, true); err != nil {
-			bad("listen", "%q: %v", c.Listen, err)
+			problems.Add("listen", "%q: %v", c.Listen, err)
 		}
 	}
 	if c.MediaIP != "" {
 		if _, err := netip.ParseAddr(c.MediaIP); err != nil {
-			bad("media_ip", "%q: not an IP address", c.MediaIP)
+			problems.Add("media_ip", "%q: not an IP address", c.MediaIP)
 		}
 	}
 	if c.RTPPortMin < 1024 || c.RTPPortMax > 65534 || c.RTPPortMax-c.RTPPortMin < 2 {
-		bad("rtp_port_min/rtp_port_max", "%d..%d: want 1024 ≤ min < max ≤ 65534 with room for a pair", c.RTPPortMin, c.RTPPortMax)
+		problems.Add("rtp_port_min/rtp_port_max", "%d..%d: want 1024 ≤ min < max ≤ 65534 with room for a pair", c.RTPPortMin, c.RTPPortMax)
 	}
 	switch c.Prefer {
 	case PreferPCMA, PreferPCMU, PreferOffer:
 	default:
-		bad("prefer", "%q: want %s, %s or %s", c.Prefer, PreferPCMA, PreferPCMU, PreferOffer)
+		problems.Add("prefer", "%q: want %s, %s or %s", c.Prefer, PreferPCMA, PreferPCMU, PreferOffer)
 	}
 	if strings.ContainsAny(c.UserAgent, "\r\n") {
-		bad("user_agent", "%q: must be one line", c.UserAgent)
+		problems.Add("user_agent", "%q: must be one line", c.UserAgent)
 	}
 	if strings.ContainsAny(c.Realm, "\"\\\r\n") {
-		bad("realm", "%q: no quotes, backslashes or line breaks", c.Realm)
+		problems.Add("realm", "%q: no quotes, backslashes or line breaks", c.Realm)
 	}
 	if c.MinExpires < 0 || c.MaxExpires < 0 || c.MinExpires > c.MaxExpires {
-		bad("min_expires/max_expires", "%v..%v: want 0 < min ≤ max (defaults 1m0s and 1h0m0s)", c.MinExpires, c.MaxExpires)
+		problems.Add("min_expires/max_expires", "%v..%v: want 0 < min ≤ max (defaults 1m0s and 1h0m0s)", c.MinExpires, c.MaxExpires)
 	}
 	if c.CompletedWait < time.Second || c.CompletedWait > maxCompletedWait {
-		bad("completed_wait", "%v: want 1s to %v", c.CompletedWait, maxCompletedWait)
+		problems.Add("completed_wait", "%v: want 1s to %v", c.CompletedWait, maxCompletedWait)
 	}
 	if c.Trunk != "" {
 		if err := checkHostPort(c.Trunk, false); err != nil {
-			bad("trunk", "%q: %v", c.Trunk, err)
+			problems.Add("trunk", "%q: %v", c.Trunk, err)
 		}
 	}
 	if (c.TrunkUser != "" || c.TrunkPassword != "") && c.Trunk == "" {
-		bad("trunk_user/trunk_password", "set without a trunk (sip.trunk)")
+		problems.Add("trunk_user/trunk_password", "set without a trunk (sip.trunk)")
 	}
 	if c.TrunkPassword != "" && c.TrunkUser == "" {
-		bad("trunk_password", "set without sip.trunk_user")
+		problems.Add("trunk_password", "set without sip.trunk_user")
 	}
 	if strings.ContainsAny(c.TrunkUser, sipUserNot) {
-		bad("trunk_user", "%q: want a SIP user name", c.TrunkUser)
+		problems.Add("trunk_user", "%q: want a SIP user name", c.TrunkUser)
 	}
 	if !finite(c.SourceRate) {
-		bad("source_rate", "%v: want a number", c.SourceRate)
+		problems.Add("source_rate", "%v: want a number", c.SourceRate)
 	}
 	if !finite(c.SourceBurst) {
-		bad("source_burst", "%v: want a number", c.SourceBurst)
+		problems.Add("source_burst", "%v: want a number", c.SourceBurst)
 	}
 	seen := make(map[string]bool, len(c.Phones))
 	for i, p := range c.Phones {
 		key := fmt.Sprintf("phones[%d]", i)
 		switch {
 		case p.User == "" || strings.ContainsAny(p.User, sipUserNot):
-			bad(key+".user", "%q: want a SIP user name", p.User)
+			problems.Add(key+".user", "%q: want a SIP user name", p.User)
 		case seen[p.User]:
-			bad(key+".user", "%q: listed twice", p.User)
+			problems.Add(key+".user", "%q: listed twice", p.User)
 		}
 		seen[p.User] = true
 		if p.Password == "" {
-			bad(key+".password", "missing for user %q (there is no default password)", p.User)
+			problems.Add(key+".password", "missing for user %q (there is no default password)", p.User)
 		}
 	}
-	return errors.Join(errs...)
+	return problems.Err()
 }
 
 // sipUserNot are the characters a SIP user name in our config may not have.

@@ -53,20 +53,7 @@ func TestKeysTypedBeforeTheAppReads(t *testing.T) {
 				if err != nil {
 					return
 				}
-				limit := time.NewTimer(5 * time.Second)
-				defer limit.Stop()
-				for done := false; !done; {
-					select {
-					case d := <-s.Digits():
-						r.keys += string(d.Key)
-						r.sources[d.Source]++
-						done = d.Key == '#'
-					case <-s.Done():
-						done = true
-					case <-limit.C:
-						done = true
-					}
-				}
+				r.keys, r.sources = readKeys(s, 5*time.Second)
 				_ = l.Hangup(ctx, telephony.CauseNormal)
 			})
 			d, _ := serveUntil(t, h)

@@ -10,6 +10,27 @@ import (
 	"tracecall/telephony/media"
 )
 
+// scriptPacket is the packet an op of a test script stands for: "pN" is
+// frame N (timestamp base+N*160, samples N+1, base near the wrap), "sN" the
+// same from another source, "xN" frame N off the 20 ms grid.
+func scriptPacket(t *testing.T, op string) (ssrc, ts uint32, f media.Frame) {
+	t.Helper()
+	n, err := strconv.Atoi(op[1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	const base = 0xfffff000 // wraps during the test
+	f.Samples[0] = int16(n + 1)
+	ssrc, ts = 1, uint32(base+n*media.FrameSamples)
+	switch op[0] {
+	case 's':
+		ssrc = 2
+	case 'x':
+		ts += 7
+	}
+	return ssrc, ts, f
+}
+
 func TestJitterBuffer(t *testing.T) {
 	// Scripts: "pN" pushes frame N (timestamp base+N*160, samples N+1),
 	// "sN" the same from another source, "o" pops, "x" pushes frame N at an
@@ -40,7 +61,6 @@ func TestJitterBuffer(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var j jitterBuffer
-			const base = 0xfffff000 // wraps during the test
 			var got []string
 			for _, op := range strings.Fields(tt.script) {
 				if op == "o" {
@@ -54,19 +74,7 @@ func TestJitterBuffer(t *testing.T) {
 					}
 					continue
 				}
-				n, err := strconv.Atoi(op[1:])
-				if err != nil {
-					t.Fatal(err)
-				}
-				var f media.Frame
-				f.Samples[0] = int16(n + 1)
-				ssrc, ts := uint32(1), uint32(base+n*media.FrameSamples)
-				switch op[0] {
-				case 's':
-					ssrc = 2
-				case 'x':
-					ts += 7
-				}
+				ssrc, ts, f := scriptPacket(t, op)
 				j.push(ssrc, ts, &f)
 			}
 			if s := strings.Join(got, " "); s != tt.want {

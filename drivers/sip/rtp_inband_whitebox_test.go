@@ -54,25 +54,12 @@ func TestToneFeed(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			log := &frameLog{}
 			feed := &toneFeed{det: log}
-			const base = 0xfffff000 // wraps during the test
 			for _, op := range strings.Fields(tt.script) {
 				if op == "t" {
 					feed.tick()
 					continue
 				}
-				n, err := strconv.Atoi(op[1:])
-				if err != nil {
-					t.Fatal(err)
-				}
-				var f media.Frame
-				f.Samples[0] = int16(n + 1)
-				ssrc, ts := uint32(1), uint32(base+n*media.FrameSamples)
-				switch op[0] {
-				case 's':
-					ssrc = 2
-				case 'x':
-					ts += 7
-				}
+				ssrc, ts, f := scriptPacket(t, op)
 				feed.push(ssrc, ts, &f)
 			}
 			if got := strings.Join(log.got, " "); got != tt.want {

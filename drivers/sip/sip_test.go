@@ -61,23 +61,32 @@ func (k *keyCollector) ServeLeg(ctx context.Context, l telephony.Leg) {
 	if err != nil {
 		return
 	}
-	limit := time.NewTimer(40 * time.Second)
-	defer limit.Stop()
-	for done := false; !done; {
-		select {
-		case d := <-s.Digits():
-			c.keys += string(d.Key)
-			c.sources[d.Source]++
-			done = d.Key == '#'
-		case <-s.Done():
-			done = true
-		case <-limit.C:
-			done = true
-		}
-	}
+	c.keys, c.sources = readKeys(s, 40*time.Second)
 	_ = l.Hangup(ctx, telephony.CauseNormal)
 	<-s.Done()
 	c.hangup, _ = l.(telephony.Ender).Ended()
+}
+
+// readKeys reads the keys s delivers, and how many came from each source,
+// until # (which it keeps), the session's end or limit.
+func readKeys(s *telephony.Session, limit time.Duration) (keys string, sources map[string]int) {
+	sources = map[string]int{}
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	for {
+		select {
+		case d := <-s.Digits():
+			keys += string(d.Key)
+			sources[d.Source]++
+			if d.Key == '#' {
+				return keys, sources
+			}
+		case <-s.Done():
+			return keys, sources
+		case <-timer.C:
+			return keys, sources
+		}
+	}
 }
 
 func testLogger(t *testing.T) *slog.Logger {

@@ -1,11 +1,11 @@
 package tts
 
 import (
-	"errors"
-	"fmt"
 	"runtime"
 	"slices"
 	"strings"
+
+	"tracecall/config"
 )
 
 // Defaults and limits.
@@ -83,37 +83,34 @@ func (c Config) Validate() error {
 
 // validate is Validate on a Config with its defaults in.
 func (c Config) validate() error {
-	var errs []error
-	bad := func(key, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("tts.%s: %s", key, fmt.Sprintf(format, a...)))
-	}
+	problems := config.Problems{Section: "tts"}
 	if strings.TrimSpace(c.Binary) == "" {
-		bad("binary", "%q: want a program name or path", c.Binary)
+		problems.Add("binary", "%q: want a program name or path", c.Binary)
 	}
 	if c.Speed < minSpeed || c.Speed > maxSpeed {
-		bad("speed", "%d words per minute: want %d..%d", c.Speed, minSpeed, maxSpeed)
+		problems.Add("speed", "%d words per minute: want %d..%d", c.Speed, minSpeed, maxSpeed)
 	}
 	for _, lang := range sortedKeys(c.Speeds) {
 		if sp := c.Speeds[lang]; sp < minSpeed || sp > maxSpeed {
-			bad("speeds."+lang, "%d words per minute: want %d..%d", sp, minSpeed, maxSpeed)
+			problems.Add("speeds."+lang, "%d words per minute: want %d..%d", sp, minSpeed, maxSpeed)
 		}
 	}
 	if c.CacheEntries < 0 {
-		bad("cache_entries", "%d: must not be negative", c.CacheEntries)
+		problems.Add("cache_entries", "%d: must not be negative", c.CacheEntries)
 	}
 	if c.Renders < 0 {
-		bad("renders", "%d: must not be negative", c.Renders)
+		problems.Add("renders", "%d: must not be negative", c.Renders)
 	}
 	for _, lang := range sortedKeys(c.Voices) {
 		voice := c.Voices[lang]
 		switch {
 		case normLang(lang) == "":
-			bad("voices", "voice %q for an empty language", voice)
+			problems.Add("voices", "voice %q for an empty language", voice)
 		case voice == "" || strings.HasPrefix(voice, "-") || strings.ContainsFunc(voice, isSpaceOrControl):
-			bad("voices."+lang, "%q: not a voice name", voice)
+			problems.Add("voices."+lang, "%q: not a voice name", voice)
 		}
 	}
-	return errors.Join(errs...)
+	return problems.Err()
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -1,9 +1,9 @@
 package tts_test
 
 import (
-	"strings"
 	"testing"
 
+	"tracecall/config/configtest"
 	"tracecall/ivr/tts"
 )
 
@@ -30,12 +30,7 @@ func TestConfigValidate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			err := tt.cfg.Validate()
-			switch {
-			case tt.want == "" && err != nil:
-				t.Errorf("Validate() = %v, want nil", err)
-			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
-				t.Errorf("Validate() = %v, want an error naming %s", err, tt.want)
-			}
+			configtest.Check(t, err, tt.want)
 			e, nerr := tts.New(tt.cfg, nil)
 			if e != nil {
 				e.Close()
