@@ -56,23 +56,21 @@
 // simulated callers to 100 simulated agent phones for 2 s and reports the
 // process's CPU per pair per second of call; subtracting BenchmarkIdleCost
 // (the same legs joined to nothing) leaves the joining's own cost. Measured
-// 2026-12-08 on the shared 2-CPU development VM (load average 6–17: single
-// runs vary by ±30 %), CPU µs per pair per second, medians of six runs
-// alternating the tree before and after:
+// 2026-12-08 on the 2-CPU development VM (AMD EPYC), CPU µs per pair per
+// second of call, medians of four runs each, machine quiet (load under 1):
 //
 //	                        before (sim's own clock)    after (the core's clock)
-//	Bridge                  792 (joining 589)           -
-//	Room of two talkers     822 (joining 619)           1040 (joining 686)
-//	Room, one listening     -                           1045 (mixed on the clock)
-//	legs joined to nothing  203                         354
+//	Bridge                  647 (joining 486)           -
+//	Room of two talkers     729 (joining 568)           1026 (joining 627)
+//	Room, one listening     -                           1236 (mixed on the clock)
+//	legs joined to nothing  161                         399
 //
-// With GOMAXPROCS=1 (three runs each): Bridge 591 (joining 372), Room 743
-// (joining 424), idle 190 before and 299 after. The joining costs what the
-// Bridge's did, within the noise (0.06–0.07 % of a core per pair); the idle
-// legs cost more because the simulated lines now ride the SIP clock's design
-// (four phases a tick on a thread of its own, about 1 µs more per leg and
-// tick than the sim driver's single-goroutine clock), which is what real
-// calls pay, and paid before.
+// So a two-talker room's joining costs 0.063 % of a core per pair against
+// the Bridge's 0.049 % (+29 %; the room's own bookkeeping per frame), and the
+// simulated legs cost more because they now ride the SIP clock's design
+// (four phases a tick on threads of their own), which SIP calls already paid.
+// Earlier runs on the same machine under load (load average 6–17) gave Bridge
+// 792 (joining 589) and Room 1040 (joining 686).
 //
 //	go test -run '^$' -bench 'Cost$' -benchtime 1x -count 6 ./telephony
 package telephony
