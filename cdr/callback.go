@@ -86,7 +86,7 @@ func (w *Writer) callback(e event.Event, dirty map[event.CallID]*store.CallRecor
 		}
 		delete(w.open, id)
 		delete(w.callbacks, id)
-	case event.CallBridged, event.CallUnbridged, event.CallOfferMissed, event.CallQueued, event.CallAbandonedQueue:
+	case event.CallOfferMissed, event.CallQueued, event.CallAbandonedQueue:
 	default:
 		return false // the usual handling: IVR steps, codes, answers
 	}

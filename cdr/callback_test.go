@@ -32,7 +32,6 @@ func TestCallbackRecord(t *testing.T) {
 	pub.Publish(event.CallOffered{Base: base("ok", at(60)), Queue: "trace", Agent: "8001"})
 	pub.Publish(event.CallTaken{Base: base("ok", at(62)), Queue: "trace", Agent: "8001", Wait: 57 * time.Second})
 	pub.Publish(event.CallbackAttempted{Base: base("ok", at(65)), Queue: "trace", Agent: "8001", Attempt: 1, Result: "answered"})
-	pub.Publish(event.CallBridged{Base: base("ok", at(65))})
 	pub.Publish(event.CallEnded{Base: base("ok", at(125)), By: "caller", Cause: "normal"})
 	r = waitFor(t, db, "ok", func(r store.CallRecord) bool { return r.Disposition == cdr.Answered })
 	if r.Type != cdr.TypeCallback || r.Agent != "8001" || r.QueueWait != 57 || r.Duration != 125 || len(r.AgentsTried) != 1 || r.InProgress {

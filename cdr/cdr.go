@@ -269,9 +269,7 @@ func (w *Writer) apply(e event.Event, dirty map[event.CallID]*store.CallRecord) 
 		if r.Queue == "" { // a queue that refused the call never queued it
 			r.Queue = e.Queue
 		}
-	case event.CallBridged:
-		r.Type = TypeAgent
-	case event.CallOfferMissed, event.CallUnbridged, event.CallHeld, event.CallTransfer:
+	case event.CallOfferMissed, event.CallHeld, event.CallTransfer:
 	case event.CallEnded:
 	default:
 		return

@@ -133,8 +133,6 @@ func TestRecordShowsQueueWaitAndAgents(t *testing.T) {
 	pub.Publish(event.CallOfferMissed{Base: base("q1", t0.Add(25*time.Second)), Queue: "trace", Agent: "8002", Reason: "timeout"})
 	pub.Publish(event.CallOffered{Base: base("q1", t0.Add(25*time.Second)), Queue: "trace", Agent: "8001"})
 	pub.Publish(event.CallTaken{Base: base("q1", t0.Add(27*time.Second)), Queue: "trace", Agent: "8001", Wait: 22 * time.Second})
-	pub.Publish(event.CallBridged{Base: base("q1", t0.Add(27*time.Second)), A: "a", B: "b"})
-	pub.Publish(event.CallUnbridged{Base: base("q1", t0.Add(60*time.Second)), A: "a", B: "b", By: "b"})
 	pub.Publish(event.CallEnded{Base: base("q1", t0.Add(60*time.Second)), By: "ivr", Cause: "normal"})
 	// A caller who gave up waiting.
 	pub.Publish(event.CallStarted{Base: base("q2", t0), From: "1", To: "96315"})
