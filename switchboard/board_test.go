@@ -37,10 +37,13 @@ func (m music) Frame(_ int, f *media.Frame) bool { return m.g.Next(f) }
 
 // events keeps everything published on the bus.
 type events struct {
-	// mu guards all.
-	mu  sync.Mutex
-	all []event.Event
+	// mu guards all and changed.
+	mu      sync.Mutex
+	all     []event.Event
+	changed chan struct{} // closed and replaced on every event
 }
+
+func newEvents() *events { return &events{changed: make(chan struct{})} }
 
 func (e *events) run(sub *event.Subscriber[event.Event]) {
 	for {
@@ -48,6 +51,8 @@ func (e *events) run(sub *event.Subscriber[event.Event]) {
 		case ev := <-sub.Events():
 			e.mu.Lock()
 			e.all = append(e.all, ev)
+			close(e.changed)
+			e.changed = make(chan struct{})
 			e.mu.Unlock()
 		case <-sub.Done():
 			return
@@ -55,11 +60,13 @@ func (e *events) run(sub *event.Subscriber[event.Event]) {
 	}
 }
 
-// waitFor waits for an event of type T matching ok and returns it.
+// waitFor waits for an event of type T matching ok and returns it: it looks
+// again each time an event arrives, for up to 5 s.
 func waitFor[T event.Event](t *testing.T, e *events, what string, ok func(T) bool) T {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
+	deadline := time.NewTimer(5 * time.Second)
+	defer deadline.Stop()
+	for {
 		e.mu.Lock()
 		for _, ev := range e.all {
 			if v, is := ev.(T); is && ok(v) {
@@ -67,8 +74,14 @@ func waitFor[T event.Event](t *testing.T, e *events, what string, ok func(T) boo
 				return v
 			}
 		}
+		changed := e.changed
 		e.mu.Unlock()
-		time.Sleep(10 * time.Millisecond)
+		select {
+		case <-changed:
+			continue
+		case <-deadline.C:
+		}
+		break
 	}
 	var zero T
 	e.mu.Lock()
@@ -125,7 +138,7 @@ func newRig(t *testing.T) *rig {
 	t.Helper()
 	bus := event.New(nil)
 	t.Cleanup(bus.Close)
-	r := &rig{t: t, ev: &events{}, conns: make(chan conn, 4)}
+	r := &rig{t: t, ev: newEvents(), conns: make(chan conn, 4)}
 	sub := event.Subscribe[event.Event](bus.Client("test"), event.WithQueue(1<<16))
 	t.Cleanup(sub.Close)
 	go r.ev.run(sub)
