@@ -113,7 +113,7 @@ deps: ## check the system packages (APT_PACKAGES); as root install them, else na
 	@$(call apt_check,$(APT_PACKAGES))
 
 loadtest-sim: ## hold CALLS simulated callers in the trace IVR (real TTS) and print clock lateness, CPU and memory
-	CALLS=$${CALLS:-1000}; TRACECALL_LOAD=$$CALLS $(GO) test -run '^TestSimLoad$$' -count=1 -v -timeout 10m ./ivr/ | grep -v '^=== '
+	CALLS=$${CALLS:-1000}; TRACECALL_LOAD=$$CALLS $(GO) test -tags loadtest -run '^TestSimLoad$$' -count=1 -v -timeout 10m ./ivr/ | grep -v '^=== '
 
 loadtest: ## as root: C SIPp callers (default 200; MODE=inband) in the daemon's IVR over SIP; calls, codes, CPU, RSS, RTP timing
 	C=$(or $(C),200) GO=$(GO) scripts/loadtest-sip.sh

@@ -68,3 +68,29 @@ func benchSocketRead(b *testing.B, waiting int, read func(*rtpSocket, *readBatch
 	}
 	b.ReportMetric(float64(calls)/float64(b.N), "syscalls/op")
 }
+
+// TestSocketOffPoller: on Linux (amd64, arm64: this file's build) an IPv4 socket leaves the runtime's poller
+// (the point of rtpSocket), an IPv6 one stays.
+func TestSocketOffPoller(t *testing.T) {
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := openSocket(c)
+	defer s.close()
+	if !s.detached() {
+		t.Error("IPv4 socket still on the poller")
+	}
+	if _, err := c.WriteToUDPAddrPort([]byte("x"), c.LocalAddr().(*net.UDPAddr).AddrPort()); err == nil {
+		t.Error("the conn given to openSocket still works")
+	}
+	c6, err := net.ListenUDP("udp6", &net.UDPAddr{IP: net.IPv6loopback})
+	if err != nil {
+		t.Fatalf("no IPv6 loopback: %v", err)
+	}
+	s6 := openSocket(c6)
+	defer s6.close()
+	if s6.detached() {
+		t.Error("IPv6 socket detached")
+	}
+}
