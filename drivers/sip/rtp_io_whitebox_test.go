@@ -95,7 +95,6 @@ func TestSocketEmptyOrClosed(t *testing.T) {
 	}
 }
 
-
 // TestStreamLoopback: a stream's packets reach the far end, and the far end's
 // audio comes back, taken by drain (as on each tick), into the jitter buffer.
 func TestStreamLoopback(t *testing.T) {
