@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"slices"
 	"sync"
 	"time"
 
@@ -63,9 +62,6 @@ func NewCalls(drivers []Driver, pub *event.Client, log *slog.Logger) (*Calls, er
 
 // CanDial reports whether a driver of that name is served.
 func (c *Calls) CanDial(driver string) bool { return c.drivers[driver] != nil }
-
-// Drivers returns the drivers' names, in the order given.
-func (c *Calls) Drivers() []string { return slices.Clone(c.order) }
 
 // Serve runs every driver's Serve until ctx ends, with h serving their
 // inbound legs: each inbound leg joins the call its Info().CallID names,
@@ -139,42 +135,11 @@ func (c *Calls) KeepOpen(id CallID) (release func(), ok bool) {
 	}, true
 }
 
-// CallInfo is a snapshot of one call the core holds.
-type CallInfo struct {
-	ID       CallID    `json:"id"`
-	From     string    `json:"from"`
-	To       string    `json:"to"`
-	Line     string    `json:"line"` // the line of the leg that started the call
-	Started  time.Time `json:"started"`
-	Answered time.Time `json:"answered,omitzero"`
-	Legs     []LegInfo `json:"legs"` // the legs up now, first the one that started the call
-}
-
-// Calls returns the calls in progress, oldest first.
-func (c *Calls) Calls() []CallInfo {
-	c.mu.Lock()
-	out := make([]CallInfo, 0, len(c.calls))
-	for _, cl := range c.calls {
-		ci := CallInfo{ID: cl.id, From: cl.from, To: cl.to, Line: cl.line, Started: cl.started, Answered: cl.answered}
-		for _, m := range cl.legs {
-			if !m.gone {
-				ci.Legs = append(ci.Legs, m.info)
-			}
-		}
-		out = append(out, ci)
-	}
-	c.mu.Unlock()
-	slices.SortFunc(out, func(a, b CallInfo) int { return a.Started.Compare(b.Started) })
-	return out
-}
-
 // Lines lists every driver's lines, drivers in the order given.
 func (c *Calls) Lines() []LineState {
 	var out []LineState
 	for _, name := range c.order {
-		if ll, ok := c.drivers[name].(LineLister); ok {
-			out = append(out, ll.Lines()...)
-		}
+		out = append(out, c.drivers[name].Lines()...)
 	}
 	return out
 }

@@ -169,6 +169,9 @@ type Driver interface {
 	// until ctx is done, then hangs up its legs and returns.
 	Serve(ctx context.Context, h Handler) error
 	Dial(ctx context.Context, to Address, o DialOptions) (Leg, error)
+	// Lines reports the driver's lines for the line monitor: every driver
+	// owns some (ports, channels, a trunk's calls, the PBX's devices).
+	Lines() []LineState
 }
 
 // LineState is a snapshot of one line for the line monitor.
@@ -190,7 +193,8 @@ const (
 	LineInCall  = "in-call"
 )
 
-// LineLister is implemented by drivers that own lines and can report them.
+// LineLister reports lines: every Driver does, and the core's Calls lists
+// every driver's.
 type LineLister interface {
 	Lines() []LineState
 }
