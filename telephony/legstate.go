@@ -12,7 +12,7 @@ import (
 // LegState is the lifetime every driver's leg keeps in the same way: the
 // leg's Context, whether it was answered, and how it ended, which is set
 // once, by whichever side ends the leg first. Drivers embed it, so a leg's
-// Context and Ended (the Ender interface) come from here — and so does the
+// Context and Ended come from here — and so does the
 // leg's report to the core: once Calls has taken a leg into a call, the
 // leg's answer (AnswerLocked) and its end (Cancel) reach the call through
 // the LegState. A driver reports nothing else, and publishes no call event.

@@ -110,12 +110,6 @@ type HangupInfo struct {
 	At    time.Time
 }
 
-// Ender says how a leg ended. Every Leg is one; the interface stays for code
-// that only needs that much.
-type Ender interface {
-	Ended() (HangupInfo, bool)
-}
-
 // Digit is a DTMF key from either in-band detection or out-of-band signalling.
 type Digit struct {
 	Key    byte   // '0'-'9', '*', '#', 'A'-'D'

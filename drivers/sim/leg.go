@@ -173,5 +173,4 @@ var (
 	_ telephony.Leg         = (*leg)(nil)
 	_ telephony.DigitSource = (*leg)(nil)
 	_ telephony.InbandDTMF  = (*leg)(nil)
-	_ telephony.Ender       = (*leg)(nil)
 )

@@ -78,7 +78,7 @@ func TestBaresipPhone(t *testing.T) {
 	if err := l.Hangup(ctx, telephony.CauseNormal); err != nil {
 		t.Fatal(err)
 	}
-	if h, _ := l.(telephony.Ender).Ended(); h.Cause != telephony.CauseNormal {
+	if h, _ := l.Ended(); h.Cause != telephony.CauseNormal {
 		t.Errorf("ended %+v", h)
 	}
 }

@@ -516,5 +516,4 @@ func (l *dialLeg) forget() {
 var (
 	_ telephony.Leg         = (*dialLeg)(nil)
 	_ telephony.DigitSource = (*dialLeg)(nil)
-	_ telephony.Ender       = (*dialLeg)(nil)
 )

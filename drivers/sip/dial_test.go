@@ -244,7 +244,7 @@ func TestDial(t *testing.T) {
 		case <-ctx.Done():
 			t.Fatal("the leg did not end on the phone's BYE")
 		}
-		if h, _ := l.(telephony.Ender).Ended(); h.By != "caller" || h.Cause != telephony.CauseNormal {
+		if h, _ := l.Ended(); h.By != "caller" || h.Cause != telephony.CauseNormal {
 			t.Errorf("ended %+v, want by caller (the far end), normal", h)
 		}
 		if n := len(d.Lines()); n != 0 {
@@ -293,7 +293,7 @@ func checkAnsweredCall(t *testing.T, ctx context.Context, d *sip.Driver, phone *
 	case <-ctx.Done():
 		t.Fatal("the phone got no BYE")
 	}
-	if h, _ := l.(telephony.Ender).Ended(); h.By != "ivr" || h.Cause != telephony.CauseNormal {
+	if h, _ := l.Ended(); h.By != "ivr" || h.Cause != telephony.CauseNormal {
 		t.Errorf("ended %+v, want by ivr, normal", h)
 	}
 	if n := len(d.Lines()); n != 0 {

@@ -212,5 +212,4 @@ func (l *leg) ack(req *siplib.Request) {
 var (
 	_ telephony.Leg         = (*leg)(nil)
 	_ telephony.DigitSource = (*leg)(nil)
-	_ telephony.Ender       = (*leg)(nil)
 )

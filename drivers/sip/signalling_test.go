@@ -296,7 +296,7 @@ type waiter struct{ ended chan telephony.HangupInfo }
 
 func (w waiter) ServeLeg(ctx context.Context, l telephony.Leg) {
 	<-l.Context().Done()
-	h, _ := l.(telephony.Ender).Ended()
+	h, _ := l.Ended()
 	w.ended <- h
 }
 
@@ -364,7 +364,7 @@ func (k *keyHolder) ServeLeg(ctx context.Context, l telephony.Leg) {
 	_ = l.Hangup(ctx, telephony.CauseNormal)
 	<-s.Done()
 	k.keys <- keys
-	h, _ := l.(telephony.Ender).Ended()
+	h, _ := l.Ended()
 	k.ended <- h
 }
 

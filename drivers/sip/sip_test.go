@@ -49,9 +49,7 @@ func newCollector(t *testing.T) *keyCollector {
 func (k *keyCollector) ServeLeg(ctx context.Context, l telephony.Leg) {
 	c := call{info: l.Info(), sources: map[string]int{}}
 	defer func() {
-		if e, ok := l.(telephony.Ender); ok {
-			c.hangup, _ = e.Ended()
-		}
+		c.hangup, _ = l.Ended()
 		k.calls <- c
 	}()
 	if err := l.Answer(ctx); err != nil {
@@ -64,7 +62,7 @@ func (k *keyCollector) ServeLeg(ctx context.Context, l telephony.Leg) {
 	c.keys, c.sources = readKeys(s, 40*time.Second)
 	_ = l.Hangup(ctx, telephony.CauseNormal)
 	<-s.Done()
-	c.hangup, _ = l.(telephony.Ender).Ended()
+	c.hangup, _ = l.Ended()
 }
 
 // readKeys reads the keys s delivers, and how many came from each source,

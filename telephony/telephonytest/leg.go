@@ -124,5 +124,4 @@ func (l *Leg) WriteFrame(f *media.Frame) error {
 var (
 	_ telephony.Leg         = (*Leg)(nil)
 	_ telephony.DigitSource = (*Leg)(nil)
-	_ telephony.Ender       = (*Leg)(nil)
 )
