@@ -445,12 +445,13 @@ func (r *Room) exit(mb *roomMember, err error) {
 	reason := "hangup"
 	if failed {
 		reason = "media_error"
-		r.o.log.Warn("room member media failed", "call_id", r.id, "leg", mb.info.ID, "err", err)
 	}
 	r.s.remove(mb, reason)
 	r.s.schedule()
 	r.mu.Unlock()
 	if failed {
+		// Logged outside r.mu, which the clock takes for every mix.
+		r.o.log.Warn("room member media failed", "call_id", r.id, "leg", mb.info.ID, "err", err)
 		_ = mb.leg.Hangup(context.Background(), CauseMediaError)
 	}
 }

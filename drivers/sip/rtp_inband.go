@@ -45,6 +45,7 @@ type toneFeed struct {
 	waited  int         // ticks since a frame was first held
 	missing int         // frames in a row filled for a gap
 	last    media.Frame // the last frame taken, the first fill of a gap
+	silent  media.Frame // always silence: the later fills of a gap
 }
 
 type heldFrame struct {
@@ -161,13 +162,13 @@ func (t *toneFeed) giveUp(ts uint32) {
 // fill stands in for one missing frame: the last frame once, then silence,
 // toneFill frames in all; more say nothing new to the detector.
 func (t *toneFeed) fill() {
+	// The detector only reads the frame: the fields serve, and nothing is
+	// allocated (a local would escape through the detector's interface).
 	switch {
 	case t.missing == 0:
-		f := t.last
-		t.take(&f)
+		t.take(&t.last)
 	case t.missing < toneFill:
-		var f media.Frame
-		t.take(&f)
+		t.take(&t.silent)
 	}
 	t.missing++
 }
