@@ -2,6 +2,8 @@ package phase
 
 import (
 	"cmp"
+	"iter"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -66,12 +68,7 @@ func (t *Tracker) Calls() []*Call {
 func (t *Tracker) Counts(now time.Time) Counts {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var c Counts
-	for _, k := range t.calls {
-		c.add(k, now)
-	}
-	c.sort()
-	return c
+	return count(maps.Values(t.calls), now)
 }
 
 // Counts are calls in progress by phase: the customers' calls only, an
@@ -101,9 +98,11 @@ type QueueCounts struct {
 }
 
 // Count counts calls at now.
-func Count(calls []*Call, now time.Time) Counts {
+func Count(calls []*Call, now time.Time) Counts { return count(slices.Values(calls), now) }
+
+func count(calls iter.Seq[*Call], now time.Time) Counts {
 	var c Counts
-	for _, k := range calls {
+	for k := range calls {
 		c.add(k, now)
 	}
 	c.sort()
