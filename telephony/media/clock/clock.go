@@ -58,11 +58,12 @@ type Clock struct {
 	log     *slog.Logger
 	running atomic.Bool
 
-	// mu serialises Add and Remove and guards n and wake; the lists they
-	// publish in phases are never changed in place.
+	// mu serialises Add and Remove and guards wake (n is changed under it
+	// too, and read without it by the workers); the lists they publish in
+	// phases are never changed in place.
 	mu     sync.Mutex
 	phases [Phases]atomic.Pointer[[]Stream]
-	n      int           // streams on the clock
+	n      atomic.Int64  // streams on the clock
 	wake   chan struct{} // closed when a stream is added to an empty clock
 
 	// beatMu guards next and started: the next phase to run, which a
@@ -110,7 +111,7 @@ func (c *Clock) Add(s Stream) {
 	}
 	l := append(slices.Clip(c.phase(best)), s) // a new array: a phase may be reading the old one
 	c.phases[best].Store(&l)
-	c.n++
+	c.n.Add(1)
 	if c.wake != nil {
 		close(c.wake)
 		c.wake = nil
@@ -132,17 +133,13 @@ func (c *Clock) Remove(s Stream) {
 		l := make([]Stream, 0, len(old)-1)
 		l = append(append(l, old[:i]...), old[i+1:]...)
 		c.phases[p].Store(&l)
-		c.n--
+		c.n.Add(-1)
 		return
 	}
 }
 
 // Len is how many streams are on the clock.
-func (c *Clock) Len() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n
-}
+func (c *Clock) Len() int { return int(c.n.Load()) }
 
 // beat is the next phase to run: its number since the clock started (phase
 // n%Phases of tick n/Phases) and its time on the grid.
@@ -189,8 +186,11 @@ func (c *Clock) runWith(ctx context.Context, wait phaseWait, w int) {
 // awake returns at once while the clock has streams; otherwise it waits
 // until one is added (the grid then starts afresh) or ctx ends (false).
 func (c *Clock) awake(ctx context.Context) bool {
+	if c.n.Load() > 0 { // every phase of a busy clock: no lock
+		return true
+	}
 	c.mu.Lock()
-	if c.n > 0 {
+	if c.n.Load() > 0 {
 		c.mu.Unlock()
 		return true
 	}
