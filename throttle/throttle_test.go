@@ -1,0 +1,79 @@
+package throttle_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"tracecall/throttle"
+)
+
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+func newThrottle(c *clock, maxKeys int) *throttle.Throttle {
+	return throttle.New(throttle.Config{Free: 3, Base: time.Second, Max: 8 * time.Second, Forget: time.Hour, MaxKeys: maxKeys, Now: c.now})
+}
+
+func TestDelaysGrowToMax(t *testing.T) {
+	c := &clock{t: time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)}
+	th := newThrottle(c, 10)
+	want := []time.Duration{0, 0, 0, 1 * time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 8 * time.Second}
+	for i, w := range want {
+		if got := th.Fail("10.0.0.9"); got != w {
+			t.Errorf("failure %d: wait %v, want %v", i+1, got, w)
+		}
+		if got := th.Wait("10.0.0.9"); got != w {
+			t.Errorf("after failure %d: Wait = %v, want %v", i+1, got, w)
+		}
+		c.t = c.t.Add(w)
+	}
+	if got := th.Wait("10.0.0.9"); got != 0 {
+		t.Errorf("after the wait: Wait = %v, want 0", got)
+	}
+	if got := th.Wait("10.0.0.8"); got != 0 {
+		t.Errorf("another key waits %v", got)
+	}
+}
+
+func TestSuccessAndIdleForget(t *testing.T) {
+	c := &clock{t: time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)}
+	th := newThrottle(c, 10)
+	for range 5 {
+		th.Fail("a")
+		th.Fail("b")
+	}
+	th.Succeed("a")
+	if got := th.Fail("a"); got != 0 {
+		t.Errorf("after success, first failure waits %v", got)
+	}
+	c.t = c.t.Add(2 * time.Hour)
+	if got := th.Fail("b"); got != 0 {
+		t.Errorf("after two idle hours, first failure waits %v", got)
+	}
+	th.Fail("a")
+	if s := th.Snapshot(); len(s) != 2 || s[0].Key != "a" {
+		t.Errorf("snapshot %+v, want a (2 failures) then b (the idle one forgotten: a fresh 1)", s)
+	}
+	th.Reset("a")
+	if s := th.Snapshot(); len(s) != 1 || s[0].Key != "b" {
+		t.Errorf("after Reset(a): %+v", s)
+	}
+	th.Reset()
+	if s := th.Snapshot(); len(s) != 0 {
+		t.Errorf("after Reset(): %+v", s)
+	}
+}
+
+func TestBoundedTable(t *testing.T) {
+	c := &clock{t: time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)}
+	th := newThrottle(c, 100)
+	for i := range 10000 {
+		c.t = c.t.Add(time.Millisecond)
+		th.Fail(fmt.Sprintf("198.51.100.%d/%d", i%250, i))
+	}
+	if n := len(th.Snapshot()); n > 100 {
+		t.Errorf("table holds %d keys, bound 100", n)
+	}
+}
