@@ -1,16 +1,3 @@
-// Package throttle slows down guessing: it counts failures per key (an
-// address, an account) and answers how long the next attempt must wait.
-// The panel's logins and the SIP registrar's digest checks both use it, each
-// with its own Throttle, keyed by source address and by account.
-//
-// A key's first Free failures cost nothing; each failure after them doubles
-// the wait, from Base up to Max. A success forgets the key; a key left alone
-// for Forget is forgotten too, so an honest user's typo a day ago never
-// counts. The wait is a delay, not a lock: nobody can keep a user out for
-// good by guessing in their name, they can only make guesses slow (Max
-// apart), which is what defeats guessing. The table is bounded (MaxKeys):
-// past it the oldest key goes, so a flood of spoofed addresses costs memory
-// only up to the bound.
 package throttle
 
 import (
