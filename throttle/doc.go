@@ -11,4 +11,13 @@
 // apart), which is what defeats guessing. The table is bounded (MaxKeys):
 // past it the oldest key goes, so a flood of spoofed addresses costs memory
 // only up to the bound.
+//
+// Record is Fail with a note (what the failure was about: the account an
+// address guessed) and says whether this failure began the key's first
+// wait, so that a caller logs each key's lockout once rather than every
+// refused attempt. Snapshot lists keys with their counts, waits and notes
+// for an admin's page; Reset lifts keys; Failures tells a clean record
+// (zero) from a key that has failed, for a caller that treats the two
+// differently (the panel lets an address with a clean record try an
+// account that guessing elsewhere has slowed).
 package throttle

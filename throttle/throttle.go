@@ -1,6 +1,7 @@
 package throttle
 
 import (
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -38,7 +39,11 @@ type entry struct {
 	failures int
 	last     time.Time // the last failure
 	until    time.Time // no attempt before this
+	notes    []string  // what the failures were about, most recent last
 }
+
+// MaxNotes is how many distinct notes a key keeps (Record), the most recent.
+const MaxNotes = 8
 
 // New returns a Throttle with cfg's curve.
 func New(cfg Config) *Throttle {
@@ -81,7 +86,22 @@ func (t *Throttle) Wait(key string) time.Duration {
 }
 
 // Fail counts a failure against key and returns the wait it now has.
-func (t *Throttle) Fail(key string) time.Duration {
+func (t *Throttle) Fail(key string) time.Duration { return t.Record(key, "").Wait }
+
+// Failure is what one failure did to its key.
+type Failure struct {
+	Failures int           // the key's failures, this one included
+	Wait     time.Duration // the wait the key now has
+	// Began is set for the failure that started the key's first wait: the
+	// one to log, once, as the key's lockout.
+	Began bool
+}
+
+// Record counts a failure against key, as Fail does, and keeps note (when
+// not empty) among the key's notes: what the failure was about, such as
+// the account an address guessed, for an admin's view and for lifting the
+// addresses that guessed an account.
+func (t *Throttle) Record(key, note string) Failure {
 	now := t.cfg.Now()
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -97,8 +117,40 @@ func (t *Throttle) Fail(key string) time.Duration {
 	e.last = now
 	d := t.delay(e.failures)
 	e.until = now.Add(d)
-	return d
+	if note != "" {
+		e.notes = addNote(e.notes, note)
+	}
+	return Failure{Failures: e.failures, Wait: d, Began: d > 0 && e.failures == t.cfg.Free+1}
 }
+
+// addNote puts note last in notes, once, keeping the MaxNotes most recent.
+func addNote(notes []string, note string) []string {
+	for i, n := range notes {
+		if n == note {
+			notes = append(notes[:i], notes[i+1:]...)
+			break
+		}
+	}
+	if len(notes) >= MaxNotes {
+		notes = append(notes[:0], notes[len(notes)-MaxNotes+1:]...)
+	}
+	return append(notes, note)
+}
+
+// Failures returns key's count of failures; zero for a key with a clean
+// record (never failed, forgotten, or reset).
+func (t *Throttle) Failures(key string) int {
+	now := t.cfg.Now()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if e := t.live(key, now); e != nil {
+		return e.failures
+	}
+	return 0
+}
+
+// Config returns the curve in use, defaults filled in.
+func (t *Throttle) Config() Config { return t.cfg }
 
 // Succeed forgets key: the right password clears its count.
 func (t *Throttle) Succeed(key string) {
@@ -170,8 +222,9 @@ func (t *Throttle) evictOldest() {
 type Entry struct {
 	Key      string    `json:"key"`
 	Failures int       `json:"failures"`
-	Last     time.Time `json:"last"`  // the last failure
-	Until    time.Time `json:"until"` // attempts wait until then (zero or past: none)
+	Last     time.Time `json:"last"`            // the last failure
+	Until    time.Time `json:"until"`           // attempts wait until then (zero or past: none)
+	Notes    []string  `json:"notes,omitempty"` // Record's notes, most recent last
 }
 
 // Snapshot lists the keys with failures, most failures first.
@@ -181,7 +234,7 @@ func (t *Throttle) Snapshot() []Entry {
 	out := make([]Entry, 0, len(t.keys))
 	for k := range t.keys {
 		if e := t.live(k, now); e != nil {
-			out = append(out, Entry{Key: k, Failures: e.failures, Last: e.last, Until: e.until})
+			out = append(out, Entry{Key: k, Failures: e.failures, Last: e.last, Until: e.until, Notes: slices.Clone(e.notes)})
 		}
 	}
 	t.mu.Unlock()

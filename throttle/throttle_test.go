@@ -2,6 +2,7 @@ package throttle_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -75,5 +76,48 @@ func TestBoundedTable(t *testing.T) {
 	}
 	if n := len(th.Snapshot()); n > 100 {
 		t.Errorf("table holds %d keys, bound 100", n)
+	}
+}
+
+func TestRecord(t *testing.T) {
+	c := &clock{t: time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)}
+	th := newThrottle(c, 10)
+	tests := []struct {
+		note      string
+		wantWait  time.Duration
+		wantBegan bool
+	}{
+		{"admin", 0, false},
+		{"zhang", 0, false},
+		{"admin", 0, false},
+		{"li", time.Second, true}, // the fourth failure starts the first wait
+		{"admin", 2 * time.Second, false},
+		{"", 4 * time.Second, false},
+	}
+	for i, tt := range tests {
+		f := th.Record("10.0.0.9", tt.note)
+		if f.Failures != i+1 || f.Wait != tt.wantWait || f.Began != tt.wantBegan {
+			t.Errorf("failure %d: %+v, want %d failures, wait %v, began %v", i+1, f, i+1, tt.wantWait, tt.wantBegan)
+		}
+	}
+	if n := th.Failures("10.0.0.9"); n != len(tests) {
+		t.Errorf("Failures = %d, want %d", n, len(tests))
+	}
+	if n := th.Failures("10.0.0.8"); n != 0 {
+		t.Errorf("a clean key has %d failures", n)
+	}
+	s := th.Snapshot()
+	if len(s) != 1 || !slices.Equal(s[0].Notes, []string{"zhang", "li", "admin"}) {
+		t.Errorf("snapshot %+v, want notes zhang, li, admin (each once, most recent last)", s)
+	}
+	for i := range 2 * throttle.MaxNotes {
+		th.Record("10.0.0.9", fmt.Sprint("user", i))
+	}
+	s = th.Snapshot()
+	if len(s[0].Notes) != throttle.MaxNotes || s[0].Notes[throttle.MaxNotes-1] != fmt.Sprint("user", 2*throttle.MaxNotes-1) {
+		t.Errorf("notes %v, want the %d most recent", s[0].Notes, throttle.MaxNotes)
+	}
+	if got := th.Config(); got.Free != 3 || got.Max != 8*time.Second {
+		t.Errorf("Config() = %+v", got)
 	}
 }
