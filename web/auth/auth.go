@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"tracecall/store"
+	"tracecall/throttle"
 )
 
 // Names the panel and its clients see.
@@ -29,8 +30,6 @@ const (
 const (
 	DefaultIdleTimeout     = time.Hour
 	DefaultAbsoluteTimeout = 12 * time.Hour // one shift
-	DefaultMaxFailures     = 5
-	DefaultLockout         = 15 * time.Minute
 )
 
 // loginTokenTTL is how long a login form stays usable.
@@ -46,9 +45,10 @@ type Config struct {
 	IdleTimeout time.Duration
 	// AbsoluteTimeout ends a session this long after login, however busy.
 	AbsoluteTimeout time.Duration
-	// MaxFailures wrong passwords in a row lock the user out for Lockout.
-	MaxFailures int
-	Lockout     time.Duration
+	// ByAddress and ByAccount are the curves of the login throttles (see
+	// Guessing in the package doc); zero fields take DefaultByAddress's and
+	// DefaultByAccount's, and their clock is Now.
+	ByAddress, ByAccount throttle.Config
 	// SecureCookies marks cookies Secure even on plain HTTP requests, for a
 	// panel behind a TLS-terminating proxy. Requests over TLS always get it.
 	SecureCookies bool
@@ -65,18 +65,14 @@ func (c Config) withDefaults() Config {
 	if c.AbsoluteTimeout <= 0 {
 		c.AbsoluteTimeout = DefaultAbsoluteTimeout
 	}
-	if c.MaxFailures <= 0 {
-		c.MaxFailures = DefaultMaxFailures
-	}
-	if c.Lockout <= 0 {
-		c.Lockout = DefaultLockout
-	}
 	if c.Params == (Params{}) {
 		c.Params = DefaultParams()
 	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
+	c.ByAddress = throttleConfig(c.ByAddress, DefaultByAddress, c.Now)
+	c.ByAccount = throttleConfig(c.ByAccount, DefaultByAccount, c.Now)
 	return c
 }
 
@@ -92,6 +88,10 @@ type Auth struct {
 	dummy func() string
 	// touchEvery is how stale LastSeen may get before a request writes it.
 	touchEvery time.Duration
+	// byAddress and byAccount slow down guessing (guessing.go). They live
+	// in memory: a restart forgets them, and nothing a guesser does
+	// outlasts it.
+	byAddress, byAccount *throttle.Throttle
 }
 
 // New returns an Auth over db. A nil log discards messages.
@@ -104,6 +104,8 @@ func New(db *store.DB, c Config, log *slog.Logger) *Auth {
 		db: db, cfg: c, log: log,
 		hashing:    make(chan struct{}, 2),
 		touchEvery: min(c.IdleTimeout/10, time.Minute),
+		byAddress:  throttle.New(c.ByAddress),
+		byAccount:  throttle.New(c.ByAccount),
 	}
 	a.dummy = sync.OnceValue(func() string {
 		h, err := HashPassword(randomToken(), c.Params)
@@ -189,16 +191,31 @@ func (a *Auth) hash(ctx context.Context, password string) (string, error) {
 }
 
 // Login checks username and password and, if they are right and the user is
-// enabled and not locked out, starts a session and returns it, ID included.
-// Every refusal is ErrBadCredentials; remote (the client's address) goes to
-// the log. A wrong password counts towards the lockout.
+// enabled, starts a session and returns it, ID included. remote is the
+// client's address (an http.Request's RemoteAddr): logins are throttled by
+// it and by account (see Guessing in the package doc). A refusal is a
+// *LoginError: ErrThrottled, without checking the password, for an attempt
+// made during its wait; ErrBadCredentials for every other, which counts
+// against the address and the account.
 func (a *Auth) Login(ctx context.Context, username, password, remote string) (store.Session, error) {
 	username = NormalizeUsername(username)
 	logUser := username
 	if len(logUser) > 64 {
 		logUser = logUser[:64] + "…"
 	}
+	addr := AddressKey(remote)
 	log := a.log.With("user", logUser, "remote", remote)
+	if h := a.holdFor(addr, username); h.wait > 0 {
+		// Not checked, not counted, logged below Warn: the lockout was
+		// logged when it began, and a guesser's every try would flood it.
+		log.Debug("login refused unchecked: waiting after failed logins", "wait", h.wait, "address_waits", h.address != "", "account_waits", h.account != "")
+		return store.Session{}, &LoginError{Err: ErrThrottled, Wait: h.wait, Address: h.address, Account: h.account}
+	}
+	refuse := func(reason string) (store.Session, error) {
+		h := a.fail(log, addr, username)
+		log.Warn("login refused", "reason", reason, "next_wait", h.wait)
+		return store.Session{}, &LoginError{Err: ErrBadCredentials, Wait: h.wait, Address: h.address, Account: h.account}
+	}
 	now := a.cfg.Now()
 
 	var u store.User
@@ -215,36 +232,31 @@ func (a *Auth) Login(ctx context.Context, username, password, remote string) (st
 		reason = "unknown user"
 	case u.Disabled:
 		reason = "user disabled"
-	case now.Before(u.LockedUntil):
-		reason = "user locked out"
 	}
 	if reason != "" {
 		_, _ = a.checkHash(ctx, a.dummy(), password) // same time as a real check
-		log.Warn("login refused", "reason", reason)
-		return store.Session{}, ErrBadCredentials
+		return refuse(reason)
 	}
 	good, err := a.checkHash(ctx, u.PasswordHash, password)
 	if err != nil {
+		if ctx.Err() != nil {
+			return store.Session{}, fmt.Errorf("auth: login: %w", err)
+		}
 		log.Error("login: cannot check password", "err", err)
-		return store.Session{}, ErrBadCredentials
+		return refuse("password hash unreadable")
+	}
+	if !good {
+		return refuse("wrong password")
 	}
 
 	var s store.Session
-	var locked bool
 	err = a.db.Update(func(tx *store.Tx) error {
-		u, found, err := tx.User(username) // again: another login may have changed it
-		if err != nil || !found {
+		u, found, err := tx.User(username) // again: another request may have changed it
+		if err != nil || !found || u.Disabled {
 			return err
 		}
-		if !good {
-			u.FailedLogins++
-			if u.FailedLogins >= a.cfg.MaxFailures {
-				u.FailedLogins, u.LockedUntil, locked = 0, now.Add(a.cfg.Lockout), true
-			}
-			u.Updated = now
-			return tx.PutUser(&u)
-		}
 		if u.FailedLogins != 0 || !u.LockedUntil.IsZero() {
+			// A lock stored by an older version: the throttles replace it.
 			u.FailedLogins, u.LockedUntil, u.Updated = 0, time.Time{}, now
 			if err := tx.PutUser(&u); err != nil {
 				return err
@@ -262,16 +274,12 @@ func (a *Auth) Login(ctx context.Context, username, password, remote string) (st
 	switch {
 	case err != nil:
 		return store.Session{}, fmt.Errorf("auth: login: %w", err)
-	case locked:
-		log.Warn("login refused: wrong password; user locked out", "failures", a.cfg.MaxFailures, "until", now.Add(a.cfg.Lockout))
-		return store.Session{}, ErrBadCredentials
-	case !good:
-		log.Warn("login refused", "reason", "wrong password")
-		return store.Session{}, ErrBadCredentials
 	case s.ID == "":
-		log.Warn("login refused", "reason", "user deleted during login")
-		return store.Session{}, ErrBadCredentials
+		return refuse("user deleted or disabled during login")
 	}
+	// The account's record goes; the address's stays (it ages out), or a
+	// guesser with an account of their own could wipe it by logging in.
+	a.byAccount.Succeed(username)
 	log.Info("login", "role", u.Role)
 	return s, nil
 }

@@ -1,6 +1,6 @@
 // Package auth is who may use the web panel and its API: users with roles,
 // argon2id password hashes, login sessions kept in the store, CSRF tokens,
-// and lockout after repeated wrong passwords. It decides; package web turns
+// and growing delays for repeated wrong passwords. It decides; package web turns
 // its answers into pages, redirects and JSON.
 //
 // # Roles
@@ -29,14 +29,46 @@
 // X-CSRF-Token header. The login form, which comes before any session, is
 // protected by a token in a short-lived cookie of its own (double submit).
 //
-// # Lockout
+// # Guessing
 //
-// After Config.MaxFailures wrong passwords in a row a user cannot log in for
-// Config.Lockout, even with the right password. Every failure gives the same
-// error, ErrBadCredentials, whether the user exists, is disabled, is locked
-// or typed the wrong password, and takes about as long, so the login form
-// does not tell which users exist. The log says which it was, with the
-// source address.
+// Logins are slowed, never locked: two throttles (package throttle) count
+// failed logins, one by source address (AddressKey: the IP, or an IPv6
+// address's /64) and one by account (the username typed, whether or not
+// it exists, so the delays tell nothing about which users do). After a few
+// free failures each further one doubles the wait, up to a ceiling: an
+// address that keeps guessing soon waits 15 minutes per guess
+// (DefaultByAddress), so a thousand guesses take days, not seconds. An
+// attempt made during its wait is refused with ErrThrottled without its
+// password being checked, so a guess made early tells nothing, and is not
+// counted, so knocking does not make the wait longer. The refusal says how
+// long to wait.
+//
+// The account's throttle is there for a guesser who spreads over many
+// addresses, and it must not let anyone keep the real user out. So it
+// holds only attempts from addresses with failures on record, and its
+// ceiling is low (a minute, DefaultByAccount). From their own desk, with a
+// clean record, the real user's right password is checked and works
+// however hard someone else guesses at their account; from an address with
+// failures of its own (their typos, a shared NAT) they wait at most the
+// account's minute, plus what that address earned itself. A guesser gets
+// one attempt per fresh address and then joins that queue. A successful
+// login clears the account's record but not the address's, which ages out
+// after a day of quiet: otherwise a guesser with an account of their own
+// could wipe their address's record by logging in.
+//
+// The throttles live in memory: a restart forgets them, and nothing a
+// guesser does outlasts it. (Older versions stored a lock with the user,
+// FailedLogins and LockedUntil; they are no longer read, and cleared at
+// the user's next login, unlock, password reset or enabling.) Each key's
+// lockout, the failure that starts its first wait, is logged once at Warn
+// with the address and the account and the console command that lifts it;
+// refused attempts during a wait are logged at Debug only. Admins see and
+// lift the delays on the panel's security page and from the console:
+// Unlock lifts an account's and those of the addresses that guessed it
+// ("tracectl user unlock NAME", which the lockout message names), and the
+// page or "tracectl throttle lift" lifts any key. Every checked failure
+// gives the same error, ErrBadCredentials, whether the user exists, is
+// disabled or typed the wrong password, and takes about as long.
 //
 // # Concurrency
 //
@@ -49,5 +81,5 @@
 //
 // Config.Params set to small values (TestParams) make hashing take
 // microseconds, and Config.Now lets tests move time past a timeout or a
-// lockout without sleeping.
+// login delay without sleeping.
 package auth

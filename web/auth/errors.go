@@ -1,13 +1,24 @@
 package auth
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+	"time"
+)
 
 // Errors callers branch on, with errors.Is.
 var (
-	// ErrBadCredentials is returned by Login for every refused login: unknown
-	// user, wrong password, disabled or locked account. It deliberately does
-	// not say which; the log does.
-	ErrBadCredentials = errors.New("wrong username or password, or the account is locked")
+	// ErrBadCredentials is returned by Login, in a *LoginError, for every
+	// login whose password was checked and refused: unknown user, wrong
+	// password, disabled account. It deliberately does not say which; the
+	// log does.
+	ErrBadCredentials = errors.New("wrong username or password")
+
+	// ErrThrottled is returned by Login, in a *LoginError, for an attempt
+	// made while its address (or, for an address with failures on record,
+	// its account) must still wait after failed logins. The password was
+	// not checked.
+	ErrThrottled = errors.New("too many failed logins; wait before trying again")
 
 	// ErrCSRF is returned by CheckCSRF when an unsafe request made with a
 	// session cookie lacks the session's CSRF token or carries another.
@@ -38,3 +49,26 @@ var (
 	// read, or whose parameters are out of bounds.
 	ErrBadHash = errors.New("malformed password hash")
 )
+
+// LoginError is a refused login, as Login returns it: Err is
+// ErrBadCredentials (the password was checked) or ErrThrottled (it was
+// not), and Wait how long the next attempt from the same address for the
+// same account must wait before it is looked at; zero: it may come now.
+type LoginError struct {
+	Err  error
+	Wait time.Duration
+	// Address is the address key that waits (AddressKey), and Account the
+	// account, when each does; the lockout message names the console
+	// command that lifts them.
+	Address string
+	Account string
+}
+
+func (e *LoginError) Error() string {
+	if e.Wait <= 0 {
+		return "auth: login: " + e.Err.Error()
+	}
+	return fmt.Sprintf("auth: login: %v; next attempt in %v", e.Err, e.Wait.Round(time.Second))
+}
+
+func (e *LoginError) Unwrap() error { return e.Err }

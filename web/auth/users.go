@@ -92,8 +92,8 @@ func (a *Auth) update(username string, fn func(tx *store.Tx, u *store.User) erro
 	})
 }
 
-// SetPassword gives username a new password, clears any lockout and ends
-// their sessions. It fails with ErrBadPassword or ErrNoUser, wrapped.
+// SetPassword gives username a new password, lifts their account's login
+// delay and ends their sessions. It fails with ErrBadPassword or ErrNoUser, wrapped.
 func (a *Auth) SetPassword(ctx context.Context, username, password string) error {
 	username = NormalizeUsername(username)
 	if err := ValidPassword(password); err != nil {
@@ -111,7 +111,8 @@ func (a *Auth) SetPassword(ctx context.Context, username, password string) error
 	if err != nil {
 		return fmt.Errorf("auth: set password of %s: %w", username, err)
 	}
-	a.log.Info("password set; sessions ended", "user", username)
+	a.byAccount.Reset(username)
+	a.log.Info("password set; sessions ended; account's login delay lifted", "user", username)
 	return nil
 }
 
@@ -142,7 +143,7 @@ func (a *Auth) ChangePassword(ctx context.Context, username, current, password s
 }
 
 // SetDisabled disables or enables username. Disabling ends their sessions;
-// enabling clears any lockout. It fails with ErrNoUser, wrapped.
+// enabling lifts their account's login delay. It fails with ErrNoUser, wrapped.
 func (a *Auth) SetDisabled(username string, disabled bool) error {
 	username = NormalizeUsername(username)
 	err := a.update(username, func(tx *store.Tx, u *store.User) error {
@@ -156,6 +157,9 @@ func (a *Auth) SetDisabled(username string, disabled bool) error {
 	})
 	if err != nil {
 		return fmt.Errorf("auth: set disabled of %s: %w", username, err)
+	}
+	if !disabled {
+		a.byAccount.Reset(username)
 	}
 	a.log.Info("user updated", "user", username, "disabled", disabled)
 	return nil
