@@ -4,7 +4,9 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -80,6 +82,7 @@ type loginData struct {
 	CSRF     string
 	Next     string
 	Username string
+	Console  string // the console command that lifts a login's wait
 }
 
 func (s *Server) handleLoginPage(w http.ResponseWriter, r *http.Request) {
@@ -121,8 +124,18 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sess, err := s.auth.Login(r.Context(), f.Username, f.Password, r.RemoteAddr)
-	if errors.Is(err, auth.ErrBadCredentials) {
-		fail(http.StatusUnauthorized, "msg_login_failed", f)
+	if le := (*auth.LoginError)(nil); errors.As(err, &le) {
+		code := http.StatusUnauthorized
+		if errors.Is(err, auth.ErrThrottled) {
+			code = http.StatusTooManyRequests
+		}
+		if le.Wait > 0 {
+			w.Header().Set("Retry-After", strconv.Itoa(int((le.Wait+time.Second-1)/time.Second)))
+		}
+		var console string
+		v.Error, console = loginRefusal(v.M, le, f.Username)
+		v.Data = loginData{CSRF: s.auth.LoginToken(w, r), Next: f.Next, Username: f.Username, Console: console}
+		s.render(w, code, "login", v)
 		return
 	}
 	if err != nil {

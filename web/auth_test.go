@@ -294,48 +294,6 @@ func TestLoginRedirectsBack(t *testing.T) {
 	}
 }
 
-func TestLockout(t *testing.T) {
-	p := newPanel(t)
-	p.addUser("li", auth.RoleTeamLeader, "right-password")
-	b := p.browser()
-	for i := range 4 {
-		if r := b.login("li", "wrong"); r.code != http.StatusUnauthorized {
-			t.Fatalf("wrong password %d = %d", i+1, r.code)
-		}
-	}
-	b.mustLogin("li", "right-password") // four failures are not enough, and a success resets them
-	b = p.browser()
-	for range 5 {
-		b.login("li", "wrong")
-	}
-	if !strings.Contains(p.log.String(), "locked out") {
-		t.Errorf("no lockout in the log:\n%s", p.log.String())
-	}
-	if r := b.login("li", "right-password"); r.code != http.StatusUnauthorized {
-		t.Fatalf("right password during lockout = %d, want 401", r.code)
-	}
-	p.clock.Add(14 * time.Minute)
-	if r := b.login("li", "right-password"); r.code != http.StatusUnauthorized {
-		t.Fatalf("right password after 14 minutes = %d, want 401", r.code)
-	}
-	p.clock.Add(time.Minute + time.Second)
-	b.mustLogin("li", "right-password")
-}
-
-func TestLockoutConfigurable(t *testing.T) {
-	p := newPanel(t, func(d *web.Deps) { d.Auth.MaxFailures, d.Auth.Lockout = 2, time.Hour })
-	p.addUser("li", auth.RoleTeamLeader, "right-password")
-	b := p.browser()
-	b.login("li", "wrong")
-	b.login("li", "wrong")
-	p.clock.Add(59 * time.Minute)
-	if r := b.login("li", "right-password"); r.code != http.StatusUnauthorized {
-		t.Fatalf("right password 59 minutes into a one-hour lockout = %d, want 401", r.code)
-	}
-	p.clock.Add(time.Minute)
-	b.mustLogin("li", "right-password")
-}
-
 func TestSessionCookie(t *testing.T) {
 	tests := []struct {
 		name       string

@@ -53,11 +53,12 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, code int, m
 	now := s.auth.Config().Now()
 	d := usersData{}
 	for _, u := range us {
+		until, _ := s.auth.LoginWait(u.Username)
 		d.Users = append(d.Users, userRow{
 			Username: u.Username, DisplayName: u.DisplayName,
 			RoleName: v.M["role_"+u.Role], Disabled: u.Disabled,
-			Locked:      now.Before(u.LockedUntil),
-			LockedUntil: u.LockedUntil.In(s.deps.Location).Format("2006-01-02 15:04"),
+			Locked:      now.Before(until),
+			LockedUntil: until.In(s.deps.Location).Format("2006-01-02 15:04:05"),
 			Created:     u.Created.In(s.deps.Location).Format("2006-01-02 15:04"),
 			Self:        u.Username == v.User.Username,
 		})
@@ -148,13 +149,16 @@ func (s *Server) audit(r *http.Request, msg string, args ...any) {
 
 // apiUser is a user as the API shows it: never the hash.
 type apiUser struct {
-	Username    string    `json:"username"`
-	DisplayName string    `json:"displayName,omitempty"`
-	Role        string    `json:"role"`
-	Disabled    bool      `json:"disabled"`
-	LockedUntil time.Time `json:"lockedUntil,omitzero"`
-	Created     time.Time `json:"created"`
-	Updated     time.Time `json:"updated"`
+	Username    string `json:"username"`
+	DisplayName string `json:"displayName,omitempty"`
+	Role        string `json:"role"`
+	Disabled    bool   `json:"disabled"`
+	// LoginWaitUntil is until when the account's logins from addresses with
+	// failures on record wait (see web/auth, Guessing); absent when they do not.
+	LoginWaitUntil time.Time `json:"loginWaitUntil,omitzero"`
+	LoginFailures  int       `json:"loginFailures,omitempty"`
+	Created        time.Time `json:"created"`
+	Updated        time.Time `json:"updated"`
 }
 
 func (s *Server) handleAPIUsers(w http.ResponseWriter, r *http.Request) {
@@ -165,10 +169,14 @@ func (s *Server) handleAPIUsers(w http.ResponseWriter, r *http.Request) {
 	}
 	out := make([]apiUser, 0, len(us))
 	for _, u := range us {
-		out = append(out, apiUser{
+		au := apiUser{
 			Username: u.Username, DisplayName: u.DisplayName, Role: u.Role, Disabled: u.Disabled,
-			LockedUntil: u.LockedUntil, Created: u.Created.In(s.deps.Location), Updated: u.Updated.In(s.deps.Location),
-		})
+			Created: u.Created.In(s.deps.Location), Updated: u.Updated.In(s.deps.Location),
+		}
+		if until, n := s.auth.LoginWait(u.Username); !until.IsZero() {
+			au.LoginWaitUntil, au.LoginFailures = until.In(s.deps.Location), n
+		}
+		out = append(out, au)
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -85,6 +85,7 @@ var panelPages = []struct {
 	{"/admin/users", "users", auth.RoleAdmin},
 	{"/admin/queues", "queues", auth.RoleAdmin},
 	{"/admin/agents", "agents", auth.RoleAdmin},
+	{"/admin/security", "security", auth.RoleAdmin},
 }
 
 // navFor is the menu for role, in the language of m.

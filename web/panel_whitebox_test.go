@@ -31,10 +31,15 @@ func TestCatalogueComplete(t *testing.T) {
 	pages := parsePages()
 	id := &auth.Identity{Username: "admin", Role: auth.RoleAdmin, SessionID: "s", CSRFToken: "tok"}
 	data := map[string]any{
-		"login": loginData{CSRF: "tok", Next: "/"},
+		"login": loginData{CSRF: "tok", Next: "/", Console: "tracectl user unlock admin"},
 		"home":  homeData{Username: "admin"},
 		"users": usersData{Users: []userRow{{Username: "admin", Self: true}, {Username: "li", Disabled: true}, {Username: "zhang", Locked: true}}},
 		"error": nil,
+		"security": securityData{Intro: "x", Sources: []securitySource{
+			{Name: "panel_address", Title: "t", Hint: "h", CanLift: true, Rows: []securityRow{{Key: "10.0.0.1", Failures: 9, Until: "u", Notes: "admin"}, {Key: "10.0.0.2"}}},
+			{Name: "other", Title: "o", Rows: []securityRow{{Key: "k"}}},
+			{Name: "empty", Title: "e"},
+		}, Console: []consoleCommand{{"tracectl throttle list", "list"}}},
 		"lines": linesData{Rows: []lineRow{{Line: "sim1", State: "in-call", Caller: "13800138000"}}},
 		"calls": callsData{
 			Types: options(messages["zh"], "type_", callTypes, ""),

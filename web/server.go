@@ -51,9 +51,13 @@ type Deps struct {
 	// nil: one over Store.
 	Customers *crm.Book
 
-	// Auth sets sessions, timeouts and lockout for the TCP listener (zero:
-	// defaults). Its Token is taken from Token above when empty.
+	// Auth sets sessions, timeouts and login throttles for the TCP listener
+	// (zero: defaults). Its Token is taken from Token above when empty.
 	Auth auth.Config
+	// Throttles are other throttles of guesses for the security page and
+	// /api/security (the SIP registrar's digest checks), after the panel's
+	// own logins; see ThrottleSource.
+	Throttles []ThrottleSource
 }
 
 // Server is the HTTP API and the panel.
@@ -105,7 +109,9 @@ type Route struct {
 	Pattern string    // as for http.ServeMux: "GET /api/calls/{id}"
 	Role    auth.Role // the least role that may use it; "" for a public route
 	// Socket is set for the API routes the unix socket serves too, without
-	// auth; pages and the routes about users are for the TCP listener only.
+	// auth (among them listing users, unlocking them and resetting their
+	// passwords: the console's way back in); pages and the routes that act
+	// for a logged-in person are for the TCP listener only.
 	Socket bool
 }
 
@@ -148,7 +154,7 @@ func (s *Server) routes() {
 	add("POST /api/sim/call", admin, true, s.handleSimCall)
 	add("POST /api/sim/phone", admin, true, s.handleSimPhone)
 	add("GET /api/me", agent, false, s.handleMe)
-	add("GET /api/users", admin, false, s.handleAPIUsers)
+	add("GET /api/users", admin, true, s.handleAPIUsers)
 	add("GET /api/events", agent, true, s.handleEvents)
 	add("GET /api/wallboard", leader, true, s.handleAPIWallboard)
 
@@ -170,6 +176,7 @@ func (s *Server) routes() {
 	s.acdAdminRoutes(add)
 	s.deskRoutes(add)
 	s.sipPhoneRoutes(add)
+	s.securityRoutes(add)
 	// Everything else: log in first, then 404, so that anonymous callers
 	// learn nothing about which paths exist.
 	tcp.Handle("/", s.guard(agent, http.HandlerFunc(s.handleNotFound)))

@@ -87,7 +87,7 @@ func (s *Server) handleAddSIPPhone(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, "add sip phone", err)
 		return
 	}
-	s.deps.Log.Info("sip phone added", "user", p.User, "by", sipPhoneActor(r))
+	s.deps.Log.Info("sip phone added", "user", p.User, "by", actor(r))
 	writeJSON(w, http.StatusCreated, sipPhoneReply{User: p.User, Created: p.Created.In(s.deps.Location)})
 }
 
@@ -102,15 +102,6 @@ func (s *Server) handleDeleteSIPPhone(w http.ResponseWriter, r *http.Request) {
 		s.internal(w, "delete sip phone", err)
 		return
 	}
-	s.deps.Log.Info("sip phone removed", "user", user, "by", sipPhoneActor(r))
+	s.deps.Log.Info("sip phone removed", "user", user, "by", actor(r))
 	w.WriteHeader(http.StatusNoContent)
-}
-
-// sipPhoneActor names who changed the phones, for the log: the logged-in
-// user, or the unix socket (tracectl).
-func sipPhoneActor(r *http.Request) string {
-	if id, ok := auth.FromContext(r.Context()); ok && id.Username != "" {
-		return id.Username
-	}
-	return "socket"
 }

@@ -1,0 +1,93 @@
+package web
+
+// securityMessages are the strings of the security page (登录保护) and of a
+// login refused for guessing; see messages. A throttle source's title is
+// "throttle_"+its name, and its hint "throttle_hint_"+its name.
+var securityMessages = map[string]map[string]string{
+	"zh": {
+		"nav_security":           "登录保护",
+		"hint_security":          "查看因反复输错密码而被延迟的地址和账户，并可解除。",
+		"title_security":         "登录保护",
+		"security_intro":         "同一地址或同一账户反复输错密码后，后续尝试需要等待，等待时间逐次加倍（地址最长 %s，账户最长 %s）；等待期间的尝试不核验密码。这只是延迟，不会永久锁定：从没有失败记录的地址，正确的密码总能登录。成功登录会清除该账户的记录；地址的记录在一天内没有新的失败后自动清除，服务重启也会清除全部记录。",
+		"security_console_title": "控制台命令",
+		"security_console":       "在设备控制台上（以 root 或套接字所属组的成员身份），无需登录网页即可：",
+		"console_unlock":         "解除某账户的延迟，以及猜测过该账户的地址的延迟",
+		"console_list":           "列出所有有失败记录的地址和账户",
+		"console_lift":           "解除某个地址的延迟",
+		"console_passwd":         "重置某用户的密码（从终端提示输入，或从标准输入读取）",
+
+		"throttle_panel_address":      "网页登录（按地址）",
+		"throttle_hint_panel_address": "每个来源地址的失败登录。“相关”列为该地址尝试过的账户。",
+		"throttle_panel_account":      "网页登录（按账户）",
+		"throttle_hint_panel_account": "每个账户名的失败登录（含不存在的账户名）。只延迟来自有失败记录的地址的尝试。“相关”列为尝试过该账户的地址。",
+		"throttle_sip_address":        "SIP 话机认证（按地址）",
+		"throttle_hint_sip_address":   "SIP 注册和呼叫的摘要认证失败，按来源地址。",
+		"throttle_sip_account":        "SIP 话机认证（按账户）",
+		"throttle_hint_sip_account":   "SIP 注册和呼叫的摘要认证失败，按 SIP 用户名。",
+
+		"sec_key":         "地址或账户",
+		"sec_failures":    "失败次数",
+		"sec_last":        "最近一次失败",
+		"sec_until":       "需等待至",
+		"sec_notes":       "相关账户或地址",
+		"sec_not_waiting": "无需等待",
+		"sec_lift":        "解除",
+		"sec_lift_all":    "全部解除",
+		"sec_none":        "没有失败记录。",
+		"sec_cannot_lift": "此项只能查看，不能在此解除。",
+
+		"done_lifted":     "已解除。",
+		"msg_lift_failed": "无法解除。请刷新页面后重试。",
+		"msg_lift_gone":   "该项已没有失败记录（可能已被解除或已过期）。",
+
+		"msg_login_wait": "登录失败次数过多，本次尝试未核验密码。请等待 %s后再试。",
+		"msg_login_next": "下次尝试需等待 %s。",
+		"login_console":  "也可以请管理员在“登录保护”页面解除，或在设备控制台运行：",
+		"wait_min_s":     "%d 分 %d 秒",
+		"wait_min":       "%d 分钟",
+		"wait_s":         "%d 秒",
+	},
+	"en": {
+		"nav_security":           "Login protection",
+		"hint_security":          "Addresses and accounts slowed down for repeated wrong passwords; lift them.",
+		"title_security":         "Login protection",
+		"security_intro":         "After repeated wrong passwords from one address or for one account, further attempts must wait, twice as long each time (at most %s for an address, %s for an account); an attempt made during its wait is refused without checking the password. It is a delay, never a lock: from an address with no failures on record the right password always works. A successful login clears the account's record; an address's record goes after a day without failures, and a restart of the service clears them all.",
+		"security_console_title": "Console commands",
+		"security_console":       "On the appliance's console (as root or a member of the socket's group), without logging in to the panel:",
+		"console_unlock":         "lift an account's delay, and those of the addresses that guessed it",
+		"console_list":           "list every address and account with failures on record",
+		"console_lift":           "lift one address's delay",
+		"console_passwd":         "reset a user's password (prompted on the terminal, or read from standard input)",
+
+		"throttle_panel_address":      "Panel logins, by address",
+		"throttle_hint_panel_address": "Failed logins from each source address. Involved: the accounts the address tried.",
+		"throttle_panel_account":      "Panel logins, by account",
+		"throttle_hint_panel_account": "Failed logins for each account name (names that do not exist too). Only attempts from addresses with failures on record wait. Involved: the addresses that tried the account.",
+		"throttle_sip_address":        "SIP phone authentication, by address",
+		"throttle_hint_sip_address":   "Failed digest authentication of REGISTER and calls, by source address.",
+		"throttle_sip_account":        "SIP phone authentication, by account",
+		"throttle_hint_sip_account":   "Failed digest authentication of REGISTER and calls, by SIP user.",
+
+		"sec_key":         "Address or account",
+		"sec_failures":    "Failures",
+		"sec_last":        "Last failure",
+		"sec_until":       "Waits until",
+		"sec_notes":       "Accounts or addresses involved",
+		"sec_not_waiting": "not waiting",
+		"sec_lift":        "Lift",
+		"sec_lift_all":    "Lift all",
+		"sec_none":        "No failures on record.",
+		"sec_cannot_lift": "Shown only; it cannot be lifted here.",
+
+		"done_lifted":     "Lifted.",
+		"msg_lift_failed": "Could not lift. Reload the page and try again.",
+		"msg_lift_gone":   "That has no failures on record any more (lifted or expired already).",
+
+		"msg_login_wait": "Too many failed logins; this attempt was not checked. Wait %s before trying again.",
+		"msg_login_next": " Your next attempt must wait %s.",
+		"login_console":  "Or ask an administrator to lift it on the Login protection page, or on the appliance's console run:",
+		"wait_min_s":     "%d min %d s",
+		"wait_min":       "%d min",
+		"wait_s":         "%d s",
+	},
+}
