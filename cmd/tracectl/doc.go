@@ -9,9 +9,13 @@
 // Verbs: status, lines, calls, trace (show, list, import, export, gen), sim
 // call and sim phone (a simulated agent phone that runs until Ctrl-C, printing
 // its rings, answers and hangups, and can dial feature codes such as *21),
-// and sip phone (add, list, rm: SIP phones kept in the store, which register
+// sip phone (add, list, rm: SIP phones kept in the store, which register
 // like those of the config file; add without --password makes one and
-// prints it once).
+// prints it once), user (list, unlock, enable, passwd: the panel's users,
+// for an admin locked out of the panel; passwd asks on the terminal without
+// echo, or reads the first line of stdin, never the command line) and
+// throttle (list, lift: the delays after failed logins and SIP
+// authentication).
 // `tracectl help` lists them; `tracectl VERB -h` explains one.
 // `trace gen` runs locally and needs no daemon.
 //

@@ -42,6 +42,7 @@ const (
 // cli is one invocation: where output goes, how the daemon is reached and the
 // zone times are shown in.
 type cli struct {
+	stdin          io.Reader // for a password; never echoed from a terminal
 	stdout, stderr io.Writer
 	getenv         func(string) string
 	socket         string // from -s; empty means the environment or the default
@@ -68,6 +69,8 @@ func commands() []command {
 		{"trace", "show, list, import, export or generate trace chains", runTrace},
 		{"sim", "drive simulated lines and phones (sim call, sim phone)", runSim},
 		{"sip", "manage SIP phones kept in the store (sip phone add|list|rm)", runSIP},
+		{"user", "the panel's users from the console: list, unlock, enable, passwd", runUser},
+		{"throttle", "list and lift login delays after failed logins (throttle list|lift)", runThrottle},
 		{"help", "show help for tracectl or a verb", nil},
 	}
 }
@@ -79,7 +82,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 func runEnv(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	c := &cli{stdout: stdout, stderr: stderr, getenv: getenv, loc: shanghai()}
+	return runIO(ctx, args, os.Stdin, stdout, stderr, getenv)
+}
+
+// runIO is runEnv with its standard input given.
+func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) int {
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, getenv: getenv, loc: shanghai()}
 	defer func() {
 		if c.c != nil {
 			c.c.close()
