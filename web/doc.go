@@ -13,7 +13,23 @@
 // under /api/ and a redirect to /login elsewhere, a role too low gets 403.
 // Paths that match no route answer 404 only after a login, so an anonymous
 // caller learns nothing from them. Package web/auth holds the rules:
-// password hashing, sessions, CSRF tokens, lockout, roles.
+// password hashing, sessions, CSRF tokens, login throttles, roles.
+//
+// # Login protection
+//
+// Wrong passwords slow logins down (web/auth, Guessing): a refused login
+// answers 401, or 429 when it came during its wait and was not checked;
+// both carry Retry-After when the next attempt must wait, and the page
+// says how long, in the reader's language, and names the console command
+// that lifts it. Admins get /admin/security (security.go, 登录保护): every
+// throttle of guesses, the panel's logins by address and by account and
+// those of Deps.Throttles (the SIP registrar's), each key with its
+// failures, last failure and wait, and a button (a CSRF-protected form,
+// logged) that lifts it. The unix socket serves the same API
+// (/api/security/throttles, /api/security/lift) and the users' list,
+// unlock, enable and password routes, which is how tracectl on the
+// appliance's console lets an admin back in whatever happened on the
+// network.
 //
 // # Forms
 //
