@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"tracecall/store/storetest"
+	"tracecall/telephony/event"
 	"tracecall/throttle"
 	"tracecall/web"
 	"tracecall/web/auth"
@@ -316,3 +318,33 @@ func TestSocketUserRescue(t *testing.T) {
 }
 
 func jsonText(v any) string { b, _ := json.Marshal(v); return string(b) }
+
+// FuzzSecurityAPI sends any body to the console's routes on the socket:
+// the answer is never a 5xx, and nothing panics.
+func FuzzSecurityAPI(f *testing.F) {
+	for _, s := range []string{
+		`{"source":"panel_address","key":"10.0.0.1"}`, `{"all":true}`, `{"key":""}`, `{"source":1}`,
+		`{"password":"a-long-enough-one"}`, `{"password":"x"}`, `{}{}`, `[`, "", "\x00",
+	} {
+		f.Add(uint8(0), s)
+		f.Add(uint8(1), s)
+	}
+	db := storetest.Open(f)
+	cfg := auth.Config{Params: auth.TestParams()}
+	if err := auth.New(db, cfg, nil).CreateUser(context.Background(), auth.NewUser{Username: "admin", Role: auth.RoleAdmin, Password: "the-admin-password"}); err != nil {
+		f.Fatal(err)
+	}
+	h := web.New(web.Deps{Store: db, Bus: event.New(nil), DataDir: f.TempDir(), Auth: cfg}).SocketHandler()
+	f.Fuzz(func(t *testing.T, route uint8, body string) {
+		method, path := "POST", "/api/security/lift"
+		if route%2 == 1 {
+			method, path = "PUT", "/api/users/admin/password"
+		}
+		req := httptest.NewRequest(method, path, strings.NewReader(body))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Errorf("%s %s %q = %d %s", method, path, body, rec.Code, rec.Body)
+		}
+	})
+}

@@ -118,8 +118,8 @@ func (a *Auth) fail(log *slog.Logger, addr, username string) hold {
 	if byAddr.Began {
 		log.Warn("login lockout: too many failed logins from this address; its logins wait",
 			"failures", byAddr.Failures, "wait", byAddr.Wait, "until", now.Add(byAddr.Wait),
-			"lift", "ask an administrator (panel: security page), or on the appliance's console run: "+
-				strings.Replace(ConsoleLift, "ADDRESS", addr, 1))
+			"lift", "ask an administrator, or on the appliance's console run: "+
+				strings.Replace(ConsoleUnlock, "NAME", username, 1)+" (or "+strings.Replace(ConsoleLift, "ADDRESS", addr, 1)+")")
 	}
 	if byAcct.Began {
 		log.Warn("login lockout: too many failed logins for this account; its logins from addresses with failures wait",
