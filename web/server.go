@@ -51,6 +51,10 @@ type Deps struct {
 	// nil: one over Store.
 	Customers *crm.Book
 
+	// Refusals reports the calls refused by the drivers' per-source limits,
+	// for /api/status and the line monitor; nil: not shown.
+	Refusals RefusalSource
+
 	// Auth sets sessions, timeouts and lockout for the TCP listener (zero:
 	// defaults). Its Token is taken from Token above when empty.
 	Auth auth.Config
@@ -217,7 +221,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.deps.Log.Error("count chains", "err", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	st := map[string]any{
 		"version":        s.deps.Version,
 		"started":        s.started.In(s.deps.Location),
 		"uptime_seconds": int(time.Since(s.started).Seconds()),
@@ -226,7 +230,12 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		"calls_active":   s.live.Counts(time.Now()).Calls,
 		"chains":         chains,
 		"data_dir":       s.deps.DataDir,
-	})
+	}
+	if s.deps.Refusals != nil {
+		r := s.deps.Refusals.Refusals()
+		st["calls_refused"], st["limits"] = r.Total, r
+	}
+	writeJSON(w, http.StatusOK, st)
 }
 
 // handleCalls lists call records: the customers' calls, unless type names

@@ -116,6 +116,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	var serving []<-chan struct{}                  // each driver's: closed once it takes calls
 	pickups := make(map[string]switchboard.Pickup) // phones the desktop can answer, by driver
 	var simulator web.Simulator
+	var refusals web.RefusalSource // the SIP driver's limits, when it runs
 	if a.demo || cfg.Sim.Enabled {
 		simCfg := cfg.Sim
 		simCfg.Clock = mediaClock
@@ -140,6 +141,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		serving = append(serving, d.Serving())
 		drivers = append(drivers, d)
 		pickups[d.Name()] = sipPickup{d}
+		refusals = sipRefusals{d}
 	}
 	if len(drivers) == 0 {
 		log.Warn("no lines configured: enable [sim] or [sip], or run with -demo")
@@ -206,7 +208,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		Store: db, Bus: bus, Lines: calls, Figures: records, Simulator: simulator, TraceOptions: traceOpts,
 		Token: token, Location: loc, Version: version(), DataDir: a.data, Log: log.With("component", "web"),
 		Wallboard: web.WallboardFromACD(agents), ACD: agents,
-		Desk: desk.New(agents, board), Customers: book,
+		Desk: desk.New(agents, board), Customers: book, Refusals: refusals,
 	})
 
 	// Listeners first, so a bad address fails before any line goes up.
