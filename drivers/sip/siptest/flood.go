@@ -32,6 +32,8 @@ type FloodResult struct {
 	Sent     int         // INVITEs sent
 	Codes    map[int]int // final answers by status code
 	Answered int         // calls answered (2xx to a new call)
+	// AnsweredAt is when each was, since the flood started.
+	AnsweredAt []time.Duration
 	// RetryAfter are the Retry-After values seen, by status code.
 	RetryAfter map[int][]int
 	Ended      int // answered calls ended with BYE and a 200 to it
@@ -75,7 +77,8 @@ func (f Flood) Run(ctx context.Context) (FloodResult, error) {
 	}
 	defer conn.Close()
 	local := conn.LocalAddr().(*net.UDPAddr)
-	tag := strconv.FormatInt(time.Now().UnixNano(), 36)
+	start := time.Now()
+	tag := strconv.FormatInt(start.UnixNano(), 36)
 
 	var mu sync.Mutex // guards res and dialogs
 	var dialogs []floodDialog
@@ -107,6 +110,7 @@ func (f Flood) Run(ctx context.Context) (FloodResult, error) {
 				if m.code < 300 && !answered[m.callID] {
 					answered[m.callID] = true
 					res.Answered++
+					res.AnsweredAt = append(res.AnsweredAt, time.Since(start))
 					dialogs = append(dialogs, floodDialog{m.callID, tag, m.toTag})
 				}
 			}
