@@ -387,7 +387,7 @@ func (s *Server) apiList(w http.ResponseWriter, r *http.Request, what string, li
 	defer cancel()
 	cfg, sn, err := s.acdState(ctx)
 	if err != nil {
-		s.internal(w, what, err)
+		s.fail(w, r, "op_acd_read", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, list(cfg, sn))
@@ -446,7 +446,7 @@ type fieldError struct {
 
 // changeFailed answers a refused or failed change: 422 naming the fields,
 // 404, 409 for a name taken or a queue or agent in use, 500 otherwise.
-func (s *Server) changeFailed(w http.ResponseWriter, what string, err error, errs *fieldErrs) {
+func (s *Server) changeFailed(w http.ResponseWriter, r *http.Request, what string, err error, errs *fieldErrs) {
 	elsewhere := acdFieldErrs(err, errs)
 	switch {
 	case !errs.empty():
@@ -464,7 +464,7 @@ func (s *Server) changeFailed(w http.ResponseWriter, what string, err error, err
 	case errors.Is(err, acd.ErrQueueExists), errors.Is(err, acd.ErrAgentExists):
 		writeError(w, http.StatusConflict, "exists", err.Error())
 	default:
-		s.internal(w, what, err)
+		s.fail(w, r, "op_acd_change", fmt.Errorf("%s: %w", what, err))
 	}
 }
 
@@ -513,7 +513,7 @@ func apiPut[In acdInput[C], C, R any](s *Server, w http.ResponseWriter, r *http.
 	c = in.toConfig(key, &errs)
 	res, err := put(r, key, c, &errs)
 	if err != nil {
-		s.changeFailed(w, what, err, &errs)
+		s.changeFailed(w, r, what, err, &errs)
 		return c, res, false
 	}
 	ctx, cancel := s.acdCtx(r)
@@ -569,7 +569,7 @@ func (s *Server) apiChange(w http.ResponseWriter, r *http.Request, what string, 
 		return false
 	}
 	if err := change(); err != nil {
-		s.changeFailed(w, what, err, &fieldErrs{})
+		s.changeFailed(w, r, what, err, &fieldErrs{})
 		return false
 	}
 	return true

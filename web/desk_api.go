@@ -211,7 +211,7 @@ func (s *Server) deskAction(a deskActionDef) http.HandlerFunc {
 			s.deps.Log.Warn("desk action timed out", "action", a.path, "agent", agent)
 			writeError(w, http.StatusGatewayTimeout, "timeout", "call control did not answer in time")
 		default:
-			s.internal(w, "desk "+a.path+" for "+agent, err)
+			s.fail(w, r, "op_desk_action", fmt.Errorf("desk %s for %s: %w", a.path, agent, err))
 		}
 	}
 }
@@ -241,7 +241,7 @@ func (s *Server) handleDeskState(w http.ResponseWriter, r *http.Request) {
 
 // --- customers ---
 
-func (s *Server) customerError(w http.ResponseWriter, what string, err error) {
+func (s *Server) customerError(w http.ResponseWriter, r *http.Request, op string, err error) {
 	var fe *crm.FieldError
 	switch {
 	case errors.As(err, &fe):
@@ -251,7 +251,7 @@ func (s *Server) customerError(w http.ResponseWriter, what string, err error) {
 	case errors.Is(err, crm.ErrNotFound):
 		writeError(w, http.StatusNotFound, "not_found", "no such customer")
 	default:
-		s.internal(w, what, err)
+		s.fail(w, r, op, err)
 	}
 }
 
@@ -267,7 +267,7 @@ func (s *Server) handleCustomerLookup(w http.ResponseWriter, r *http.Request) {
 	c, ok, err := s.deps.Customers.Lookup(n)
 	switch {
 	case err != nil:
-		s.internal(w, "customer lookup", err)
+		s.fail(w, r, "op_customer_lookup", err)
 	case !ok:
 		writeError(w, http.StatusNotFound, "not_found", "no customer has "+n)
 	default:
@@ -278,7 +278,7 @@ func (s *Server) handleCustomerLookup(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleCustomerGet(w http.ResponseWriter, r *http.Request) {
 	c, err := s.deps.Customers.Get(r.PathValue("id"))
 	if err != nil {
-		s.customerError(w, "get customer", err)
+		s.customerError(w, r, "op_get_customer", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, c)
@@ -292,7 +292,7 @@ func (s *Server) handleCustomerCreate(w http.ResponseWriter, r *http.Request) {
 	id, _ := auth.FromContext(r.Context())
 	c, err := s.deps.Customers.Create(in, id.Username)
 	if err != nil {
-		s.customerError(w, "create customer", err)
+		s.customerError(w, r, "op_create_customer", err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, c)
@@ -306,7 +306,7 @@ func (s *Server) handleCustomerUpdate(w http.ResponseWriter, r *http.Request) {
 	id, _ := auth.FromContext(r.Context())
 	c, err := s.deps.Customers.Update(r.PathValue("id"), in, id.Username)
 	if err != nil {
-		s.customerError(w, "update customer", err)
+		s.customerError(w, r, "op_update_customer", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, c)
@@ -368,7 +368,7 @@ func (s *Server) handleCallNote(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, store.ErrInvalid):
 		writeError(w, http.StatusConflict, "too_many_notes", fmt.Sprintf("a call keeps at most %d notes", store.MaxCallNotes))
 	case err != nil:
-		s.internal(w, "add call note", err)
+		s.fail(w, r, "op_add_call_note", err)
 	default:
 		for i := range notes {
 			notes[i].At = notes[i].At.In(s.deps.Location)

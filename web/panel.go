@@ -134,8 +134,9 @@ func withLang(u *url.URL, lang string) string {
 func (s *Server) render(w http.ResponseWriter, code int, page string, v *view) {
 	var buf bytes.Buffer
 	if err := s.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
+		f := classify(err)
 		s.deps.Log.Error("render page", "page", page, "err", err)
-		http.Error(w, "internal error; see the daemon log", http.StatusInternalServerError)
+		http.Error(w, failedText(v.M, "op_render_page", f), f.code)
 		return
 	}
 	h := w.Header()

@@ -193,10 +193,13 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = enc.Encode(v)
 }
 
-// apiError is the body of every error answer.
+// apiError is the body of every error answer: the error in English for
+// scripts and logs, a stable reason, and (for failures of the appliance,
+// failure.go) the sentence in the user's language.
 type apiError struct {
-	Error  string `json:"error"`
-	Reason string `json:"reason,omitempty"`
+	Error   string `json:"error"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
 }
 
 func writeError(w http.ResponseWriter, code int, reason, msg string) {
@@ -251,7 +254,7 @@ func (s *Server) handleCalls(w http.ResponseWriter, r *http.Request) {
 	}
 	calls, err := s.deps.Store.ListCalls(f)
 	if err != nil {
-		s.internal(w, "list calls", err)
+		s.fail(w, r, "op_list_calls", err)
 		return
 	}
 	if calls == nil {
@@ -264,7 +267,7 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	c, ok, err := s.deps.Store.Call(r.PathValue("id"))
 	switch {
 	case err != nil:
-		s.internal(w, "get call", err)
+		s.fail(w, r, "op_get_call", err)
 	case !ok:
 		writeError(w, http.StatusNotFound, "not_found", "no call "+r.PathValue("id"))
 	default:
@@ -272,9 +275,16 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// internal answers a request that failed for err while doing what (in
+// English), naming the cause as fail does, in both languages since it has
+// no request to take the user's from. New code calls fail.
 func (s *Server) internal(w http.ResponseWriter, what string, err error) {
-	s.deps.Log.Error(what, "err", err)
-	writeError(w, http.StatusInternalServerError, "internal", what+" failed; see the daemon log")
+	f := classify(err)
+	s.logFailure(nil, what, f, err)
+	writeJSON(w, f.code, apiError{
+		Error: what + ": " + err.Error(), Reason: f.reason,
+		Message: failedText(messages["zh"], "op_other", f) + " / " + failedText(messages["en"], "op_other", f),
+	})
 }
 
 var errBadNumber = errors.New("want a positive whole number")
