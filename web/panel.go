@@ -82,6 +82,7 @@ var panelPages = []struct {
 	{"/lines", "lines", auth.RoleTeamLeader},
 	{"/wallboard", "wallboard", auth.RoleTeamLeader},
 	{"/calls", "calls", auth.RoleTeamLeader},
+	{"/admin/audit", "audit", auth.RoleDutyManager},
 	{"/admin/users", "users", auth.RoleAdmin},
 	{"/admin/queues", "queues", auth.RoleAdmin},
 	{"/admin/agents", "agents", auth.RoleAdmin},

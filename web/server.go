@@ -15,6 +15,7 @@ import (
 	"tracecall/store"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
+	"tracecall/throttle"
 	"tracecall/trace"
 	"tracecall/web/auth"
 )
@@ -67,6 +68,10 @@ type Server struct {
 	pages   map[string]*template.Template
 	live    *liveCalls
 	pops    *screenpop.Composer // the agent desktop's screen pops and agents' current calls
+	// grants and searchMisses keep agents to the customers of their calls
+	// (customers.go).
+	grants       *customerGrants
+	searchMisses *throttle.Throttle
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed when Run returns: event streams end
@@ -87,6 +92,8 @@ func New(d Deps) *Server {
 		deps: d, started: time.Now(), mux: http.NewServeMux(), live: newLiveCalls(d.Bus),
 		auth: auth.New(d.Store, d.Auth, d.Log), pages: parsePages(), stopped: make(chan struct{}),
 	}
+	now := s.auth.Config().Now
+	s.grants, s.searchMisses = newCustomerGrants(now), searchMisses(now)
 	s.routes()
 	return s
 }
@@ -121,10 +128,11 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.table...) }
 // network without a role.
 func (s *Server) routes() {
 	const (
-		public = auth.Role("")
-		agent  = auth.RoleAgent
-		leader = auth.RoleTeamLeader
-		admin  = auth.RoleAdmin
+		public  = auth.Role("")
+		agent   = auth.RoleAgent
+		leader  = auth.RoleTeamLeader
+		manager = auth.RoleDutyManager
+		admin   = auth.RoleAdmin
 	)
 	tcp := http.NewServeMux()
 	var add addRoute = func(pattern string, role auth.Role, socket bool, h http.HandlerFunc) {
@@ -151,6 +159,7 @@ func (s *Server) routes() {
 	add("GET /api/users", admin, false, s.handleAPIUsers)
 	add("GET /api/events", agent, true, s.handleEvents)
 	add("GET /api/wallboard", leader, true, s.handleAPIWallboard)
+	add("GET /api/audit", manager, true, s.handleAPIAudit)
 
 	add("GET /assets/", public, false, s.handleAssets)
 	add("GET /login", public, false, s.handleLoginPage)
@@ -162,6 +171,7 @@ func (s *Server) routes() {
 	add("GET /calls", leader, false, s.handleCallsPage)
 	add("GET /calls.csv", leader, false, s.handleCallsCSV)
 	add("GET /wallboard", leader, false, s.handleWallboardPage)
+	add("GET /admin/audit", manager, false, s.handleAuditPage)
 	add("GET /admin/users", admin, false, s.handleUsers)
 	add("POST /admin/users", admin, false, s.handleCreateUser)
 	add("POST /admin/users/{name}/disable", admin, false, s.handleDisableUser)
