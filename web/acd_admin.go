@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -411,12 +411,17 @@ const maxACDBody = 64 << 10
 
 // decodeInput reads one JSON object into v, refusing unknown fields; it
 // answers 400 naming the field at fault and returns false when it cannot.
-func decodeInput(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxACDBody))
+func (s *Server) decodeInput(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxACDBody))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {
 		return true
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) || errors.Is(err, os.ErrDeadlineExceeded) {
+		s.bodyFailed(w, r, err, "bad_json")
+		return false
 	}
 	body := fieldError{Error: "body: " + err.Error(), Reason: "bad_json"}
 	var te *json.UnmarshalTypeError
@@ -506,7 +511,7 @@ func apiPut[In acdInput[C], C, R any](s *Server, w http.ResponseWriter, r *http.
 		return c, res, false
 	}
 	var in In
-	if !decodeInput(w, r, &in) {
+	if !s.decodeInput(w, r, &in) {
 		return c, res, false
 	}
 	var errs fieldErrs

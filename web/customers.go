@@ -259,7 +259,7 @@ func (s *Server) handleCustomerGet(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleCustomerCreate(w http.ResponseWriter, r *http.Request) {
 	var in crm.Input
-	if !readJSON(w, r, &in) {
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	id, _ := auth.FromContext(r.Context())
@@ -276,7 +276,7 @@ func (s *Server) handleCustomerCreate(w http.ResponseWriter, r *http.Request) {
 // open the customer: an agent changes only the customers they could read.
 func (s *Server) handleCustomerUpdate(w http.ResponseWriter, r *http.Request) {
 	var in crm.Input
-	if !readJSON(w, r, &in) {
+	if !s.readJSON(w, r, &in) {
 		return
 	}
 	id, _ := auth.FromContext(r.Context())

@@ -126,11 +126,11 @@ func checkTransfer(r *deskRequest) (string, string) {
 
 // readJSON decodes r's body, at most maxDeskBody bytes of one JSON value
 // without unknown fields, into v; an empty body leaves v as it is. On error
-// it has answered 400.
-func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+// it has answered 400 (413 over the limit, 408 too slow: bodyFailed).
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxDeskBody))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_json", fmt.Sprintf("body: unreadable or over %d bytes", maxDeskBody))
+		s.bodyFailed(w, r, err, "bad_json")
 		return false
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -169,7 +169,7 @@ func (s *Server) actingAgent(w http.ResponseWriter, r *http.Request, named strin
 func (s *Server) deskAction(a deskActionDef) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req deskRequest
-		if !readJSON(w, r, &req) {
+		if !s.readJSON(w, r, &req) {
 			return
 		}
 		agent, ok := s.actingAgent(w, r, strings.TrimSpace(req.Agent))
@@ -253,7 +253,7 @@ type noteRequest struct {
 // record the cdr writer rewrites (store.AddCallNote).
 func (s *Server) handleCallNote(w http.ResponseWriter, r *http.Request) {
 	var req noteRequest
-	if !readJSON(w, r, &req) {
+	if !s.readJSON(w, r, &req) {
 		return
 	}
 	text := strings.TrimSpace(req.Text)

@@ -148,7 +148,7 @@ func TestDeskActions(t *testing.T) {
 		{"bad JSON", zhang, "ready", `{"agent":`, false, 400, "bad_json", ""},
 		{"unknown field", zhang, "ready", `{"agnet":"wang"}`, false, 400, "bad_json", ""},
 		{"two values", zhang, "ready", `{} {}`, false, 400, "bad_json", ""},
-		{"too big", zhang, "ready", `{"reason":"` + strings.Repeat("x", 20<<10) + `"}`, false, 400, "bad_json", ""},
+		{"too big", zhang, "ready", `{"reason":"` + strings.Repeat("x", 20<<10) + `"}`, false, 413, "body_too_large", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -55,6 +55,9 @@ type Deps struct {
 	// Auth sets sessions, timeouts and lockout for the TCP listener (zero:
 	// defaults). Its Token is taken from Token above when empty.
 	Auth auth.Config
+	// Limits bound what one client may hold: header and body timeouts and
+	// sizes (zero: defaults; body.go).
+	Limits Limits
 }
 
 // Server is the HTTP API and the panel.
@@ -72,6 +75,7 @@ type Server struct {
 	// (customers.go).
 	grants       *customerGrants
 	searchMisses *throttle.Throttle
+	limits       Limits // deps.Limits with defaults
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed when Run returns: event streams end
@@ -94,6 +98,7 @@ func New(d Deps) *Server {
 	}
 	now := s.auth.Config().Now
 	s.grants, s.searchMisses = newCustomerGrants(now), searchMisses(now)
+	s.limits = d.Limits.withDefaults()
 	s.routes()
 	return s
 }
@@ -138,9 +143,9 @@ func (s *Server) routes() {
 	var add addRoute = func(pattern string, role auth.Role, socket bool, h http.HandlerFunc) {
 		s.table = append(s.table, Route{Pattern: pattern, Role: role, Socket: socket})
 		if socket {
-			s.mux.Handle(pattern, h)
+			s.mux.Handle(pattern, s.limitBody(pattern, h))
 		}
-		tcp.Handle(pattern, s.guard(role, h))
+		tcp.Handle(pattern, s.limitBody(pattern, s.guard(role, h)))
 	}
 	add("GET /healthz", public, true, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -65,7 +65,7 @@ func (s *Server) handleAddSIPPhone(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_json", "body: "+err.Error())
+		s.bodyFailed(w, r, err, "bad_json")
 		return
 	}
 	if req.User == "" || len(req.User) > 64 || strings.ContainsAny(req.User, " \t\r\n@:;<>\"/\\") {
