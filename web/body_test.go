@@ -84,44 +84,42 @@ func limitedServer(t *testing.T) string {
 	return p.ts.Listener.Addr().String()
 }
 
-// trickle writes head, then the body one byte every 20 ms, until stop.
-func trickle(t *testing.T, c net.Conn, head string, stop <-chan struct{}) {
+// dialTrickling connects to addr and writes head, then one byte every 20
+// ms until the test ends or the server cuts it off.
+func dialTrickling(t *testing.T, addr, head string) net.Conn {
 	t.Helper()
-	if _, err := io.WriteString(c, head); err != nil {
-		t.Error(err)
-		return
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
 	}
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-tick.C:
-			if _, err := c.Write([]byte("x")); err != nil {
-				return // cut off
+	if _, err := io.WriteString(c, head); err != nil {
+		t.Fatal(err)
+	}
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				if _, err := c.Write([]byte("x")); err != nil {
+					return // cut off
+				}
 			}
 		}
-	}
+	}()
+	t.Cleanup(func() { close(stop); <-done; c.Close() })
+	return c
 }
 
 // TestSlowBodyCutOff: a client that sends its body a byte at a time is
 // answered 408 and cut off within the grace, not held open.
 func TestSlowBodyCutOff(t *testing.T) {
-	addr := limitedServer(t)
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		trickle(t, c, "POST /api/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+token+
-			"\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n", stop)
-	}()
-	defer func() { close(stop); <-done }()
+	c := dialTrickling(t, limitedServer(t), "POST /api/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "+token+
+		"\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n")
 	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	start := time.Now()
 	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
@@ -139,20 +137,9 @@ func TestSlowBodyCutOff(t *testing.T) {
 // header timeout; headers too large get 431.
 func TestSlowHeadersCutOff(t *testing.T) {
 	addr := limitedServer(t)
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		trickle(t, c, "GET /api/status HTTP/1.1\r\nX-Slow: ", stop)
-	}()
-	defer func() { close(stop); <-done }()
+	c := dialTrickling(t, addr, "GET /api/status HTTP/1.1\r\nX-Slow: ")
 	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	_, err = c.Read(make([]byte, 512))
+	_, err := c.Read(make([]byte, 512))
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {
 		t.Fatal("a client trickling its headers was held open for 5 s")
