@@ -221,7 +221,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		}
 		bound.HTTP = ln.Addr().String()
 		listeners = append(listeners, ln)
-		servers = append(servers, &http.Server{Handler: api.TCPHandler(), ReadHeaderTimeout: 10 * time.Second})
+		servers = append(servers, api.HTTPServer(api.TCPHandler()))
 	}
 	if a.pprof != "" {
 		ln, err := listenProfiles(a.pprof)
@@ -230,7 +230,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		}
 		bound.Pprof = ln.Addr().String()
 		listeners = append(listeners, ln)
-		servers = append(servers, &http.Server{Handler: profileHandler(), ReadHeaderTimeout: 10 * time.Second})
+		servers = append(servers, api.HTTPServer(profileHandler()))
 	}
 	sock := filepath.Join(a.data, "tracecalld.sock")
 	sln, err := listenUnix(sock)
@@ -239,7 +239,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 	bound.Socket = sock
 	listeners = append(listeners, sln)
-	servers = append(servers, &http.Server{Handler: api.SocketHandler(), ReadHeaderTimeout: 10 * time.Second})
+	servers = append(servers, api.HTTPServer(api.SocketHandler()))
 
 	// Start everything. Each part has its own context so shutdown can go in order.
 	var wg sync.WaitGroup
