@@ -190,7 +190,7 @@ func liftError(err error) (int, string) {
 
 func (s *Server) handleAPILift(w http.ResponseWriter, r *http.Request) {
 	var req liftRequest
-	if !readJSON(w, r, &req) {
+	if !s.readJSON(w, r, &req) {
 		return
 	}
 	out, err := s.lift(req)
@@ -268,7 +268,7 @@ type passwordRequest struct {
 func (s *Server) handleAPIPassword(w http.ResponseWriter, r *http.Request) {
 	name := auth.NormalizeUsername(r.PathValue("name"))
 	var req passwordRequest
-	if !readJSON(w, r, &req) {
+	if !s.readJSON(w, r, &req) {
 		return
 	}
 	if err := s.auth.SetPassword(r.Context(), name, req.Password); err != nil {

@@ -95,6 +95,25 @@ type Config struct {
 	SourceRate  float64 `toml:"source_rate"`
 	SourceBurst float64 `toml:"-"`
 
+	// SourceCalls, SourceCallRate, NetworkCalls and UnknownCalls bound the
+	// calls of addresses that are not Peers (limit_calls.go): one address
+	// may have SourceCalls calls at once (default 10, 1 % of the lines) and
+	// start SourceCallRate a second after a burst of twice that (default 2;
+	// re-INVITEs count too); the addresses of one /24 (IPv6: /64) together
+	// NetworkCalls (default 50), and all of them together UnknownCalls
+	// (default half of MaxCalls), so that Peers keep the rest. Past a limit
+	// an INVITE is refused before it becomes a leg (no call record): 486
+	// Busy Here when the calls at once are used up, 503 with Retry-After
+	// when the rate is. Negative turns a limit off.
+	SourceCalls    int     `toml:"source_calls"`
+	SourceCallRate float64 `toml:"source_call_rate"`
+	NetworkCalls   int     `toml:"network_calls"`
+	UnknownCalls   int     `toml:"unknown_calls"`
+	// Peers are the trunks and PBXs, by address or network, each with its
+	// own limits ([[sip.peers]]). The Trunk's address is one, without
+	// limits, unless a peer lists it.
+	Peers []Peer `toml:"peers"`
+
 	// CompletedWait is how long a finished server transaction is kept to
 	// answer retransmissions of its request over UDP: a BYE's (RFC 3261
 	// Timer J) and an answered INVITE's (RFC 6026 Timer L), both 64×T1 =
@@ -191,6 +210,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.CompletedWait == 0 {
 		c.CompletedWait = DefaultCompletedWait
 	}
+	c.limitDefaults()
 	return c, c.validate()
 }
 
@@ -255,6 +275,7 @@ func (c Config) validate() error {
 	if !finite(c.SourceBurst) {
 		problems.Add("source_burst", "%v: want a number", c.SourceBurst)
 	}
+	c.validateLimits(&problems)
 	seen := make(map[string]bool, len(c.Phones))
 	for i, p := range c.Phones {
 		key := fmt.Sprintf("phones[%d]", i)
