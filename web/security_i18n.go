@@ -17,9 +17,9 @@ var securityMessages = map[string]map[string]string{
 		"console_passwd":         "重置某用户的密码（从终端提示输入，或从标准输入读取）",
 
 		"throttle_panel_address":      "网页登录（按地址）",
-		"throttle_hint_panel_address": "每个来源地址的失败登录。“相关”列为该地址尝试过的账户。",
+		"throttle_hint_panel_address": "每个来源地址的失败登录。“相关账户或地址”一栏为该地址尝试过的账户。",
 		"throttle_panel_account":      "网页登录（按账户）",
-		"throttle_hint_panel_account": "每个账户名的失败登录（含不存在的账户名）。只延迟来自有失败记录的地址的尝试。“相关”列为尝试过该账户的地址。",
+		"throttle_hint_panel_account": "每个账户名的失败登录（含不存在的账户名）。只延迟来自有失败记录的地址的尝试。“相关账户或地址”一栏为尝试过该账户的地址。",
 		"throttle_sip_address":        "SIP 话机认证（按地址）",
 		"throttle_hint_sip_address":   "SIP 注册和呼叫的摘要认证失败，按来源地址。",
 		"throttle_sip_account":        "SIP 话机认证（按账户）",
@@ -60,9 +60,9 @@ var securityMessages = map[string]map[string]string{
 		"console_passwd":         "reset a user's password (prompted on the terminal, or read from standard input)",
 
 		"throttle_panel_address":      "Panel logins, by address",
-		"throttle_hint_panel_address": "Failed logins from each source address. Involved: the accounts the address tried.",
+		"throttle_hint_panel_address": "Failed logins from each source address. The accounts or addresses involved are the accounts the address tried.",
 		"throttle_panel_account":      "Panel logins, by account",
-		"throttle_hint_panel_account": "Failed logins for each account name (names that do not exist too). Only attempts from addresses with failures on record wait. Involved: the addresses that tried the account.",
+		"throttle_hint_panel_account": "Failed logins for each account name (names that do not exist too). Only attempts from addresses with failures on record wait. The accounts or addresses involved are the addresses that tried the account.",
 		"throttle_sip_address":        "SIP phone authentication, by address",
 		"throttle_hint_sip_address":   "Failed digest authentication of REGISTER and calls, by source address.",
 		"throttle_sip_account":        "SIP phone authentication, by account",
