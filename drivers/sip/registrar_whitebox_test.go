@@ -79,7 +79,9 @@ func TestAuthorize(t *testing.T) {
 		{"stale nonce, right password", answer(old, "8001", "pw"), authStale},
 		{"stale nonce, wrong password", answer(old, "8001", "nope"), authForbidden},
 		{"nonce we never issued", answer("00112233445566778899aabbccddeeff0011223344556677", "8001", "pw"), authChallenge},
-		{"garbage", "Basic Zm9vOmJhcg==", authBad},
+		{"another scheme", "Basic Zm9vOmJhcg==", authChallenge},
+		{"a scheme nobody knows", "NobodyKnowsThisScheme opaque-stuff=here", authChallenge},
+		{"garbled digest", `Digest username="8001, realm=`, authBad},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
