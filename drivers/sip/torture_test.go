@@ -463,4 +463,3 @@ func readStreamMsg(br *bufio.Reader) (*msg, error) {
 	}
 	return m, nil
 }
-
