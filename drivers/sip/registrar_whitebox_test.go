@@ -101,10 +101,13 @@ func FuzzAuthorize(f *testing.F) {
 	f.Add(`Digest username="8001", realm="tracecall", nonce="zz", uri="sip:x", response="", algorithm=SHA-256`)
 	f.Add(`Digest username=8001,,,realm=`)
 	f.Add("Basic Zm9vOmJhcg==")
+	f.Add("NobodyKnowsThisScheme opaque-stuff=here")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, header string) {
-		if got, _ := r.authorize(header, "REGISTER", "8001", "pw", now); got == authOK {
-			t.Errorf("authorize(%q) = ok without knowing the password", header)
+		for _, method := range []string{"REGISTER", "INVITE"} {
+			if got, _ := r.authorize(header, method, "8001", "pw", now); got == authOK {
+				t.Errorf("authorize(%q, %s) = ok without knowing the password", header, method)
+			}
 		}
 	})
 }
