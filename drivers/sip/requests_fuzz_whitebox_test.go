@@ -80,9 +80,9 @@ func newFuzzDriver(f *testing.F) *fuzzDriver {
 // what does not parse), sipgo's parser, sipgo's transaction key, then
 // serveRequest, the validation and the method's handler, with a recording
 // transaction in place of sipgo's. Nothing may panic; a request the filter
-// passes parses; every answer is a response sipgo can read back, carrying
-// the request's Call-ID and CSeq; and once a request is answered no call
-// and no dialog is left behind.
+// passes parses; every answer carries the request's Call-ID and CSeq and is
+// a response sipgo can read back (when it can read the request back); and
+// once a request is answered no call and no dialog is left behind.
 func FuzzSIPMessage(f *testing.F) {
 	addTortureSeeds(f)
 	d := newFuzzDriver(f)
@@ -139,12 +139,17 @@ func checkFuzzAnswer(t *testing.T, req *siplib.Request, res *siplib.Response) {
 	if res.StatusCode < 100 || res.StatusCode > 699 {
 		t.Fatalf("answered %d", res.StatusCode)
 	}
-	back, err := siplib.ParseMessage([]byte(res.String()))
-	if err != nil {
-		t.Fatalf("our answer does not parse: %v\n%s", err, res.String())
-	}
-	if _, ok := back.(*siplib.Response); !ok {
-		t.Fatalf("our answer reads back as a request:\n%s", res.String())
+	// An answer copies the request's Via, From, To, Call-ID and CSeq as
+	// sipgo wrote them back; when sipgo read something it cannot read back
+	// in the request itself, the answer inherits it.
+	if _, err := siplib.ParseMessage([]byte(req.String())); err == nil {
+		back, err := siplib.ParseMessage([]byte(res.String()))
+		if err != nil {
+			t.Fatalf("our answer does not parse: %v\n%s", err, res.String())
+		}
+		if _, ok := back.(*siplib.Response); !ok {
+			t.Fatalf("our answer reads back as a request:\n%s", res.String())
+		}
 	}
 	if id := req.CallID(); id != nil && (res.CallID() == nil || res.CallID().Value() != id.Value()) {
 		t.Fatalf("answer's Call-ID %v, the request's %v", res.CallID(), id)
