@@ -46,32 +46,26 @@ type rejection struct {
 	headers []siplib.Header
 }
 
-// serveRequest is every request's way in: it checks the request (check), answers
-// those it refuses, and hands the rest to their method's handler.
+// serveRequest is every request's way in: it checks the request (check),
+// answers those it refuses, and hands the rest to their method's handler.
 func (d *Driver) serveRequest(newClient func(netip.Addr) (*sipgo.Client, error)) sipgo.RequestHandler {
+	handlers := map[siplib.RequestMethod]sipgo.RequestHandler{
+		siplib.INVITE:   func(req *siplib.Request, tx siplib.ServerTransaction) { d.onInvite(newClient, req, tx) },
+		siplib.ACK:      d.onAck,
+		siplib.BYE:      d.onBye,
+		siplib.CANCEL:   d.onCancel,
+		siplib.OPTIONS:  d.onOptions,
+		siplib.INFO:     d.onInfo,
+		siplib.UPDATE:   d.onUpdate,
+		siplib.REGISTER: d.onRegister,
+	}
 	return func(req *siplib.Request, tx siplib.ServerTransaction) {
-		if rej := check(req); rej != nil {
+		h, served := handlers[req.Method]
+		if rej := check(req, served); rej != nil {
 			d.reject(req, tx, rej)
 			return
 		}
-		switch req.Method {
-		case siplib.INVITE:
-			d.onInvite(newClient, req, tx)
-		case siplib.ACK:
-			d.onAck(req, tx)
-		case siplib.BYE:
-			d.onBye(req, tx)
-		case siplib.CANCEL:
-			d.onCancel(req, tx)
-		case siplib.OPTIONS:
-			d.onOptions(req, tx)
-		case siplib.INFO:
-			d.onInfo(req, tx)
-		case siplib.UPDATE:
-			d.onUpdate(req, tx)
-		case siplib.REGISTER:
-			d.onRegister(req, tx)
-		}
+		h(req, tx)
 	}
 }
 
@@ -92,7 +86,7 @@ func (d *Driver) reject(req *siplib.Request, tx siplib.ServerTransaction, rej *r
 }
 
 // check returns what a request is to be refused with, or nil when it may be
-// served: the SIP version (505), the headers every request needs, once each
+// served (served: its method has a handler): the SIP version (505), the headers every request needs, once each
 // (400), the method (501 unknown, 405 known but not served), the CSeq method
 // (400), the Request-URI's scheme (416), a new INVITE's From tag (400), the
 // Request-URI's headers (400), Require (420), the
@@ -101,7 +95,7 @@ func (d *Driver) reject(req *siplib.Request, tx siplib.ServerTransaction, rej *r
 // checked too, though it is never answered. Max-Forwards is not: we are the
 // request's final recipient, and RFC 4475 section 3.3.11 has an endpoint
 // serve a request whose Max-Forwards is 0 as any other.
-func check(req *siplib.Request) *rejection {
+func check(req *siplib.Request, served bool) *rejection {
 	if !strings.EqualFold(req.SipVersion, "SIP/2.0") {
 		return &rejection{code: 505, reason: "Version Not Supported"}
 	}
@@ -109,7 +103,7 @@ func check(req *siplib.Request) *rejection {
 	if rej := checkHeaders(req); rej != nil {
 		return rej
 	}
-	if !served(req.Method) {
+	if !served {
 		allow := []siplib.Header{siplib.NewHeader("Allow", allowed)}
 		for _, m := range unservedMethods {
 			if req.Method == m {
@@ -187,15 +181,6 @@ func checkHeaders(req *siplib.Request) *rejection {
 		}
 	}
 	return nil
-}
-
-// served reports whether a method has a handler in serveRequest.
-func served(m siplib.RequestMethod) bool {
-	switch m {
-	case siplib.INVITE, siplib.ACK, siplib.BYE, siplib.CANCEL, siplib.OPTIONS, siplib.INFO, siplib.UPDATE, siplib.REGISTER:
-		return true
-	}
-	return false
 }
 
 // unsupported lists the option tags in a request's Require that we do not
