@@ -22,6 +22,15 @@
 // answered 200, with Allow listing what we serve (REGISTER too); methods we
 // do not serve get 405 or 501.
 //
+// Every request first passes the checks RFC 3261 section 8.2 has a UAS
+// make (validate.go): version (505), the headers every request needs, once
+// each (400), method (501, 405), CSeq method (400), Request-URI scheme (416)
+// and headers (400), Require (420 with Unsupported), body encoding and type
+// (415 with Accept-Encoding or Accept), an INVITE's Accept (406), each
+// refusal with a reason phrase naming what was wrong. A UDP request sipgo
+// cannot parse gets a stateless 400 (or 416, 505) from the read filter
+// (unparsable.go), so its sender learns why instead of retransmitting.
+//
 // SDP offer/answer takes the first audio stream with G.711: PCMA when
 // Config.Prefer says so (the default, as on China's networks) and it is
 // offered, PCMU likewise, else the offer's first. telephone-event/8000 keeps
@@ -103,10 +112,20 @@
 // header end, over 32 KiB) are dropped before parsing and counted, with at
 // most one log line per 10 s;
 // requests sipgo cannot make a transaction of get 400, as do INVITEs without
-// From, To, Call-ID, CSeq or Contact, or with a broken SDP. None of it touches
-// calls in progress.
+// From, To, Call-ID, CSeq or Contact, or with a broken SDP, and requests
+// that do not parse get the answers above. None of it touches calls in
+// progress.
 //
 // # Testing
+//
+// testdata/torture holds SIP messages after RFC 4475's, valid and invalid,
+// and MANIFEST the answer to each; TestTorture sends them to a driver with
+// the core over it, over UDP and TCP, and checks the answers and that every
+// call that reached the core ended. Fuzz targets, seeded with the corpus,
+// take whole messages through the read filter, sipgo's parser and the
+// handlers (FuzzSIPMessage), and cover the stateless answer, REGISTER
+// bindings and credentials, SDP, INFO bodies, RFC 4733 events and a call's
+// RTP receive path (FuzzRTPPackets).
 //
 // The unit tests cover SDP, RFC 4733 decoding, INFO bodies, the jitter
 // buffer (TestJitterLoadedSenderDTMF replays captured packet timing of SIPp

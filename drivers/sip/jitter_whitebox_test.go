@@ -150,7 +150,7 @@ func TestJitterLoadedSenderDTMF(t *testing.T) {
 
 // inbandKeys returns G.711 μ-law decoded frames of each key for 100 ms and
 // 100 ms of silence, after 100 ms of silence.
-func inbandKeys(t *testing.T, keys string) []media.Frame {
+func inbandKeys(t testing.TB, keys string) []media.Frame {
 	t.Helper()
 	var out []media.Frame
 	var f media.Frame

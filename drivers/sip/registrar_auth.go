@@ -73,6 +73,11 @@ func (r *registrar) authorize(header, method, user, password string, now time.Ti
 	if header == "" {
 		return authChallenge, ""
 	}
+	// Credentials in a scheme other than Digest are no credentials to us:
+	// the answer is our challenge (RFC 4475 section 3.3.7), not 400.
+	if scheme, _, _ := strings.Cut(strings.TrimSpace(header), " "); !strings.EqualFold(scheme, "Digest") {
+		return authChallenge, ""
+	}
 	cred, err := digest.ParseCredentials(header)
 	if err != nil {
 		return authBad, "unreadable credentials"

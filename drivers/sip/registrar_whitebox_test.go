@@ -79,7 +79,9 @@ func TestAuthorize(t *testing.T) {
 		{"stale nonce, right password", answer(old, "8001", "pw"), authStale},
 		{"stale nonce, wrong password", answer(old, "8001", "nope"), authForbidden},
 		{"nonce we never issued", answer("00112233445566778899aabbccddeeff0011223344556677", "8001", "pw"), authChallenge},
-		{"garbage", "Basic Zm9vOmJhcg==", authBad},
+		{"another scheme", "Basic Zm9vOmJhcg==", authChallenge},
+		{"a scheme nobody knows", "NobodyKnowsThisScheme opaque-stuff=here", authChallenge},
+		{"garbled digest", `Digest username="8001, realm=`, authBad},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -99,10 +101,13 @@ func FuzzAuthorize(f *testing.F) {
 	f.Add(`Digest username="8001", realm="tracecall", nonce="zz", uri="sip:x", response="", algorithm=SHA-256`)
 	f.Add(`Digest username=8001,,,realm=`)
 	f.Add("Basic Zm9vOmJhcg==")
+	f.Add("NobodyKnowsThisScheme opaque-stuff=here")
 	f.Add("")
 	f.Fuzz(func(t *testing.T, header string) {
-		if got, _ := r.authorize(header, "REGISTER", "8001", "pw", now); got == authOK {
-			t.Errorf("authorize(%q) = ok without knowing the password", header)
+		for _, method := range []string{"REGISTER", "INVITE"} {
+			if got, _ := r.authorize(header, method, "8001", "pw", now); got == authOK {
+				t.Errorf("authorize(%q, %s) = ok without knowing the password", header, method)
+			}
 		}
 	})
 }

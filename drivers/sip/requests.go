@@ -94,19 +94,6 @@ func (d *Driver) onInfo(req *siplib.Request, tx siplib.ServerTransaction) {
 	d.respond(req, tx, 200, "OK")
 }
 
-// onNoRoute answers methods we do not serve: 405 for SIP methods we know of,
-// 501 for the rest.
-func (d *Driver) onNoRoute(req *siplib.Request, tx siplib.ServerTransaction) {
-	code, reason := 501, "Not Implemented"
-	switch req.Method {
-	case siplib.SUBSCRIBE, siplib.NOTIFY, siplib.REFER, siplib.MESSAGE, siplib.PUBLISH, siplib.PRACK:
-		code, reason = 405, "Method Not Allowed"
-	}
-	res := siplib.NewResponseFromRequest(req, code, reason, nil)
-	res.AppendHeader(siplib.NewHeader("Allow", allowed))
-	_ = tx.Respond(res)
-}
-
 // onDialledBye ends a dialled call from the far end.
 func (d *Driver) onDialledBye(l *dialLeg, req *siplib.Request, tx siplib.ServerTransaction) {
 	l.mu.Lock()
@@ -167,11 +154,29 @@ func sanitize(s string) string {
 // buffer, so anything that fills it may have been cut.
 const maxDatagram = 32<<10 - 1
 
+// setUDPSize lets sipgo send datagrams as large as those we take. It sends
+// none over 1300 octets by default (RFC 3261 section 18.1.1 has a client
+// send a request that large over TCP), so the answer to a long request
+// that came by UDP, whose Vias and From and To it copies, was never sent
+// and the caller retransmitted into the void; a response has no other way
+// back (section 18.2.2). The size is process-wide: it is written only when
+// it differs, as setCompletedWait does, so drivers made later never write
+// while earlier ones' transports read it.
+func setUDPSize() {
+	timersMu.Lock()
+	defer timersMu.Unlock()
+	if siplib.UDPMTUSize != maxDatagram+200 {
+		siplib.UDPMTUSize = maxDatagram + 200
+	}
+}
+
 // filter sees every UDP datagram (and TCP read) before sipgo parses it. It
 // drops what a source sends past its rate (sourceLimiter), then datagrams
 // that cannot be a SIP message: too big, not starting with a request or
 // status line, or without the blank line that ends the headers. Dropping
-// costs one counter; a log line says so at most every dropLogEvery.
+// costs one counter; a log line says so at most every dropLogEvery. A
+// request that looks like SIP but does not parse is answered and dropped
+// (unparsable).
 func (d *Driver) filter(p siplib.TransportReadProps, data []byte) ([]byte, error) {
 	now := time.Now()
 	if !d.limit.allow(p.RemoteAddr, now) {
@@ -183,15 +188,24 @@ func (d *Driver) filter(p siplib.TransportReadProps, data []byte) ([]byte, error
 	if p.Transport == "UDP" && bytes.HasPrefix(data, []byte("INVITE ")) && d.callLimits.shedding(addrOf(p.RemoteAddr), now) {
 		return nil, nil // refused ten times this second already (limit_calls.go)
 	}
-	if p.Transport != "UDP" || plausibleSIP(data) {
+	if p.Transport != "UDP" {
 		return data, nil
 	}
-	d.drops.note(d.log, p.RemoteAddr, len(data))
-	return nil, nil
+	if !plausibleSIP(data) {
+		d.drops.note(d.log, p.RemoteAddr, len(data))
+		return nil, nil
+	}
+	if d.unparsable(data, p.RemoteAddr) {
+		return nil, nil
+	}
+	return data, nil
 }
 
 // plausibleSIP is a cheap look at a datagram: a CRLF keep-alive, or a SIP
-// start line and a complete header section within maxDatagram.
+// start line and a complete header section within maxDatagram. A request
+// line is a token (the method), a space and, somewhere after it, "SIP/":
+// one with another version, or spaces out of place, is still answered
+// (505 or 400), not dropped.
 func plausibleSIP(b []byte) bool {
 	if len(b) <= 4 && len(bytes.Trim(b, "\r\n")) == 0 {
 		return true
@@ -208,13 +222,23 @@ func plausibleSIP(b []byte) bool {
 		return hasHeaderEnd(b)
 	}
 	i := 0
-	for i < len(line) && line[i] >= 'A' && line[i] <= 'Z' {
+	for i < len(line) && isTokenChar(line[i]) {
 		i++
 	}
-	if i == 0 || i >= len(line) || line[i] != ' ' || !bytes.HasSuffix(line, []byte(" SIP/2.0")) {
+	if i == 0 || i >= len(line) || line[i] != ' ' || !containsSIPSlash(line[i:]) {
 		return false
 	}
 	return hasHeaderEnd(b)
+}
+
+// containsSIPSlash reports whether b holds "SIP/" in any case.
+func containsSIPSlash(b []byte) bool {
+	for i := 0; i+4 <= len(b); i++ {
+		if (b[i]|0x20) == 's' && (b[i+1]|0x20) == 'i' && (b[i+2]|0x20) == 'p' && b[i+3] == '/' {
+			return true
+		}
+	}
+	return false
 }
 
 func hasHeaderEnd(b []byte) bool {

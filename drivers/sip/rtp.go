@@ -104,12 +104,17 @@ type stream struct {
 // newStream takes a socket pair for a call negotiated as oa (see
 // openSocket: conn and rtcp are not to be used afterwards).
 func newStream(conn, rtcp *net.UDPConn, port int, oa offerAnswer) *stream {
+	s := newStreamState(oa)
+	s.conn, s.rtcp, s.port = openSocket(conn), openSocket(rtcp), port
+	return s
+}
+
+// newStreamState is a stream without its sockets: all that packet and
+// playout, the receive path, work on.
+func newStreamState(oa offerAnswer) *stream {
 	var seed [10]byte
 	_, _ = rand.Read(seed[:])
 	s := &stream{
-		conn:   openSocket(conn),
-		rtcp:   openSocket(rtcp),
-		port:   port,
 		rx:     make(chan media.Frame, rxQueue),
 		tx:     make(chan media.Frame, txQueue),
 		ssrc:   binary.BigEndian.Uint32(seed[0:]),
@@ -307,8 +312,15 @@ func (s *stream) send(now time.Time) (under bool) {
 // buffer and hands the next frame (or silence) to the app; over reports the
 // app too far behind to take it.
 func (s *stream) receive(rb *readBatch) (over bool) {
-	var in media.Frame
 	s.drain(rb)
+	return s.playout()
+}
+
+// playout lets the tone feed take its tick, then hands the app the jitter
+// buffer's next frame (or silence); over reports the app too far behind to
+// take it.
+func (s *stream) playout() (over bool) {
+	var in media.Frame
 	s.tones.tick()
 	s.mu.Lock()
 	s.jb.pop(&in)

@@ -138,7 +138,7 @@ func TestInbandKeysSurviveStarvedReader(t *testing.T) {
 }
 
 // packetOf is frame n of the far end's audio as an A-law RTP packet to s.
-func packetOf(t *testing.T, s *stream, n int, f *media.Frame) []byte {
+func packetOf(t testing.TB, s *stream, n int, f *media.Frame) []byte {
 	t.Helper()
 	p := rtp.Packet{
 		Header:  rtp.Header{Version: 2, PayloadType: 8, SequenceNumber: uint16(n), Timestamp: uint32(n * media.FrameSamples), SSRC: 7},
@@ -199,7 +199,7 @@ func TestEventAndToneAcrossAStall(t *testing.T) {
 }
 
 // eventPacket is an RFC 4733 packet (PT 101) with payload ev.
-func eventPacket(t *testing.T, seq int, ts uint32, marker bool, ev []byte) []byte {
+func eventPacket(t testing.TB, seq int, ts uint32, marker bool, ev []byte) []byte {
 	t.Helper()
 	p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 101, Marker: marker, SequenceNumber: uint16(seq), Timestamp: ts, SSRC: 7}, Payload: ev}
 	b, err := p.Marshal()

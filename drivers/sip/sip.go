@@ -41,6 +41,10 @@ type Driver struct {
 	// ringing are Dial's INVITEs not answered yet, for Pickup (pickup.go).
 	ringing ringings
 
+	// parser is sipgo's, shared with the read filter, which tries it on
+	// each UDP request first to answer those it cannot parse (unparsable).
+	parser *siplib.Parser
+
 	udp  net.PacketConn
 	tcp  net.Listener
 	host netip.Addr // the listen host; unspecified when listening on all addresses
@@ -74,6 +78,7 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 		return nil, errors.New("sip.listen: empty: want host:port")
 	}
 	setCompletedWait(cfg.CompletedWait)
+	setUDPSize()
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -86,6 +91,7 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 		dialogs: make(map[string]*leg),
 		dialled: make(map[string]*dialLeg),
 		ready:   make(chan struct{}),
+		parser:  siplib.NewParser(),
 	}
 	if d.clock == nil {
 		d.clock, d.ownClock = clock.New(d.log), true
@@ -180,6 +186,7 @@ func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
 	quiet := slog.New(quietHandler{d.log.Handler()}).With("component", "sipgo")
 	ua, err := sipgo.NewUA(
 		sipgo.WithUserAgent(d.cfg.UserAgent),
+		sipgo.WithUserAgentParser(d.parser),
 		sipgo.WithUserAgentHostname(d.contactHost(netip.Addr{}).String()),
 		sipgo.WithUserAgentTransportLayerOptions(
 			siplib.WithTransportLayerLogger(quiet),
@@ -211,15 +218,9 @@ func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
 	newClient := func(host netip.Addr) (*sipgo.Client, error) {
 		return sipgo.NewClient(ua, sipgo.WithClientLogger(quiet), sipgo.WithClientHostname(host.String()), sipgo.WithClientPort(d.port))
 	}
-	srv.OnInvite(func(req *siplib.Request, tx siplib.ServerTransaction) { d.onInvite(newClient, req, tx) })
-	srv.OnAck(d.onAck)
-	srv.OnBye(d.onBye)
-	srv.OnCancel(d.onCancel)
-	srv.OnOptions(d.onOptions)
-	srv.OnInfo(d.onInfo)
-	srv.OnUpdate(d.onUpdate)
-	srv.OnNoRoute(d.onNoRoute)
-	srv.OnRegister(d.onRegister)
+	// Every request takes one way in, whatever its method: serveRequest
+	// checks it (validate.go) and hands it to its handler.
+	srv.OnNoRoute(d.serveRequest(newClient))
 	d.mu.Lock()
 	d.newClient = newClient
 	d.srv = srv
