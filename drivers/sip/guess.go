@@ -144,8 +144,11 @@ func (d *Driver) guessFailed(src netip.Addr, user string, now time.Time) {
 			continue
 		}
 		if ok, unlogged := d.gate.allow("", "digest lockout "+k.kind+" "+k.key, now); ok {
-			d.log.Warn("sip digest: too many wrong passwords, next attempts must wait", k.kind, k.key,
-				"wait", wait.String(), "until", now.Add(wait).Format(time.RFC3339), "lockouts_unlogged", unlogged)
+			args := []any{k.kind, k.key, "wait", wait.String(), "until", now.Add(wait).Format(time.RFC3339)}
+			if unlogged > 0 {
+				args = append(args, "lockouts_unlogged", unlogged)
+			}
+			d.log.Warn("sip digest: too many wrong passwords, next attempts must wait", args...)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package sip
 
 import (
 	"fmt"
+	"net"
 	"net/netip"
 )
 
@@ -20,8 +21,10 @@ import (
 // section 8.4): nothing is sent, and it is accepted. The broadcast address
 // 255.255.255.255, multicast, and the highest address of an IPv4 network in
 // MediaNetworks (its directed broadcast) are refused whatever the config
-// says, and a loopback address only stands when the signalling came over
-// loopback too.
+// says. A loopback address stands only when the signalling came over loopback
+// too; a peer that signals over loopback is on this host, and may name any
+// of the host's own addresses (a softphone beside the daemon announces its
+// LAN address).
 
 // limitedBroadcast is 255.255.255.255.
 var limitedBroadcast = netip.AddrFrom4([4]byte{255, 255, 255, 255})
@@ -44,7 +47,7 @@ func (d *Driver) checkMediaAddr(remote netip.AddrPort, signalling netip.Addr) er
 			return nil
 		}
 		return fmt.Errorf("%w: %s is loopback, named by %s", errMediaAddr, a, sig)
-	case a == sig:
+	case a == sig, sig.IsLoopback() && isLocal(a):
 		return nil
 	case d.mediaNets.contains(a):
 		if d.mediaNets.directedBroadcast(a) {
@@ -84,6 +87,22 @@ func (p prefixes) directedBroadcast(a netip.Addr) bool {
 		v := (uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])) | host
 		if a == netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}) {
 			return true
+		}
+	}
+	return false
+}
+
+// isLocal reports whether a is an address of one of this host's interfaces.
+func isLocal(a netip.Addr) bool {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return false
+	}
+	for _, ia := range addrs {
+		if n, ok := ia.(*net.IPNet); ok {
+			if b, ok := netip.AddrFromSlice(n.IP); ok && b.Unmap() == a {
+				return true
+			}
 		}
 	}
 	return false
