@@ -13,6 +13,7 @@ import (
 	"github.com/icholy/digest"
 
 	"tracecall/drivers/sip"
+	"tracecall/drivers/sip/siptest"
 	"tracecall/telephony"
 	"tracecall/throttle"
 )
@@ -250,5 +251,46 @@ func TestDigestGuessingSlowsDown(t *testing.T) {
 		// 127.0.0.1 and 8001 once each; 127.0.0.1 again within 10 s is not
 		// logged again, and 8002 has had one failure only.
 		t.Errorf("%d lockout lines, want 2:\n%s", n, l)
+	}
+}
+
+// TestSIPpFeatureCodes: SIPp as the attacker and as the agent's phone. With
+// From: sip:8003 and no credentials, *21, *22 and *23 are refused (407) and
+// never reach the handler; the same codes dialled by phone 8003 after it
+// registered, answering the challenge with its password, come in verified.
+func TestSIPpFeatureCodes(t *testing.T) {
+	legs := make(chan telephony.LegInfo, 8)
+	d := servePhonesWith(t, sip.Config{DialPlan: testPlan{}}, nil, telephony.HandlerFunc(func(ctx context.Context, l telephony.Leg) {
+		legs <- l.Info()
+		if l.Answer(ctx) == nil {
+			_ = l.Hangup(ctx, telephony.CauseNormal)
+		}
+	}))
+	codes := []string{"*21", "*22", "*23"}
+	for _, code := range codes {
+		if err := siptest.DialFeatureCode(t, d.Addr(), "8003", code, ""); err != nil {
+			t.Errorf("spoofed %s: %v", code, err)
+		}
+	}
+	if err := siptest.DialFeatureCode(t, d.Addr(), "13800138000", "*21", ""); err != nil {
+		t.Errorf("anonymous *21: %v", err)
+	}
+	select {
+	case info := <-legs:
+		t.Fatalf("a spoofed feature code reached the handler: %+v", info)
+	default:
+	}
+
+	if err := siptest.Register(t, d.Addr(), "8003", "s3cret-8003"); err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range codes {
+		if err := siptest.DialFeatureCode(t, d.Addr(), "8003", code, "s3cret-8003"); err != nil {
+			t.Fatalf("authenticated %s: %v", code, err)
+		}
+		info := <-legs
+		if info.From != "8003" || info.To != code || !info.FromVerified {
+			t.Errorf("leg %+v: want from 8003 to %s, verified", info, code)
+		}
 	}
 }
