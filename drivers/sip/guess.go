@@ -97,8 +97,12 @@ func (d *Driver) authenticate(req *siplib.Request, tx siplib.ServerTransaction, 
 	}
 	verdict, why := d.reg.authorize(header, req.Method.String(), user, password, now)
 	if verdict == authOK && req.Method == siplib.INVITE && !sameRequestUser(header, req) {
-		// Right for some other INVITE: a replay, not a phone's answer.
-		verdict, why = authForbidden, "credentials for another request uri"
+		// The password is right, for some other INVITE: a replay of a
+		// response seen on the wire, or a client that made its credentials
+		// for another URI. Refused, but no guess.
+		d.logRefusal(slog.LevelWarn, method+" refused: credentials made for another request uri", req.Source(), "user", user)
+		d.respondWarn(req, tx, 403, "Forbidden", "credentials must be made for the Request-URI dialled")
+		return false
 	}
 	switch verdict {
 	case authChallenge:

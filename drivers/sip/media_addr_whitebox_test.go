@@ -90,3 +90,29 @@ func TestParsePrefix(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNegotiateFrom feeds SDP bodies from a peer at 203.0.113.5: whatever
+// they say, the media goes nowhere (hold), to the peer, or into the allowed
+// network, and never to a broadcast or multicast address.
+func FuzzNegotiateFrom(f *testing.F) {
+	d := &Driver{mediaNets: parsePrefixes([]string{"192.0.2.0/24"})}
+	sig := netip.MustParseAddr("203.0.113.5")
+	for _, c := range []string{"203.0.113.5", "192.0.2.9", "192.0.2.255", "255.255.255.255", "224.0.0.1", "0.0.0.0", "127.0.0.1", "::ffff:198.51.100.1", "pbx.example"} {
+		f.Add("v=0\r\nc=IN IP4 " + c + "\r\nm=audio 4000 RTP/AVP 8 101\r\na=rtpmap:101 telephone-event/8000\r\n")
+	}
+	f.Add("v=0\r\nc=IN IP6 ff02::1\r\nm=audio 4000 RTP/AVP 0\r\nm=audio 4002 RTP/AVP 8\r\nc=IN IP4 203.0.113.5\r\n")
+	f.Fuzz(func(t *testing.T, body string) {
+		s, err := parseSDP([]byte(body))
+		if err != nil {
+			return
+		}
+		oa, err := d.negotiateFrom(s, PreferPCMA, sig)
+		if err != nil || !oa.remote.IsValid() {
+			return
+		}
+		a := oa.remote.Addr()
+		if a.IsMulticast() || a == limitedBroadcast || d.mediaNets.directedBroadcast(a) || (a != sig && !d.mediaNets.contains(a)) {
+			t.Errorf("%q: media to %s accepted", body, a)
+		}
+	})
+}

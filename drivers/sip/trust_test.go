@@ -131,6 +131,15 @@ func TestInviteTrust(t *testing.T) {
 			}
 		})
 	}
+	// The INVITE's wrong password counted against its address, as a
+	// REGISTER's would; the right one since cleared the account.
+	src, acc := d.DigestThrottles()
+	if s := src.Snapshot(); len(s) != 1 || s[0].Key != "127.0.0.1" || s[0].Failures != 1 {
+		t.Errorf("source throttle %+v, want 127.0.0.1 with the one wrong password", s)
+	}
+	if s := acc.Snapshot(); len(s) != 0 {
+		t.Errorf("account throttle %+v, want none after 8003's right password", s)
+	}
 	for _, drv := range []*sip.Driver{d, trusting} {
 		if ls := drv.Lines(); len(ls) != 0 {
 			t.Errorf("lines busy after the calls: %+v", ls)
