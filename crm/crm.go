@@ -222,7 +222,7 @@ func putTx(tx *store.Tx, c *store.Customer) error {
 			return err
 		}
 		if ok && other.ID != c.ID {
-			return fmt.Errorf("%w: %s is customer %s's (%s)", ErrNumberTaken, n, other.ID, other.Name)
+			return &NumberTakenError{Number: n, Owner: other.ID, OwnerName: other.Name}
 		}
 	}
 	err := tx.PutCustomer(c)

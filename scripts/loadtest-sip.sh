@@ -243,9 +243,20 @@ if [ "$NET" = veth ]; then
 	sysctl -qw net.core.netdev_max_backlog=$((backlog > 20000 ? backlog : 20000))
 fi
 
+# SIPp carries many callers from one address, as a trunk does: list it as a
+# peer, or the per-source call limits (drivers/sip, [[sip.peers]]) hold it
+# to a stranger's share of the lines.
+cp "$config" "$work/tracecall.toml"
+cat >>"$work/tracecall.toml" <<EOF
+
+# loadtest-sip.sh: SIPp's callers come as through a trunk.
+[[sip.peers]]
+name = "loadtest"
+addresses = ["$sipp_ip"]
+EOF
 mkdir -p "$work/data"
 # shellcheck disable=SC2086 # CHRT is a list of chrt's arguments
-taskset -c 1 ${CHRT:+chrt $CHRT} nice -n "$NICE" "$bin" -config "$config" -data "$work/data" -http "$http" \
+taskset -c 1 ${CHRT:+chrt $CHRT} nice -n "$NICE" "$bin" -config "$work/tracecall.toml" -data "$work/data" -http "$http" \
 	-sip "$daemon_ip:$sip_port" "${pprof_args[@]}" -demo 2>"$work/daemon.log" &
 daemon=$!
 pids+=("$daemon")

@@ -1,11 +1,11 @@
 package store
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -13,7 +13,8 @@ import (
 
 // Customers (the CRM's callers) live in two buckets:
 //
-//	customers/<id>                → Customer as JSON; id is a decimal sequence
+//	customers/<id>                → Customer as JSON; id is random (newCustomerID),
+//	                                or a decimal sequence in older files
 //	customers_by_number/<number>  → id; every number of every customer
 //
 // The buckets are created by the first write that needs them, so that files
@@ -57,7 +58,7 @@ func (tx *Tx) writeBucket(name []byte) (*bolt.Bucket, error) {
 	return b, nil
 }
 
-// PutCustomer creates (c.ID empty: the store assigns the next id and sets
+// PutCustomer creates (c.ID empty: the store assigns a random id and sets
 // c.ID) or replaces the customer under c.ID, and points each of its numbers
 // at it, dropping the numbers it no longer has. It fails with ErrInvalid for
 // no number, an empty or over-long number, or an ID that is not stored when
@@ -95,11 +96,9 @@ func (tx *Tx) PutCustomer(c *Customer) error {
 		}
 	}
 	if c.ID == "" {
-		seq, err := cs.NextSequence()
-		if err != nil {
+		if c.ID, err = newCustomerID(cs); err != nil {
 			return fmt.Errorf("store: put customer: %w", err)
 		}
-		c.ID = strconv.FormatUint(seq, 10)
 	}
 	for _, n := range old.Numbers {
 		if !slices.Contains(c.Numbers, n) {
@@ -121,6 +120,35 @@ func (tx *Tx) PutCustomer(c *Customer) error {
 		return fmt.Errorf("store: put customer %s: %w", c.ID, err)
 	}
 	return nil
+}
+
+// customerIDLen is the length of a new customer's id: 16 characters of
+// base32, 80 random bits.
+const customerIDLen = 16
+
+// customerIDAlphabet is lower-case base32 without the letters read as
+// digits (i, l, o, u dropped), as Crockford's.
+const customerIDAlphabet = "0123456789abcdefghjkmnpqrstvwxyz"
+
+// newCustomerID returns a random id no customer in cs has. Ids are random
+// rather than counted so that one id tells nothing of the others: nobody
+// can walk the book by counting, nor learn from their own new customer's id
+// how many there are. Files written when ids were a decimal sequence keep
+// those ids.
+func newCustomerID(cs *bolt.Bucket) (string, error) {
+	var raw [customerIDLen]byte
+	for range 8 {
+		if _, err := rand.Read(raw[:]); err != nil {
+			return "", fmt.Errorf("random id: %w", err)
+		}
+		for i, b := range raw {
+			raw[i] = customerIDAlphabet[b&31]
+		}
+		if cs.Get(raw[:]) == nil {
+			return string(raw[:]), nil
+		}
+	}
+	return "", fmt.Errorf("random id: eight draws were all taken")
 }
 
 // Customer returns the customer under id; ok is false if there is none.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -199,5 +201,25 @@ func TestCallsByCaller(t *testing.T) {
 	}
 	if n, err := store.CallerIndexLen(db); err != nil || n != 0 {
 		t.Errorf("caller index has %d entries after every call was deleted (%v)", n, err)
+	}
+}
+
+// TestCustomerIDsRandom checks new customers get ids that do not count:
+// 16 characters of base32, all different, none a number.
+func TestCustomerIDsRandom(t *testing.T) {
+	db := storetest.Open(t)
+	seen := map[string]bool{}
+	for i := range 200 {
+		c := &store.Customer{Numbers: []string{fmt.Sprintf("1380000%04d", i)}, Name: "x"}
+		if err := db.Update(func(tx *store.Tx) error { return tx.PutCustomer(c) }); err != nil {
+			t.Fatal(err)
+		}
+		if len(c.ID) != 16 || strings.Trim(c.ID, "0123456789abcdefghjkmnpqrstvwxyz") != "" || seen[c.ID] {
+			t.Fatalf("customer %d got id %q", i, c.ID)
+		}
+		if _, err := strconv.ParseUint(c.ID, 10, 64); err == nil {
+			t.Fatalf("customer %d got a numeric id %q", i, c.ID)
+		}
+		seen[c.ID] = true
 	}
 }

@@ -143,16 +143,17 @@ func (db *DB) Path() string { return db.bolt.Path() }
 // Update runs fn in a read-write transaction. If fn returns nil the
 // transaction is committed, and the data is on disk (fsync) before Update
 // returns; otherwise it is rolled back and fn's error is returned. Only one
-// Update or Batch transaction runs at a time.
+// Update or Batch transaction runs at a time. A commit that fails on the
+// disk is marked with ErrDiskFull, ErrReadOnly or ErrDiskIO (disk.go).
 func (db *DB) Update(fn func(*Tx) error) error {
-	return db.bolt.Update(func(btx *bolt.Tx) error { return run(btx, fn) })
+	return diskError(db.bolt.Update(func(btx *bolt.Tx) error { return run(btx, fn) }))
 }
 
 // View runs fn in a read-only transaction: a consistent snapshot that does
 // not block writers or other readers. Keep it short: a long View delays the
 // file growing (see doc.go, "Concurrency").
 func (db *DB) View(fn func(*Tx) error) error {
-	return db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx}) })
+	return diskError(db.bolt.View(func(btx *bolt.Tx) error { return fn(&Tx{btx: btx}) }))
 }
 
 // Batch is like Update, but concurrent callers share one transaction and one
@@ -161,7 +162,7 @@ func (db *DB) View(fn func(*Tx) error) error {
 // another fn in the batch fails), so it must be idempotent: putting a
 // record is, appending to one read in fn is not unless fn rereads it.
 func (db *DB) Batch(fn func(*Tx) error) error {
-	return db.bolt.Batch(func(btx *bolt.Tx) error { return run(btx, fn) })
+	return diskError(db.bolt.Batch(func(btx *bolt.Tx) error { return run(btx, fn) }))
 }
 
 // run calls fn with a Tx on btx and flushes what the Tx accumulated.

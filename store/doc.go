@@ -23,6 +23,8 @@
 //	calls_by_caller/<caller>\x00<start><id> → empty (customer_calls.go)
 //	call_notes/<id>              → the agents' notes on a call, apart from it
 //	customers/<id>, customers_by_number/<number> → the CRM (customer.go)
+//	audit/<seq>                  → who read which personal data, append-only
+//	                               and bounded (audit.go)
 //	meta/<key>                   → caller state (PutMeta) or a JSON document
 //	                               (PutDoc); "store." keys are ours: store.schema,
 //	                               store.chains (chain count), except the

@@ -26,4 +26,22 @@ var (
 	// differs from the one already stored; a write to a reserved meta key.
 	// Nothing is written when it is returned.
 	ErrInvalid = errors.New("invalid record")
+
+	// ErrDiskFull is returned by Update and Batch when the commit could not
+	// be written for want of space on the data disk (ENOSPC, a quota). The
+	// transaction is rolled back: nothing of it is written, and what was
+	// stored before is intact. The same write succeeds once space returns.
+	ErrDiskFull = errors.New("the data disk is full")
+
+	// ErrReadOnly is returned by Update and Batch when the data disk (or the
+	// store) is read-only, as after the kernel remounts a failing disk.
+	ErrReadOnly = errors.New("the data disk is read-only")
+
+	// ErrDiskIO is returned when the data disk reported an I/O error (EIO):
+	// a failing disk or controller. The transaction is not written.
+	ErrDiskIO = errors.New("the data disk reported an I/O error")
+
+	// ErrClosed is returned by a transaction begun after Close, as while the
+	// daemon shuts down.
+	ErrClosed = errors.New("the store is closed")
 )

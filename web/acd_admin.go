@@ -6,9 +6,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
+	"os"
 	"regexp"
 	"slices"
 	"strconv"
@@ -387,7 +387,7 @@ func (s *Server) apiList(w http.ResponseWriter, r *http.Request, what string, li
 	defer cancel()
 	cfg, sn, err := s.acdState(ctx)
 	if err != nil {
-		s.internal(w, what, err)
+		s.fail(w, r, "op_acd_read", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, list(cfg, sn))
@@ -411,12 +411,17 @@ const maxACDBody = 64 << 10
 
 // decodeInput reads one JSON object into v, refusing unknown fields; it
 // answers 400 naming the field at fault and returns false when it cannot.
-func decodeInput(w http.ResponseWriter, r *http.Request, v any) bool {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxACDBody))
+func (s *Server) decodeInput(w http.ResponseWriter, r *http.Request, v any) bool {
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxACDBody))
 	dec.DisallowUnknownFields()
 	err := dec.Decode(v)
 	if err == nil {
 		return true
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) || errors.Is(err, os.ErrDeadlineExceeded) {
+		s.bodyFailed(w, r, err, "bad_json")
+		return false
 	}
 	body := fieldError{Error: "body: " + err.Error(), Reason: "bad_json"}
 	var te *json.UnmarshalTypeError
@@ -446,7 +451,7 @@ type fieldError struct {
 
 // changeFailed answers a refused or failed change: 422 naming the fields,
 // 404, 409 for a name taken or a queue or agent in use, 500 otherwise.
-func (s *Server) changeFailed(w http.ResponseWriter, what string, err error, errs *fieldErrs) {
+func (s *Server) changeFailed(w http.ResponseWriter, r *http.Request, what string, err error, errs *fieldErrs) {
 	elsewhere := acdFieldErrs(err, errs)
 	switch {
 	case !errs.empty():
@@ -464,7 +469,7 @@ func (s *Server) changeFailed(w http.ResponseWriter, what string, err error, err
 	case errors.Is(err, acd.ErrQueueExists), errors.Is(err, acd.ErrAgentExists):
 		writeError(w, http.StatusConflict, "exists", err.Error())
 	default:
-		s.internal(w, what, err)
+		s.fail(w, r, "op_acd_change", fmt.Errorf("%s: %w", what, err))
 	}
 }
 
@@ -506,14 +511,14 @@ func apiPut[In acdInput[C], C, R any](s *Server, w http.ResponseWriter, r *http.
 		return c, res, false
 	}
 	var in In
-	if !decodeInput(w, r, &in) {
+	if !s.decodeInput(w, r, &in) {
 		return c, res, false
 	}
 	var errs fieldErrs
 	c = in.toConfig(key, &errs)
 	res, err := put(r, key, c, &errs)
 	if err != nil {
-		s.changeFailed(w, what, err, &errs)
+		s.changeFailed(w, r, what, err, &errs)
 		return c, res, false
 	}
 	ctx, cancel := s.acdCtx(r)
@@ -569,7 +574,7 @@ func (s *Server) apiChange(w http.ResponseWriter, r *http.Request, what string, 
 		return false
 	}
 	if err := change(); err != nil {
-		s.changeFailed(w, what, err, &fieldErrs{})
+		s.changeFailed(w, r, what, err, &fieldErrs{})
 		return false
 	}
 	return true

@@ -224,13 +224,13 @@ func (s *Server) handleQueueForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := adminForm{Editing: name, Values: formValues(r.PostForm), Errs: map[string]string{}}
-	code, msg := s.formFailed(err, &errs, &f, "save queue")
+	code, msg := s.formFailed(r, err, &errs, &f, "save queue")
 	s.renderQueues(w, r, code, msg, f)
 }
 
 // formFailed sorts a refused change for a form: messages by field in f, and
 // the page's message key (or text) and status code.
-func (s *Server) formFailed(err error, errs *fieldErrs, f *adminForm, what string) (int, string) {
+func (s *Server) formFailed(r *http.Request, err error, errs *fieldErrs, f *adminForm, what string) (int, string) {
 	elsewhere := acdFieldErrs(err, errs)
 	for field, msg := range errs.msg {
 		f.Errs[field] = msg
@@ -249,8 +249,9 @@ func (s *Server) formFailed(err error, errs *fieldErrs, f *adminForm, what strin
 	case errors.Is(err, acd.ErrUnknownQueue), errors.Is(err, acd.ErrUnknownAgent):
 		return http.StatusNotFound, "adm_msg_gone"
 	}
-	s.deps.Log.Error(what, "err", err)
-	return http.StatusInternalServerError, "msg_internal"
+	fl := classify(err)
+	s.logFailure(r, what, fl, err)
+	return fl.code, "!" + failedText(messages[langOf(r)], "op_acd_change", fl)
 }
 
 func (s *Server) handleQueueDelete(w http.ResponseWriter, r *http.Request) {
@@ -277,7 +278,7 @@ func (s *Server) formChange(w http.ResponseWriter, r *http.Request, render rende
 	}
 	if err := change(); err != nil {
 		f := newAdminForm()
-		code, msg := s.formFailed(err, &fieldErrs{}, &f, what)
+		code, msg := s.formFailed(r, err, &fieldErrs{}, &f, what)
 		render(w, r, code, msg, f)
 		return
 	}
@@ -444,7 +445,7 @@ func (s *Server) handleAgentForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/admin/agents?done=agent_created", http.StatusSeeOther)
 	default:
 		f := adminForm{Editing: id, Values: formValues(r.PostForm), Errs: map[string]string{}}
-		code, msg := s.formFailed(err, &errs, &f, "save agent")
+		code, msg := s.formFailed(r, err, &errs, &f, "save agent")
 		s.renderAgents(w, r, code, msg, f, nil)
 	}
 }

@@ -46,9 +46,9 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, code int, m
 	}
 	us, err := s.auth.Users()
 	if err != nil {
-		s.deps.Log.Error("list users", "err", err)
-		v.Error = v.M["msg_internal"]
-		code = http.StatusInternalServerError
+		f := classify(err)
+		s.logFailure(r, "op_list_users", f, err)
+		v.Error, code = failedText(v.M, "op_list_users", f), f.code
 	}
 	now := s.auth.Config().Now()
 	d := usersData{}
@@ -160,7 +160,7 @@ type apiUser struct {
 func (s *Server) handleAPIUsers(w http.ResponseWriter, r *http.Request) {
 	us, err := s.auth.Users()
 	if err != nil {
-		s.internal(w, "list users", err)
+		s.fail(w, r, "op_list_users", err)
 		return
 	}
 	out := make([]apiUser, 0, len(us))

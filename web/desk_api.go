@@ -126,11 +126,11 @@ func checkTransfer(r *deskRequest) (string, string) {
 
 // readJSON decodes r's body, at most maxDeskBody bytes of one JSON value
 // without unknown fields, into v; an empty body leaves v as it is. On error
-// it has answered 400.
-func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+// it has answered 400 (413 over the limit, 408 too slow: bodyFailed).
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxDeskBody))
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_json", fmt.Sprintf("body: unreadable or over %d bytes", maxDeskBody))
+		s.bodyFailed(w, r, err, "bad_json")
 		return false
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -169,7 +169,7 @@ func (s *Server) actingAgent(w http.ResponseWriter, r *http.Request, named strin
 func (s *Server) deskAction(a deskActionDef) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req deskRequest
-		if !readJSON(w, r, &req) {
+		if !s.readJSON(w, r, &req) {
 			return
 		}
 		agent, ok := s.actingAgent(w, r, strings.TrimSpace(req.Agent))
@@ -211,7 +211,7 @@ func (s *Server) deskAction(a deskActionDef) http.HandlerFunc {
 			s.deps.Log.Warn("desk action timed out", "action", a.path, "agent", agent)
 			writeError(w, http.StatusGatewayTimeout, "timeout", "call control did not answer in time")
 		default:
-			s.internal(w, "desk "+a.path+" for "+agent, err)
+			s.fail(w, r, "op_desk_action", fmt.Errorf("desk %s for %s: %w", a.path, agent, err))
 		}
 	}
 }
@@ -239,79 +239,6 @@ func (s *Server) handleDeskState(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-// --- customers ---
-
-func (s *Server) customerError(w http.ResponseWriter, what string, err error) {
-	var fe *crm.FieldError
-	switch {
-	case errors.As(err, &fe):
-		writeJSON(w, http.StatusBadRequest, map[string]string{"error": fe.Error(), "reason": fe.Reason, "field": fe.Field})
-	case errors.Is(err, crm.ErrNumberTaken):
-		writeError(w, http.StatusConflict, "number_taken", strings.TrimPrefix(err.Error(), "crm: "))
-	case errors.Is(err, crm.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not_found", "no such customer")
-	default:
-		s.internal(w, what, err)
-	}
-}
-
-// handleCustomerLookup answers GET /api/customers?number=: the customer
-// with that number (in any form crm.ParseNumber accepts), or 404.
-func (s *Server) handleCustomerLookup(w http.ResponseWriter, r *http.Request) {
-	raw := r.URL.Query().Get("number")
-	n, err := crm.ParseNumber(raw)
-	if err != nil {
-		writeError(w, http.StatusBadRequest, "bad_number", "number: want a phone number")
-		return
-	}
-	c, ok, err := s.deps.Customers.Lookup(n)
-	switch {
-	case err != nil:
-		s.internal(w, "customer lookup", err)
-	case !ok:
-		writeError(w, http.StatusNotFound, "not_found", "no customer has "+n)
-	default:
-		writeJSON(w, http.StatusOK, c)
-	}
-}
-
-func (s *Server) handleCustomerGet(w http.ResponseWriter, r *http.Request) {
-	c, err := s.deps.Customers.Get(r.PathValue("id"))
-	if err != nil {
-		s.customerError(w, "get customer", err)
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
-}
-
-func (s *Server) handleCustomerCreate(w http.ResponseWriter, r *http.Request) {
-	var in crm.Input
-	if !readJSON(w, r, &in) {
-		return
-	}
-	id, _ := auth.FromContext(r.Context())
-	c, err := s.deps.Customers.Create(in, id.Username)
-	if err != nil {
-		s.customerError(w, "create customer", err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, c)
-}
-
-func (s *Server) handleCustomerUpdate(w http.ResponseWriter, r *http.Request) {
-	var in crm.Input
-	if !readJSON(w, r, &in) {
-		return
-	}
-	id, _ := auth.FromContext(r.Context())
-	c, err := s.deps.Customers.Update(r.PathValue("id"), in, id.Username)
-	if err != nil {
-		s.customerError(w, "update customer", err)
-		return
-	}
-	writeJSON(w, http.StatusOK, c)
-}
-
 // --- wrap-up notes ---
 
 // noteRequest is the body of POST /api/calls/{id}/notes.
@@ -326,7 +253,7 @@ type noteRequest struct {
 // record the cdr writer rewrites (store.AddCallNote).
 func (s *Server) handleCallNote(w http.ResponseWriter, r *http.Request) {
 	var req noteRequest
-	if !readJSON(w, r, &req) {
+	if !s.readJSON(w, r, &req) {
 		return
 	}
 	text := strings.TrimSpace(req.Text)
@@ -368,7 +295,7 @@ func (s *Server) handleCallNote(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, store.ErrInvalid):
 		writeError(w, http.StatusConflict, "too_many_notes", fmt.Sprintf("a call keeps at most %d notes", store.MaxCallNotes))
 	case err != nil:
-		s.internal(w, "add call note", err)
+		s.fail(w, r, "op_add_call_note", err)
 	default:
 		for i := range notes {
 			notes[i].At = notes[i].At.In(s.deps.Location)

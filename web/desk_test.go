@@ -148,7 +148,7 @@ func TestDeskActions(t *testing.T) {
 		{"bad JSON", zhang, "ready", `{"agent":`, false, 400, "bad_json", ""},
 		{"unknown field", zhang, "ready", `{"agnet":"wang"}`, false, 400, "bad_json", ""},
 		{"two values", zhang, "ready", `{} {}`, false, 400, "bad_json", ""},
-		{"too big", zhang, "ready", `{"reason":"` + strings.Repeat("x", 20<<10) + `"}`, false, 400, "bad_json", ""},
+		{"too big", zhang, "ready", `{"reason":"` + strings.Repeat("x", 20<<10) + `"}`, false, 413, "body_too_large", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -244,7 +244,7 @@ func TestCustomersAPI(t *testing.T) {
 		{"bad class", "POST", "/api/customers", `{"numbers":["13900139000"],"name":"x","class":"gold"}`, false, 400, "bad_class"},
 		{"bad JSON", "POST", "/api/customers", `[`, false, 400, "bad_json"},
 		{"missing CSRF", "POST", "/api/customers", `{"numbers":["13900139000"],"name":"x"}`, true, 403, "csrf"},
-		{"update missing", "PUT", "/api/customers/404", `{"numbers":["13900139000"],"name":"x"}`, false, 404, "not_found"},
+		{"update another's", "PUT", "/api/customers/404", `{"numbers":["13900139000"],"name":"x"}`, false, 403, "not_yours"},
 		{"unknown number", "GET", "/api/customers?number=13900139000", "", false, 404, "not_found"},
 		{"not a number", "GET", "/api/customers?number=abc", "", false, 400, "bad_number"},
 	}

@@ -95,6 +95,31 @@
 // the record the cdr writer rewrites, and shown on the call records page
 // and in calls.csv.
 //
+// # Personal data
+//
+// Customers' records are opened on a need-to-know basis (customers.go).
+// Team leaders and above open any customer. An agent opens by id only the
+// customer of the call last offered to them (the screen pop's) and those
+// they found by a whole number or saved in the last hour; every other id
+// gets the same 403 whether it exists or not, and new customers get random
+// ids, so the book cannot be walked. There is no list: a search is by one
+// exact number, and an agent whose searches keep finding nobody is slowed
+// down (429). Every search and every read by id, granted or refused, goes
+// to the audit log (audit.go: the store's append-only audit bucket and the
+// daemon's log), which duty managers and admins read at /admin/audit and
+// /api/audit, times in the appliance's zone.
+//
+// # Failures and limits
+//
+// A request the appliance itself cannot serve is answered with what failed
+// and why (failure.go), never a bare 500: the store's disk errors map to
+// their own status and reason (a full data disk is 507 disk_full), and the
+// JSON carries the sentence in the user's language as "message"; pages show
+// the same sentence. Every route's body is bounded (body.go: 413 naming
+// the limit) and must keep arriving at a minimum rate, or the connection is
+// cut; NewHTTPServer sets the header, idle and size limits for every
+// listener, and /assets/ never lists a directory.
+//
 // # Live views
 //
 // GET /api/events streams the event bus as server-sent events: "event:" is

@@ -268,8 +268,9 @@ func (s *Server) handleCallsPage(w http.ResponseWriter, r *http.Request) {
 		v.Error, code = v.M["msg_bad_filter"], http.StatusBadRequest
 	default:
 		if calls, err = s.listCalls(q); err != nil {
-			s.deps.Log.Error("list calls", "err", err)
-			v.Error, code = v.M["msg_internal"], http.StatusInternalServerError
+			f := classify(err)
+			s.logFailure(r, "op_list_calls", f, err)
+			v.Error, code = failedText(v.M, "op_list_calls", f), f.code
 		}
 	}
 	if err != nil { // refill the form with what was typed
@@ -314,8 +315,9 @@ func (s *Server) handleCallsCSV(w http.ResponseWriter, r *http.Request) {
 	}
 	calls, err := s.listCalls(q)
 	if err != nil {
-		s.deps.Log.Error("list calls", "err", err)
-		http.Error(w, v.M["msg_internal"], http.StatusInternalServerError)
+		f := classify(err)
+		s.logFailure(r, "op_list_calls", f, err)
+		http.Error(w, failedText(v.M, "op_list_calls", f), f.code)
 		return
 	}
 	rows := s.callRows(v.M, *v.User, calls)

@@ -25,7 +25,8 @@ type lineRow struct {
 
 // linesData is the line monitor's own data.
 type linesData struct {
-	Rows []lineRow
+	Rows    []lineRow
+	Refused *refusalView // calls refused by per-source limits; nil: not shown
 }
 
 // lineText is a line's state as the page shows it: "in a call (inbound)".
@@ -111,7 +112,7 @@ func (s *Server) lineRows(m map[string]string, id auth.Identity) []lineRow {
 func (s *Server) handleLinesPage(w http.ResponseWriter, r *http.Request) {
 	v := s.view(w, r, "title_lines")
 	v.Live = true
-	v.Data = linesData{Rows: s.lineRows(v.M, *v.User)}
+	v.Data = linesData{Rows: s.lineRows(v.M, *v.User), Refused: s.refusals(v.M)}
 	s.render(w, http.StatusOK, "lines", v)
 }
 

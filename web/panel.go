@@ -82,6 +82,7 @@ var panelPages = []struct {
 	{"/lines", "lines", auth.RoleTeamLeader},
 	{"/wallboard", "wallboard", auth.RoleTeamLeader},
 	{"/calls", "calls", auth.RoleTeamLeader},
+	{"/admin/audit", "audit", auth.RoleDutyManager},
 	{"/admin/users", "users", auth.RoleAdmin},
 	{"/admin/queues", "queues", auth.RoleAdmin},
 	{"/admin/agents", "agents", auth.RoleAdmin},
@@ -134,8 +135,9 @@ func withLang(u *url.URL, lang string) string {
 func (s *Server) render(w http.ResponseWriter, code int, page string, v *view) {
 	var buf bytes.Buffer
 	if err := s.pages[page].ExecuteTemplate(&buf, "layout", v); err != nil {
+		f := classify(err)
 		s.deps.Log.Error("render page", "page", page, "err", err)
-		http.Error(w, "internal error; see the daemon log", http.StatusInternalServerError)
+		http.Error(w, failedText(v.M, "op_render_page", f), f.code)
 		return
 	}
 	h := w.Header()
@@ -168,8 +170,26 @@ func (s *Server) lang(w http.ResponseWriter, r *http.Request) string {
 	return "zh"
 }
 
+// handleAssets serves the built-in scripts and styles, files only: a
+// directory (/assets/ itself) is 404, never a listing.
 func (s *Server) handleAssets(w http.ResponseWriter, r *http.Request) {
 	sub, _ := fs.Sub(panelFiles, "assets")
 	w.Header().Set("Cache-Control", "public, max-age=3600")
-	http.StripPrefix("/assets/", http.FileServerFS(sub)).ServeHTTP(w, r)
+	http.StripPrefix("/assets/", http.FileServerFS(filesOnly{sub})).ServeHTTP(w, r)
+}
+
+// filesOnly is an fs.FS whose directories do not exist, so that a file
+// server over it lists nothing.
+type filesOnly struct{ fsys fs.FS }
+
+func (f filesOnly) Open(name string) (fs.File, error) {
+	file, err := f.fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := file.Stat(); err != nil || st.IsDir() {
+		file.Close()
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return file, nil
 }

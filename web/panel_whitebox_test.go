@@ -40,6 +40,8 @@ func TestCatalogueComplete(t *testing.T) {
 			Types: options(messages["zh"], "type_", callTypes, ""),
 			Rows:  []callRow{{ID: "c1", Codes: []codeCell{{Code: "1", Result: "found"}}}}, Full: true,
 		},
+		"audit": auditData{Actions: options(messages["zh"], "audit_", auditActions, ""),
+			Rows: []auditRow{{Seq: 2, User: "zhang", Refused: true}}, Older: "/admin/audit?before=2"},
 		"agent":     agentData{Me: "admin", Desk: true, Labels: map[string]string{"desk_call": "x"}},
 		"wallboard": wallboardData{Configured: true, Queues: []queueRow{{Name: "q"}}, Agents: []agentRow{{Name: "a"}}},
 		"admin_queues": queuesPageData{adminList: adminList{Configured: true}, Rows: []queueAdminRow{{Name: "q", Ringing: 1}},

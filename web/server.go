@@ -15,6 +15,7 @@ import (
 	"tracecall/store"
 	"tracecall/telephony"
 	"tracecall/telephony/event"
+	"tracecall/throttle"
 	"tracecall/trace"
 	"tracecall/web/auth"
 )
@@ -51,9 +52,16 @@ type Deps struct {
 	// nil: one over Store.
 	Customers *crm.Book
 
+	// Refusals reports the calls refused by the drivers' per-source limits,
+	// for /api/status and the line monitor; nil: not shown.
+	Refusals RefusalSource
+
 	// Auth sets sessions, timeouts and lockout for the TCP listener (zero:
 	// defaults). Its Token is taken from Token above when empty.
 	Auth auth.Config
+	// Limits bound what one client may hold: header and body timeouts and
+	// sizes (zero: defaults; body.go).
+	Limits Limits
 }
 
 // Server is the HTTP API and the panel.
@@ -67,6 +75,11 @@ type Server struct {
 	pages   map[string]*template.Template
 	live    *liveCalls
 	pops    *screenpop.Composer // the agent desktop's screen pops and agents' current calls
+	// grants and searchMisses keep agents to the customers of their calls
+	// (customers.go).
+	grants       *customerGrants
+	searchMisses *throttle.Throttle
+	limits       Limits // deps.Limits with defaults
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed when Run returns: event streams end
@@ -87,6 +100,9 @@ func New(d Deps) *Server {
 		deps: d, started: time.Now(), mux: http.NewServeMux(), live: newLiveCalls(d.Bus),
 		auth: auth.New(d.Store, d.Auth, d.Log), pages: parsePages(), stopped: make(chan struct{}),
 	}
+	now := s.auth.Config().Now
+	s.grants, s.searchMisses = newCustomerGrants(now), searchMisses(now)
+	s.limits = d.Limits.withDefaults()
 	s.routes()
 	return s
 }
@@ -121,18 +137,19 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.table...) }
 // network without a role.
 func (s *Server) routes() {
 	const (
-		public = auth.Role("")
-		agent  = auth.RoleAgent
-		leader = auth.RoleTeamLeader
-		admin  = auth.RoleAdmin
+		public  = auth.Role("")
+		agent   = auth.RoleAgent
+		leader  = auth.RoleTeamLeader
+		manager = auth.RoleDutyManager
+		admin   = auth.RoleAdmin
 	)
 	tcp := http.NewServeMux()
 	var add addRoute = func(pattern string, role auth.Role, socket bool, h http.HandlerFunc) {
 		s.table = append(s.table, Route{Pattern: pattern, Role: role, Socket: socket})
 		if socket {
-			s.mux.Handle(pattern, h)
+			s.mux.Handle(pattern, s.limitBody(pattern, h))
 		}
-		tcp.Handle(pattern, s.guard(role, h))
+		tcp.Handle(pattern, s.limitBody(pattern, s.guard(role, h)))
 	}
 	add("GET /healthz", public, true, func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
@@ -151,6 +168,7 @@ func (s *Server) routes() {
 	add("GET /api/users", admin, false, s.handleAPIUsers)
 	add("GET /api/events", agent, true, s.handleEvents)
 	add("GET /api/wallboard", leader, true, s.handleAPIWallboard)
+	add("GET /api/audit", manager, true, s.handleAPIAudit)
 
 	add("GET /assets/", public, false, s.handleAssets)
 	add("GET /login", public, false, s.handleLoginPage)
@@ -162,6 +180,7 @@ func (s *Server) routes() {
 	add("GET /calls", leader, false, s.handleCallsPage)
 	add("GET /calls.csv", leader, false, s.handleCallsCSV)
 	add("GET /wallboard", leader, false, s.handleWallboardPage)
+	add("GET /admin/audit", manager, false, s.handleAuditPage)
 	add("GET /admin/users", admin, false, s.handleUsers)
 	add("POST /admin/users", admin, false, s.handleCreateUser)
 	add("POST /admin/users/{name}/disable", admin, false, s.handleDisableUser)
@@ -193,10 +212,13 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	_ = enc.Encode(v)
 }
 
-// apiError is the body of every error answer.
+// apiError is the body of every error answer: the error in English for
+// scripts and logs, a stable reason, and (for failures of the appliance,
+// failure.go) the sentence in the user's language.
 type apiError struct {
-	Error  string `json:"error"`
-	Reason string `json:"reason,omitempty"`
+	Error   string `json:"error"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
 }
 
 func writeError(w http.ResponseWriter, code int, reason, msg string) {
@@ -217,7 +239,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.deps.Log.Error("count chains", "err", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	st := map[string]any{
 		"version":        s.deps.Version,
 		"started":        s.started.In(s.deps.Location),
 		"uptime_seconds": int(time.Since(s.started).Seconds()),
@@ -226,7 +248,12 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		"calls_active":   s.live.Counts(time.Now()).Calls,
 		"chains":         chains,
 		"data_dir":       s.deps.DataDir,
-	})
+	}
+	if s.deps.Refusals != nil {
+		r := s.deps.Refusals.Refusals()
+		st["calls_refused"], st["limits"] = r.Total, r
+	}
+	writeJSON(w, http.StatusOK, st)
 }
 
 // handleCalls lists call records: the customers' calls, unless type names
@@ -251,7 +278,7 @@ func (s *Server) handleCalls(w http.ResponseWriter, r *http.Request) {
 	}
 	calls, err := s.deps.Store.ListCalls(f)
 	if err != nil {
-		s.internal(w, "list calls", err)
+		s.fail(w, r, "op_list_calls", err)
 		return
 	}
 	if calls == nil {
@@ -264,7 +291,7 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	c, ok, err := s.deps.Store.Call(r.PathValue("id"))
 	switch {
 	case err != nil:
-		s.internal(w, "get call", err)
+		s.fail(w, r, "op_get_call", err)
 	case !ok:
 		writeError(w, http.StatusNotFound, "not_found", "no call "+r.PathValue("id"))
 	default:
@@ -272,9 +299,16 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// internal answers a request that failed for err while doing what (in
+// English), naming the cause as fail does, in both languages since it has
+// no request to take the user's from. New code calls fail.
 func (s *Server) internal(w http.ResponseWriter, what string, err error) {
-	s.deps.Log.Error(what, "err", err)
-	writeError(w, http.StatusInternalServerError, "internal", what+" failed; see the daemon log")
+	f := classify(err)
+	s.logFailure(nil, what, f, err)
+	writeJSON(w, f.code, apiError{
+		Error: what + ": " + err.Error(), Reason: f.reason,
+		Message: failedText(messages["zh"], "op_other", f) + " / " + failedText(messages["en"], "op_other", f),
+	})
 }
 
 var errBadNumber = errors.New("want a positive whole number")

@@ -51,11 +51,11 @@ const maxSimTimeout = 30 * time.Minute
 
 // decodeSimRequest reads the JSON body of a sim request into v, refusing
 // unknown fields; it answers 400 and returns false when it cannot.
-func decodeSimRequest(w http.ResponseWriter, r *http.Request, v any) bool {
+func (s *Server) decodeSimRequest(w http.ResponseWriter, r *http.Request, v any) bool {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_json", "body: "+err.Error())
+		s.bodyFailed(w, r, err, "bad_json")
 		return false
 	}
 	return true
@@ -83,7 +83,7 @@ func (s *Server) handleSimCall(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req simCallRequest
-	if !decodeSimRequest(w, r, &req) {
+	if !s.decodeSimRequest(w, r, &req) {
 		return
 	}
 	timeout := 60 * time.Second

@@ -71,7 +71,7 @@ func (s *Server) handleSimPhone(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req simPhoneRequest
-	if !decodeSimRequest(w, r, &req) {
+	if !s.decodeSimRequest(w, r, &req) {
 		return
 	}
 	if !validDialString(req.Ext) || strings.ContainsAny(req.Ext, "*#") {

@@ -50,7 +50,7 @@ func (s *Server) handleSIPPhones(w http.ResponseWriter, r *http.Request) {
 		return err
 	})
 	if err != nil {
-		s.internal(w, "list sip phones", err)
+		s.fail(w, r, "op_list_sip_phones", err)
 		return
 	}
 	out := make([]sipPhoneReply, 0, len(ps))
@@ -65,7 +65,7 @@ func (s *Server) handleAddSIPPhone(w http.ResponseWriter, r *http.Request) {
 	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
-		writeError(w, http.StatusBadRequest, "bad_json", "body: "+err.Error())
+		s.bodyFailed(w, r, err, "bad_json")
 		return
 	}
 	if req.User == "" || len(req.User) > 64 || strings.ContainsAny(req.User, " \t\r\n@:;<>\"/\\") {
@@ -84,7 +84,7 @@ func (s *Server) handleAddSIPPhone(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_phone", err.Error())
 		return
 	case err != nil:
-		s.internal(w, "add sip phone", err)
+		s.fail(w, r, "op_add_sip_phone", err)
 		return
 	}
 	s.deps.Log.Info("sip phone added", "user", p.User, "by", sipPhoneActor(r))
@@ -99,7 +99,7 @@ func (s *Server) handleDeleteSIPPhone(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no_phone", fmt.Sprintf("no sip phone %q in the store (phones in the config file are changed there)", user))
 		return
 	case err != nil:
-		s.internal(w, "delete sip phone", err)
+		s.fail(w, r, "op_delete_sip_phone", err)
 		return
 	}
 	s.deps.Log.Info("sip phone removed", "user", user, "by", sipPhoneActor(r))

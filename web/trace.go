@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -23,7 +24,7 @@ func (s *Server) handleTrace(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, string(cerr.Reason), cerr.Error())
 		return
 	case !errors.Is(err, trace.ErrNotFound):
-		s.internal(w, "trace lookup", err)
+		s.fail(w, r, "op_trace_lookup", err)
 		return
 	}
 	// Not a chain's own code: maybe a reference that chains carry.
@@ -34,13 +35,13 @@ func (s *Server) handleTrace(w http.ResponseWriter, r *http.Request) {
 		codes, err = s.deps.Store.CodesByRef(code.Value)
 	}
 	if err != nil {
-		s.internal(w, "trace reference lookup", err)
+		s.fail(w, r, "op_trace_lookup", fmt.Errorf("reference lookup: %w", err))
 		return
 	}
 	for _, c := range codes {
 		chain, ok, err := s.deps.Store.Chain(c)
 		if err != nil {
-			s.internal(w, "trace lookup", err)
+			s.fail(w, r, "op_trace_lookup", err)
 			return
 		}
 		if ok {
@@ -65,7 +66,7 @@ func (s *Server) handleTraceList(w http.ResponseWriter, r *http.Request) {
 	}
 	chains, err := s.deps.Store.ListChains(r.URL.Query().Get("after"), limit)
 	if err != nil {
-		s.internal(w, "list chains", err)
+		s.fail(w, r, "op_list_chains", err)
 		return
 	}
 	if chains == nil {

@@ -116,6 +116,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	var serving []<-chan struct{}                  // each driver's: closed once it takes calls
 	pickups := make(map[string]switchboard.Pickup) // phones the desktop can answer, by driver
 	var simulator web.Simulator
+	var refusals web.RefusalSource // the SIP driver's limits, when it runs
 	if a.demo || cfg.Sim.Enabled {
 		simCfg := cfg.Sim
 		simCfg.Clock = mediaClock
@@ -142,6 +143,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		serving = append(serving, d.Serving())
 		drivers = append(drivers, d)
 		pickups[d.Name()] = sipPickup{d}
+		refusals = sipRefusals{d}
 	}
 	if len(drivers) == 0 {
 		log.Warn("no lines configured: enable [sim] or [sip], or run with -demo")
@@ -208,7 +210,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		Store: db, Bus: bus, Lines: calls, Figures: records, Simulator: simulator, TraceOptions: traceOpts,
 		Token: token, Location: loc, Version: version(), DataDir: a.data, Log: log.With("component", "web"),
 		Wallboard: web.WallboardFromACD(agents), ACD: agents,
-		Desk: desk.New(agents, board), Customers: book,
+		Desk: desk.New(agents, board), Customers: book, Refusals: refusals,
 	})
 
 	// Listeners first, so a bad address fails before any line goes up.
@@ -221,7 +223,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		}
 		bound.HTTP = ln.Addr().String()
 		listeners = append(listeners, ln)
-		servers = append(servers, &http.Server{Handler: api.TCPHandler(), ReadHeaderTimeout: 10 * time.Second})
+		servers = append(servers, api.HTTPServer(api.TCPHandler()))
 	}
 	if a.pprof != "" {
 		ln, err := listenProfiles(a.pprof)
@@ -230,7 +232,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		}
 		bound.Pprof = ln.Addr().String()
 		listeners = append(listeners, ln)
-		servers = append(servers, &http.Server{Handler: profileHandler(), ReadHeaderTimeout: 10 * time.Second})
+		servers = append(servers, api.HTTPServer(profileHandler()))
 	}
 	sock := filepath.Join(a.data, "tracecalld.sock")
 	sln, err := listenUnix(sock)
@@ -239,7 +241,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 	bound.Socket = sock
 	listeners = append(listeners, sln)
-	servers = append(servers, &http.Server{Handler: api.SocketHandler(), ReadHeaderTimeout: 10 * time.Second})
+	servers = append(servers, api.HTTPServer(api.SocketHandler()))
 
 	// Start everything. Each part has its own context so shutdown can go in order.
 	var wg sync.WaitGroup

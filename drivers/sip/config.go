@@ -96,6 +96,24 @@ type Config struct {
 	SourceRate  float64 `toml:"source_rate"`
 	SourceBurst float64 `toml:"-"`
 
+	// SourceCalls, SourceCallRate, NetworkCalls and UnknownCalls bound the
+	// calls of addresses that are not Peers (limit_calls.go): one address
+	// may have SourceCalls calls at once (default 10, 1 % of the lines) and
+	// start SourceCallRate a second after a burst of twice that (default 2;
+	// re-INVITEs count too); the addresses of one /24 (IPv6: /64) together
+	// NetworkCalls (default 50), and all of them together UnknownCalls
+	// (default half of MaxCalls), so that Peers keep the rest. Past a limit
+	// an INVITE is refused before it becomes a leg (no call record): 486
+	// Busy Here when the calls at once are used up, 503 with Retry-After
+	// when the rate is. Negative turns a limit off.
+	SourceCalls    int     `toml:"source_calls"`
+	SourceCallRate float64 `toml:"source_call_rate"`
+	NetworkCalls   int     `toml:"network_calls"`
+	UnknownCalls   int     `toml:"unknown_calls"`
+	// Peers are the trunks and PBXs, by address or network, each with its
+	// own limits ([[sip.peers]]). The Trunk's address is one, without
+	// limits, unless a peer lists it.
+	Peers []Peer `toml:"peers"`
 	// TrustedPeers are addresses (an IP or a CIDR prefix) whose INVITEs are
 	// believed about who calls: a PBX with the agents' phones behind it,
 	// whose From is the extension that dialled. Their calls are verified
@@ -219,6 +237,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.CompletedWait == 0 {
 		c.CompletedWait = DefaultCompletedWait
 	}
+	c.limitDefaults()
 	return c, c.validate()
 }
 
@@ -283,14 +302,15 @@ func (c Config) validate() error {
 	if !finite(c.SourceBurst) {
 		problems.Add("source_burst", "%v: want a number", c.SourceBurst)
 	}
+	c.validateLimits(&problems)
 	for i, p := range c.TrustedPeers {
-		if _, err := parsePrefix(p); err != nil {
-			problems.Add(fmt.Sprintf("trusted_peers[%d]", i), "%v", err)
+		if _, err := parsePeerAddress(p); err != nil {
+			problems.Add(fmt.Sprintf("trusted_peers[%d]", i), "%q: %v", p, err)
 		}
 	}
 	for i, p := range c.MediaNetworks {
-		if _, err := parsePrefix(p); err != nil {
-			problems.Add(fmt.Sprintf("media_networks[%d]", i), "%v", err)
+		if _, err := parsePeerAddress(p); err != nil {
+			problems.Add(fmt.Sprintf("media_networks[%d]", i), "%q: %v", p, err)
 		}
 	}
 	seen := make(map[string]bool, len(c.Phones))

@@ -105,7 +105,18 @@
 // datagrams are dropped before parsing (its TCP connection closed), counted
 // (Limited) and logged once per 10 s with the address, so a flood of
 // INVITE, REGISTER, OPTIONS or junk from one address leaves other sources
-// and their calls alone. Datagrams that cannot be SIP (no start line, no
+// and their calls alone.
+//
+// Calls are limited per source as well (limit_calls.go): an address in no
+// Config.Peers entry may have Config.SourceCalls calls at once and start
+// Config.SourceCallRate a second; a /24 (/64) of them Config.NetworkCalls,
+// all of them together Config.UnknownCalls. The trunk and each peer have
+// their own limits. An INVITE past a limit is refused before anything is
+// made for it (no leg, so no call record), statelessly: 486 with
+// Retry-After when the calls at once are used up, 503 with Retry-After when
+// the rate is; past ten refusals a second a stranger's INVITEs are dropped
+// unparsed. Refusals are counted (LimitStats) and logged once per 10 s per
+// source. Datagrams that cannot be SIP (no start line, no
 // header end, over 32 KiB) are dropped before parsing and counted, with at
 // most one log line per 10 s;
 // requests sipgo cannot make a transaction of get 400, as do INVITEs without

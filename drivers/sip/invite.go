@@ -36,13 +36,26 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 		return
 	}
 	if _, ok := req.To().Params.Get("tag"); ok {
-		d.onReinvite(req, tx)
+		if _, ok := d.admitInvite(req, tx, false); ok {
+			d.onReinvite(req, tx)
+		}
 		return
 	}
 	if req.Contact() == nil {
 		d.respond(req, tx, 400, "Missing Contact")
 		return
 	}
+	// The source's call limits first, before anything is made for the call.
+	adm, ok := d.admitInvite(req, tx, true)
+	if !ok {
+		return
+	}
+	held := false // by the leg, which gives it back when it ends
+	defer func() {
+		if !held {
+			adm.release()
+		}
+	}()
 	fromTag, _ := req.From().Params.Get("tag")
 	key := req.CallID().Value() + "\x00" + fromTag + "\x00" + strconv.FormatUint(uint64(req.CSeq().SeqNo), 10)
 	if !d.invites.first(key, time.Now()) {
@@ -115,6 +128,7 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 	}
 	l.info.FromVerified = verified
 	l.Init(&l.mu)
+	l.adm = adm
 	conn, rtcp, port, err := d.ports.open()
 	if err != nil {
 		l.Cancel()
@@ -141,6 +155,7 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 		finalResponse(ds, tx, 503, "Service Unavailable")
 		return
 	}
+	held = true
 	_ = ds.Respond(100, "Trying", nil)
 	l.log.Debug("invite", "from", l.info.From, "to", l.info.To, "source", req.Source(), "transport", req.Transport(),
 		"codec", oa.law, "telephone_event", oa.eventPT, "rtp_port", port)

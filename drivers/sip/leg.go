@@ -30,6 +30,7 @@ type leg struct {
 	offer     *sdpSession // nil for a late offer (INVITE without SDP)
 	late      bool        // the INVITE had no SDP: our 200 offers, the ACK answers
 	stream    *stream
+	adm       *admission // its share of its source's call limits (limit_calls.go)
 
 	answerc chan chan error // Answer asks the INVITE goroutine to send the 200
 	acks    chan uint32     // CSeq of each ACK, for 2xx retransmission of re-INVITEs

@@ -29,6 +29,7 @@ const (
 type sourceLimiter struct {
 	rate, burst float64 // tokens per second; bucket size
 	exempt      map[netip.Addr]bool
+	isPeer      func(netip.Addr) bool // peers ([[sip.peers]]) are exempt too; nil: none
 	log         *slog.Logger
 
 	// mu guards the fields below it.
@@ -61,7 +62,7 @@ func (sl *sourceLimiter) allow(from net.Addr, now time.Time) bool {
 		return true
 	}
 	a := addrOf(from)
-	if sl.exempt[a] {
+	if sl.exempt[a] || (sl.isPeer != nil && sl.isPeer(a)) {
 		return true
 	}
 	sl.mu.Lock()

@@ -18,7 +18,7 @@ func offerAt(addr string, port int) string {
 // with a Warning saying why, and never becomes a leg. Hold (0.0.0.0) is fine.
 func TestMediaAddressRefused(t *testing.T) {
 	infos := make(legInfos, 16)
-	d := servePhonesWith(t, sip.Config{MediaNetworks: []string{"192.0.2.128/25"}}, nil, infos)
+	d := servePhonesWith(t, sip.Config{MediaNetworks: []string{"192.0.2.128/25"}, Peers: loopbackPeer}, nil, infos)
 	tests := []struct {
 		name, addr string
 		want       int    // 486: taken (the handler refuses busy); 488: refused
@@ -61,7 +61,7 @@ func TestMediaAddressRefused(t *testing.T) {
 // with a third party's address: TestLateOffer.)
 func TestMediaAddressInDialog(t *testing.T) {
 	k := newKeyHolder(0)
-	d := servePhonesWith(t, sip.Config{}, nil, k)
+	d := servePhonesWith(t, sip.Config{Peers: loopbackPeer}, nil, k)
 	media := listenRTP(t)
 	port := media.LocalAddr().(*net.UDPAddr).Port
 	u := newUAC(t, "udp", d.Addr())

@@ -173,11 +173,15 @@ const maxDatagram = 32<<10 - 1
 // status line, or without the blank line that ends the headers. Dropping
 // costs one counter; a log line says so at most every dropLogEvery.
 func (d *Driver) filter(p siplib.TransportReadProps, data []byte) ([]byte, error) {
-	if !d.limit.allow(p.RemoteAddr, time.Now()) {
+	now := time.Now()
+	if !d.limit.allow(p.RemoteAddr, now) {
 		if p.Transport != "UDP" {
 			return nil, errSourceLimited // sipgo closes the connection
 		}
 		return nil, nil
+	}
+	if p.Transport == "UDP" && bytes.HasPrefix(data, []byte("INVITE ")) && d.callLimits.shedding(addrOf(p.RemoteAddr), now) {
+		return nil, nil // refused ten times this second already (limit_calls.go)
 	}
 	if p.Transport != "UDP" || plausibleSIP(data) {
 		return data, nil

@@ -220,7 +220,8 @@ func (u *uac) next(method string, code int, headers []string, body string) *msg 
 // function that stops it and waits.
 func serveUntil(t *testing.T, h telephony.Handler) (*sip.Driver, func()) {
 	t.Helper()
-	d, err := sip.New(sip.Config{Listen: "127.0.0.1:0", RTPPortMin: 40000, RTPPortMax: 49999}, nil, testLogger(t))
+	// Tests here call quicker than a stranger may (source_call_rate).
+	d, err := sip.New(sip.Config{Listen: "127.0.0.1:0", RTPPortMin: 40000, RTPPortMax: 49999, SourceCallRate: 1000}, nil, testLogger(t))
 	if err != nil {
 		t.Fatal(err)
 	}

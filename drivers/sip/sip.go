@@ -32,9 +32,11 @@ type Driver struct {
 	ports    *portPool
 	drops    dropLog
 	limit    *sourceLimiter
-	gate     logGate // spaces log lines about one source's refused requests
-	reg      *registrar
-	guess    guessing // digest failures by source and account (guess.go)
+	// callLimits bounds the calls each source may start and hold (limit_calls.go).
+	callLimits *callLimiter
+	gate       logGate // spaces log lines about one source's refused requests
+	reg        *registrar
+	guess      guessing // digest failures by source and account (guess.go)
 	// trusted are the peers whose From is believed (trust.go), mediaNets
 	// where SDP may send our RTP besides its signalling's source
 	// (media_addr.go).
@@ -97,7 +99,11 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 	d.guess = newGuessing(cfg.DigestThrottle)
 	d.trusted, d.mediaNets = parsePrefixes(cfg.TrustedPeers), parsePrefixes(cfg.MediaNetworks)
 	d.invites = newSeenInvites()
+	if d.callLimits, err = newCallLimiter(cfg); err != nil {
+		return nil, err
+	}
 	d.limit = newSourceLimiter(cfg.SourceRate, cfg.SourceBurst, trunkAddrs(cfg.Trunk), d.log)
+	d.limit.isPeer = d.callLimits.isPeer
 	host, _, _ := net.SplitHostPort(cfg.Listen)
 	if host != "" {
 		d.host, _ = netip.ParseAddr(host)
@@ -392,8 +398,11 @@ func (d *Driver) seize(l *leg, now time.Time) (h telephony.Handler, ctx context.
 	return d.handler, context.WithoutCancel(d.serving), true
 }
 
-// release frees a leg's line.
-func (d *Driver) release(l *leg) { d.freeLine(l, l.n) }
+// release frees a leg's line and its share of its source's call limits.
+func (d *Driver) release(l *leg) {
+	d.freeLine(l, l.n)
+	l.adm.release()
+}
 
 func (d *Driver) forgetDialog(id string) {
 	d.mu.Lock()

@@ -1,7 +1,6 @@
 package sip
 
 import (
-	"fmt"
 	"log/slog"
 	"net/netip"
 	"strings"
@@ -109,38 +108,14 @@ func (p prefixes) contains(a netip.Addr) bool {
 	return false
 }
 
-// parsePrefixes reads a config list of addresses and prefixes; Validate has
+// parsePrefixes reads a config list of addresses and networks; Validate has
 // checked them, so a bad entry is skipped.
 func parsePrefixes(list []string) prefixes {
 	var out prefixes
 	for _, s := range list {
-		if p, err := parsePrefix(s); err == nil {
+		if p, err := parsePeerAddress(s); err == nil {
 			out = append(out, p)
 		}
 	}
 	return out
-}
-
-// parsePrefix reads "192.0.2.10" (one address) or "192.0.2.0/24".
-func parsePrefix(s string) (netip.Prefix, error) {
-	s = strings.TrimSpace(s)
-	if strings.Contains(s, "/") {
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			return netip.Prefix{}, fmt.Errorf("%q: want an IP address or a CIDR prefix such as 192.0.2.0/24", s)
-		}
-		if p.Addr().Is4In6() { // addresses are compared unmapped
-			if p.Bits() < 96 {
-				return netip.Prefix{}, fmt.Errorf("%q: write IPv4 networks as such, e.g. 192.0.2.0/24", s)
-			}
-			p = netip.PrefixFrom(p.Addr().Unmap(), p.Bits()-96)
-		}
-		return p.Masked(), nil
-	}
-	a, err := netip.ParseAddr(s)
-	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("%q: want an IP address or a CIDR prefix such as 192.0.2.0/24", s)
-	}
-	a = a.Unmap()
-	return netip.PrefixFrom(a, a.BitLen()), nil
 }

@@ -81,7 +81,9 @@
         reason === "bad_number" || reason === "too_many_numbers" || reason === "bad_class") {
       text = t("err_bad_field") + ((body && body.field) || "") + " (" + reason + ")";
     }
-    say(false, text || t("err_failed") + (body && body.error ? " (" + body.error + ")" : ""));
+    // body.message is the server's sentence in the page's language for a
+    // failure of the appliance (a full data disk, ...); body.error is English.
+    say(false, text || (body && body.message) || t("err_failed") + (body && body.error ? " (" + body.error + ")" : ""));
   }
 
   // send makes one API call with the CSRF token; it resolves to the

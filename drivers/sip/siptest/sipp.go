@@ -28,7 +28,8 @@ func Register(t testing.TB, addr, user, password string) error {
 // credentials made for the number dialled), and returns nil once the call
 // was answered and the far end hung up. Without one it sends no
 // credentials (uac-feature-code-spoof.xml), and returns nil only if the
-// call was refused (407, 403 or 404): an answer is an error.
+// call was refused (407, 403, 404, or 486 / 503 by the call limits): an
+// answer is an error.
 func DialFeatureCode(t testing.TB, addr, from, code, password string) error {
 	t.Helper()
 	dir := t.TempDir()
