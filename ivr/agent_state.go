@@ -29,8 +29,13 @@ const (
 
 // agentStatePrompts are said by agent_state nodes when the action did not
 // apply: the phone is no agent's, the agent is not logged in, is on a call,
-// or something else failed.
-var agentStatePrompts = []string{"agent_unknown", "agent_not_logged_in", "agent_on_call", "agent_failed"}
+// something else failed, or the driver could not vouch for the calling
+// number (agent_unverified).
+var agentStatePrompts = []string{"agent_unknown", "agent_not_logged_in", "agent_on_call", "agent_failed", "agent_unverified"}
+
+// errUnverified is an agent_state node's refusal of a leg whose calling
+// number its driver does not vouch for.
+var errUnverified = errors.New("calling number not verified by its driver")
 
 // defaultNotReadyReason is the reason of a not_ready feature code whose node
 // names none.
@@ -52,12 +57,22 @@ func validateAgentState(n Node, key string, bad func(key, format string, a ...an
 // agentState applies a feature code: the calling extension (driver:number of
 // the leg) names the agent, the node's action is applied through the ACD,
 // and the outcome is said. Already in the state asked for counts as done.
+// A leg whose driver does not vouch for its calling number
+// (LegInfo.FromVerified: anyone may put an agent's extension in a SIP From
+// header) changes nothing: it hears agent_unverified, and the refusal is
+// logged with the number it claimed.
 func (r *run) agentState(ctx context.Context, n Node) (string, error) {
 	ext := telephony.Address{Driver: r.info.Driver, User: r.info.From}
-	prompt, err := r.applyAgentState(ctx, n, ext)
-	if err != nil {
+	prompt, err := "agent_unverified", errUnverified
+	if r.info.FromVerified {
+		prompt, err = r.applyAgentState(ctx, n, ext)
+	}
+	switch {
+	case errors.Is(err, errUnverified):
+		r.log.Warn("feature code refused: calling number not verified", "action", n.Action, "extension", ext.String())
+	case err != nil:
 		r.log.Warn("feature code", "action", n.Action, "extension", ext.String(), "err", err)
-	} else {
+	default:
 		r.log.Info("feature code", "action", n.Action, "extension", ext.String())
 	}
 	if err := r.prompt(ctx, prompt, nil, false); err != nil {

@@ -30,6 +30,11 @@ type Route struct {
 	Numbers  []string `toml:"numbers"`
 	Flow     string   `toml:"flow"`
 	Language string   `toml:"language"`
+	// Private keeps the numbers from callers whose driver cannot vouch for
+	// who they are (DialPlan): a SIP caller must be an authenticated,
+	// registered phone or come from a trusted peer. A route to a flow with
+	// an agent_state node (feature codes) is private whatever this says.
+	Private bool `toml:"private"`
 }
 
 // Flow is a named set of nodes with a start node.

@@ -44,6 +44,14 @@
 // log out, *23 ready, *24 not ready in the shipped config) are configuration.
 // The IVR never touches a driver: ringing the agent is the switchboard's job.
 //
+// Only the agent's own phone may: a leg whose driver does not vouch for its
+// calling number (telephony.LegInfo.FromVerified false: a SIP INVITE that did
+// not authenticate, a simulated line's caller) hears agent_unverified, no
+// agent's state changes, and the refusal is logged with the extension it
+// claimed. DialPlan tells drivers which numbers are public, so that the SIP
+// driver refuses an unverified INVITE to a feature code (or to a route marked
+// private) before it becomes a call at all.
+//
 // # Events
 //
 // Every step is an event on the bus: IVRStep when a node starts, Said for every

@@ -64,6 +64,16 @@ type LegInfo struct {
 	To        string // dialled number (DNIS)
 	Direction Direction
 	Created   time.Time
+	// FromVerified says the driver vouches that From is who is calling:
+	// the phone proved it (a SIP phone's digest-authenticated INVITE for
+	// the account From names, which is registered), or the call came from
+	// a peer the config trusts to say who calls (a PBX with the agents'
+	// phones behind it), or from one of the appliance's own simulated desk
+	// phones. False: From is only what the caller claims, as anyone who
+	// can send a packet to a SIP port, or any caller on a trunk, may claim
+	// any number. Apps act for the agent whose extension From names (feature
+	// codes) only on a verified inbound leg; outbound legs leave it false.
+	FromVerified bool
 }
 
 // Cause says why a leg ended.

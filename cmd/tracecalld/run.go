@@ -131,6 +131,8 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 	sipCfg := cfg.SIP
 	sipCfg.Listen, sipCfg.PhoneBook, sipCfg.Clock = sipListen(a, cfg.SIP.Listen), db, mediaClock
+	// Callers the driver cannot vouch for reach only the public routes.
+	sipCfg.DialPlan = ivr.NewDialPlan(cfg.IVR)
 	if sipCfg.Listen != "" {
 		d, err := sipdriver.New(sipCfg, bus.Client("sip"), log)
 		if err != nil {

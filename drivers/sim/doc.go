@@ -29,8 +29,13 @@
 // A phone also places calls (Phone.Call), as an agent dialling a feature code
 // such as *21: the handler gets an inbound leg on the phone's line whose
 // calling number is the extension, and that call publishes its start and end
-// like a line's. Phone.Watch reports the phone's rings, dials, answers and
-// hangups as they happen (tracectl sim phone prints them).
+// like a line's. Such a leg's Info().FromVerified is true: the phones are the
+// appliance's own desk phones, driven by signed-in users of the panel and
+// tracectl, so the driver vouches for their extension and feature codes act
+// on it. A simulated line's caller may claim any number (CallOptions.ANI):
+// its legs are not verified, as a trunk's callers are not. Phone.Watch
+// reports the phone's rings, dials, answers and hangups as they happen
+// (tracectl sim phone prints them).
 //
 // # The clock
 //

@@ -28,6 +28,11 @@ func (p *Phone) Call(ctx context.Context, o CallOptions) (*Caller, error) {
 	// Lock order as in ring: p.mu, released, then d.mu.
 	now := time.Now()
 	l := newLeg(d, p.line, c, now)
+	// The phone is one of the appliance's own desk phones, driven by a
+	// signed-in user of the panel or tracectl: its extension is vouched for
+	// (feature codes act on it), unlike the number a simulated line's
+	// caller claims.
+	l.info.FromVerified = true
 	info := l.info
 	p.mu.Lock()
 	if p.leg != nil {

@@ -15,6 +15,7 @@ import (
 
 	"tracecall/config"
 	"tracecall/telephony/media/clock"
+	"tracecall/throttle"
 )
 
 // Config configures the SIP driver; it is also the [sip] section of the
@@ -113,6 +114,32 @@ type Config struct {
 	// own limits ([[sip.peers]]). The Trunk's address is one, without
 	// limits, unless a peer lists it.
 	Peers []Peer `toml:"peers"`
+	// TrustedPeers are addresses (an IP or a CIDR prefix) whose INVITEs are
+	// believed about who calls: a PBX with the agents' phones behind it,
+	// whose From is the extension that dialled. Their calls are verified
+	// (telephony.LegInfo.FromVerified) and may dial every number, feature
+	// codes included. Default none: a carrier trunk's From is whatever its
+	// caller claims, so the trunk is not trusted unless listed here.
+	TrustedPeers []string `toml:"trusted_peers"`
+	// MediaNetworks are networks (an IP or a CIDR prefix) an SDP offer or
+	// answer may point our RTP at besides the address its signalling came
+	// from: a trunk's media gateways, the phones behind a trusted PBX. Any
+	// other address (and broadcast, multicast, or loopback named by a
+	// remote peer, whatever this says) gets 488 Not Acceptable Here, so the
+	// appliance cannot be made to send RTP at a third party. Default none.
+	MediaNetworks []string `toml:"media_networks"`
+	// DialPlan, when set, says which dialled numbers callers the driver
+	// cannot vouch for may reach (the daemon passes the IVR's routes). An
+	// INVITE that is neither authenticated nor from a trusted peer gets 404
+	// for a number the plan does not route and 403 for one it keeps
+	// private, before any leg exists. Nil: every number is public, and the
+	// handler decides.
+	DialPlan DialPlan `toml:"-"`
+	// DigestThrottle is the curve that slows down password guessing, per
+	// source address and per account, for REGISTER and INVITE alike
+	// (guess.go). Zero: throttle's defaults (3 free failures, then 1 s
+	// doubling to 5 min).
+	DigestThrottle throttle.Config `toml:"-"`
 
 	// CompletedWait is how long a finished server transaction is kept to
 	// answer retransmissions of its request over UDP: a BYE's (RFC 3261
@@ -276,6 +303,16 @@ func (c Config) validate() error {
 		problems.Add("source_burst", "%v: want a number", c.SourceBurst)
 	}
 	c.validateLimits(&problems)
+	for i, p := range c.TrustedPeers {
+		if _, err := parsePeerAddress(p); err != nil {
+			problems.Add(fmt.Sprintf("trusted_peers[%d]", i), "%q: %v", p, err)
+		}
+	}
+	for i, p := range c.MediaNetworks {
+		if _, err := parsePeerAddress(p); err != nil {
+			problems.Add(fmt.Sprintf("media_networks[%d]", i), "%q: %v", p, err)
+		}
+	}
 	seen := make(map[string]bool, len(c.Phones))
 	for i, p := range c.Phones {
 		key := fmt.Sprintf("phones[%d]", i)

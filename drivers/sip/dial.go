@@ -208,7 +208,7 @@ func (d *Driver) Dial(ctx context.Context, to telephony.Address, o telephony.Dia
 	// Answered: take the answer's SDP, start media, then ACK. The dialog is
 	// known before the ACK goes, and the leg is up: a phone that hangs up
 	// the moment it has our ACK finds its BYE's dialog, not a 481.
-	oa, sdpErr := answerOf(dc.InviteResponse)
+	oa, sdpErr := d.answerOf(dc.InviteResponse)
 	l.mu.Lock()
 	l.dialogID = dc.ID
 	l.mu.Unlock()
@@ -260,8 +260,9 @@ func (d *Driver) route(to telephony.Address) (uri siplib.Uri, trunk bool, err er
 	return siplib.Uri{Scheme: "sip", User: to.User, Host: host, Port: port}, true, nil
 }
 
-// answerOf reads the SDP of a 200 to our offer.
-func answerOf(res *siplib.Response) (offerAnswer, error) {
+// answerOf reads the SDP of a 200 to our offer; it may send our media only
+// where the 200 came from (checkMediaAddr).
+func (d *Driver) answerOf(res *siplib.Response) (offerAnswer, error) {
 	if res == nil || len(res.Body()) == 0 {
 		return offerAnswer{}, errors.New("sip: answer without sdp")
 	}
@@ -269,7 +270,7 @@ func answerOf(res *siplib.Response) (offerAnswer, error) {
 	if err != nil {
 		return offerAnswer{}, err
 	}
-	return negotiate(ans, PreferOffer)
+	return d.negotiateFrom(ans, PreferOffer, addrOfSource(res.Source()))
 }
 
 // writeOffer writes our SDP offer: PCMA, PCMU and telephone-event.

@@ -28,12 +28,13 @@ func (d *Driver) onDialledOffer(l *dialLeg, req *siplib.Request, tx siplib.Serve
 	case len(req.Body()) > 0:
 		offer, err := parseSDP(req.Body())
 		if err != nil {
-			d.respondWarn(req, tx, 400, "Bad SDP", "offer refused; the call goes on as it was")
+			d.respondWarn(req, tx, 400, "Bad SDP", refusedOffer(err))
 			return
 		}
-		oa, err := negotiate(offer, d.cfg.Prefer)
+		oa, err := d.negotiateFrom(offer, d.cfg.Prefer, sourceAddr(req))
 		if err != nil {
-			d.respondWarn(req, tx, 488, "Not Acceptable Here", "offer refused; the call goes on as it was")
+			l.log.Info("offer in dialog refused", "source", req.Source(), "method", req.Method.String(), "err", err)
+			d.respondWarn(req, tx, 488, "Not Acceptable Here", refusedOffer(err))
 			return
 		}
 		body = l.renegotiate(offer, oa)
@@ -77,7 +78,7 @@ func (l *dialLeg) ack(req *siplib.Request) {
 	if l.reoffer != 0 && l.reoffer == cseq.SeqNo && hasSDP(req) && l.stream != nil {
 		l.reoffer = 0
 		if ans, err := parseSDP(req.Body()); err == nil {
-			if oa, err := negotiate(ans, PreferOffer); err == nil {
+			if oa, err := l.d.negotiateFrom(ans, PreferOffer, sourceAddr(req)); err == nil {
 				l.oa = oa
 				l.stream.update(oa)
 			}

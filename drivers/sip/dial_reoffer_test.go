@@ -143,6 +143,17 @@ func TestDialledCallHold(t *testing.T) {
 			}
 		})
 	}
+	// An offer that points our audio at a third party is refused, and the
+	// call goes on as it was (media_addr.go).
+	for _, method := range []string{"INVITE", "UPDATE"} {
+		elsewhere := strings.ReplaceAll(offer(mport, "8", "rtpmap:8 PCMA/8000"), "IN IP4 127.0.0.1", "IN IP4 198.51.100.7")
+		if res := p.request(method, elsewhere); res.code != 488 || !strings.Contains(res.header("Warning"), "198.51.100.7") {
+			t.Errorf("%s to a third party: %q (Warning %q), want 488 saying why", method, res.start, res.header("Warning"))
+		}
+		if !audioFlows(media) {
+			t.Errorf("audio stopped after a refused %s", method)
+		}
+	}
 	if res := p.request("INVITE", ""); res.code != 200 || !strings.Contains(res.body, "m=audio ") {
 		t.Errorf("re-INVITE without SDP: %q\n%s\nwant 200 with our offer", res.start, res.body)
 	}

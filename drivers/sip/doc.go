@@ -49,11 +49,28 @@
 // and lapse on their own. Registered and Phones report bindings, and
 // Config.OnPhone is told of every change.
 //
+// Wrong passwords count per source address and per account (DigestThrottles,
+// package throttle): past three, credentials must wait, 1 s doubling to
+// 5 min, and those that come early get 403 unchecked; each lockout is logged.
+//
 // Dial calls a registered phone at its contact, or a number over
 // Config.Trunk (answering its 401 or 407 digest challenge with TrunkUser and
 // TrunkPassword), offering PCMA, PCMU and telephone-event; it returns the
 // answered leg, or a *DialError (wrapping telephony.ErrUnavailable) carrying
 // the SIP code and a telephony.Cause. An unregistered phone fails at once.
+//
+// # Who may call what
+//
+// An INVITE's From proves nothing. The driver vouches for it
+// (telephony.LegInfo.FromVerified) only for Config.TrustedPeers, or for a
+// phone account that answers a 407 challenge with its password (credentials
+// made for the number dialled) and is registered; an INVITE whose From is a
+// phone account is always challenged. Other callers reach only the numbers
+// Config.DialPlan calls public: others get 403 (routed, not public) or 404,
+// before any leg exists. An SDP may send our RTP only to where its signalling
+// came from or into Config.MediaNetworks (broadcast and multicast never,
+// 0.0.0.0 is hold); otherwise 488 with a Warning, or, for an answer in an ACK
+// or a 200, the call ends.
 //
 // # Media
 //

@@ -13,6 +13,9 @@ var (
 	// errNoG711 is returned by negotiate when the audio stream offers neither
 	// PCMA nor PCMU (answered 488).
 	errNoG711 = errors.New("sip: neither pcma nor pcmu offered")
+	// errMediaAddr is returned by checkMediaAddr for an SDP that points our
+	// RTP somewhere we do not send it (answered 488).
+	errMediaAddr = errors.New("sip: media address refused")
 	// errNoPorts is returned when every RTP port pair of the range is taken
 	// (answered 503).
 	errNoPorts = errors.New("sip: no free rtp port")

@@ -65,6 +65,11 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 		tx.Terminate()
 		return
 	}
+	// Who is calling, and may they dial this (trust.go)?
+	verified, admit := d.vouch(req, tx)
+	if !admit {
+		return
+	}
 	// An INVITE without a body is a late offer (RFC 3261 section 13.2.1):
 	// our 200 carries the offer and the ACK the answer.
 	late := len(req.Body()) == 0
@@ -83,7 +88,7 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 			d.respond(req, tx, 400, "Bad SDP")
 			return
 		}
-		if oa, err = negotiate(offer, d.cfg.Prefer); err != nil {
+		if oa, err = d.negotiateFrom(offer, d.cfg.Prefer, sourceAddr(req)); err != nil {
 			d.logRefusal(slog.LevelInfo, "invite refused", req.Source(), "from", userOf(req.From().Address), "reason", err)
 			d.respondWarn(req, tx, 488, "Not Acceptable Here", err.Error())
 			return
@@ -121,6 +126,7 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 			Created:   now,
 		},
 	}
+	l.info.FromVerified = verified
 	l.Init(&l.mu)
 	l.adm = adm
 	conn, rtcp, port, err := d.ports.open()
@@ -327,7 +333,7 @@ func (l *leg) ackAnswer(req *siplib.Request) {
 		l.lateErr = err
 		return
 	}
-	oa, err := negotiate(ans, PreferOffer)
+	oa, err := l.d.negotiateFrom(ans, PreferOffer, sourceAddr(req))
 	if err == nil && oa.audioPT != 8 && oa.audioPT != 0 {
 		err = fmt.Errorf("%w: payload type %d was not offered", errNoG711, oa.audioPT)
 	}
@@ -359,9 +365,9 @@ func (d *Driver) onReinvite(req *siplib.Request, tx siplib.ServerTransaction) {
 		d.respond(req, tx, 500, "Server Internal Error")
 		return
 	}
-	body, code, reason := l.reoffer(req)
+	body, code, reason, warning := l.reoffer(req)
 	if code != 200 {
-		d.respondWarn(req, tx, code, reason, "offer refused; the call goes on as it was")
+		d.respondWarn(req, tx, code, reason, warning)
 		return
 	}
 	res := siplib.NewSDPResponseFromRequest(req, body)
@@ -376,20 +382,26 @@ func (d *Driver) onReinvite(req *siplib.Request, tx siplib.ServerTransaction) {
 }
 
 // reoffer answers an offer within the dialog; a request without a body gets
-// our current SDP.
-func (l *leg) reoffer(req *siplib.Request) ([]byte, int, string) {
+// our current SDP. A refusal comes with the Warning text that says why.
+func (l *leg) reoffer(req *siplib.Request) (body []byte, code int, reason, warning string) {
 	if len(req.Body()) == 0 {
-		return l.currentAnswer(), 200, "OK"
+		return l.currentAnswer(), 200, "OK", ""
 	}
 	offer, err := parseSDP(req.Body())
 	if err != nil {
-		return nil, 400, "Bad SDP"
+		return nil, 400, "Bad SDP", refusedOffer(err)
 	}
-	oa, err := negotiate(offer, l.d.cfg.Prefer)
+	oa, err := l.d.negotiateFrom(offer, l.d.cfg.Prefer, sourceAddr(req))
 	if err != nil {
-		return nil, 488, "Not Acceptable Here"
+		l.log.Info("offer in dialog refused", "source", req.Source(), "method", req.Method.String(), "err", err)
+		return nil, 488, "Not Acceptable Here", refusedOffer(err)
 	}
-	return l.renegotiate(offer, oa), 200, "OK"
+	return l.renegotiate(offer, oa), 200, "OK", ""
+}
+
+// refusedOffer is the Warning of a refused offer within a call.
+func refusedOffer(err error) string {
+	return "offer refused (" + err.Error() + "); the call goes on as it was"
 }
 
 // retransmit2xx resends a re-INVITE's 200 at T1, doubling up to T2, until its
@@ -457,9 +469,9 @@ func (d *Driver) onUpdate(req *siplib.Request, tx siplib.ServerTransaction) {
 	}
 	res := siplib.NewResponseFromRequest(req, 200, "OK", nil)
 	if len(req.Body()) > 0 {
-		body, code, reason := l.reoffer(req)
+		body, code, reason, warning := l.reoffer(req)
 		if code != 200 {
-			d.respondWarn(req, tx, code, reason, "offer refused; the call goes on as it was")
+			d.respondWarn(req, tx, code, reason, warning)
 			return
 		}
 		res = siplib.NewSDPResponseFromRequest(req, body)
@@ -546,8 +558,11 @@ func userOf(u siplib.Uri) string {
 }
 
 // sourceAddr is the IP a request came from.
-func sourceAddr(req *siplib.Request) netip.Addr {
-	ap, err := netip.ParseAddrPort(req.Source())
+func sourceAddr(req *siplib.Request) netip.Addr { return addrOfSource(req.Source()) }
+
+// addrOfSource is the IP of a message's source, host:port.
+func addrOfSource(source string) netip.Addr {
+	ap, err := netip.ParseAddrPort(source)
 	if err != nil {
 		return netip.Addr{}
 	}

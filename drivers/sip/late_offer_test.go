@@ -60,27 +60,34 @@ func TestLateOffer(t *testing.T) {
 		})
 	}
 
-	t.Run("ack without an answer", func(t *testing.T) {
-		w := waiter{ended: make(chan telephony.HangupInfo, 1)}
-		d, _ := serveUntil(t, telephony.HandlerFunc(func(ctx context.Context, l telephony.Leg) {
-			if l.Answer(ctx) == nil {
-				t.Error("Answer succeeded without an answer in the ACK")
+	// An ACK without a usable answer ends the call: no SDP, or one that
+	// points our media at a third party (media_addr.go).
+	for _, tt := range []struct{ name, answer string }{
+		{"ack without an answer", ""},
+		{"ack answering with a third party's address", offerAt("198.51.100.7", 4000)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := waiter{ended: make(chan telephony.HangupInfo, 1)}
+			d, _ := serveUntil(t, telephony.HandlerFunc(func(ctx context.Context, l telephony.Leg) {
+				if l.Answer(ctx) == nil {
+					t.Error("Answer succeeded without a usable answer in the ACK")
+				}
+				w.ServeLeg(ctx, l)
+			}))
+			u := newUAC(t, "udp", d.Addr())
+			u.invite("", 200)
+			u.send("ACK", 1, "", nil, tt.answer)
+			bye := u.read()
+			if bye.method != "BYE" {
+				t.Fatalf("got %q, want BYE", bye.start)
 			}
-			w.ServeLeg(ctx, l)
-		}))
-		u := newUAC(t, "udp", d.Addr())
-		u.invite("", 200)
-		u.ack(1)
-		bye := u.read()
-		if bye.method != "BYE" {
-			t.Fatalf("got %q, want BYE for an ACK without SDP", bye.start)
-		}
-		u.write(reply(bye, 200, "OK"))
-		if h := <-w.ended; h.Cause != telephony.CauseMediaError {
-			t.Errorf("ended %+v, want media error", h)
-		}
-		if n := len(d.Lines()); n != 0 {
-			t.Errorf("%d lines busy", n)
-		}
-	})
+			u.write(reply(bye, 200, "OK"))
+			if h := <-w.ended; h.Cause != telephony.CauseMediaError {
+				t.Errorf("ended %+v, want media error", h)
+			}
+			if n := len(d.Lines()); n != 0 {
+				t.Errorf("%d lines busy", n)
+			}
+		})
+	}
 }

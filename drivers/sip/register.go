@@ -14,7 +14,8 @@ import (
 const defaultExpires = 3600 * time.Second
 
 // onRegister serves REGISTER from agent and supervisor phones: digest
-// authentication against Config.Phones, then the bindings of the To user.
+// authentication against Config.Phones and the phone book, throttled
+// against guessing (guess.go), then the bindings of the To user.
 func (d *Driver) onRegister(req *siplib.Request, tx siplib.ServerTransaction) {
 	if req.To() == nil || req.From() == nil || req.CallID() == nil || req.CSeq() == nil {
 		d.respond(req, tx, 400, "Bad Request")
@@ -25,10 +26,7 @@ func (d *Driver) onRegister(req *siplib.Request, tx siplib.ServerTransaction) {
 	now := time.Now()
 	password, ok, err := r.password(user)
 	if err != nil {
-		d.log.Warn("register: phone book failed", "user", user, "source", req.Source(), "err", err)
-		res := siplib.NewResponseFromRequest(req, 503, "Service Unavailable", nil)
-		res.AppendHeader(siplib.NewHeader("Retry-After", "30"))
-		_ = tx.Respond(res)
+		d.bookFailed(req, tx, user, err)
 		return
 	}
 	if !ok {
@@ -36,23 +34,7 @@ func (d *Driver) onRegister(req *siplib.Request, tx siplib.ServerTransaction) {
 		d.respond(req, tx, 404, "Not Found")
 		return
 	}
-	auth := ""
-	if h := req.GetHeader("Authorization"); h != nil {
-		auth = h.Value()
-	}
-	switch verdict, why := r.authorize(auth, req.Method.String(), user, password, now); verdict {
-	case authChallenge, authStale:
-		res := siplib.NewResponseFromRequest(req, 401, "Unauthorized", nil)
-		res.AppendHeader(siplib.NewHeader("WWW-Authenticate", r.challenge(now, verdict == authStale)))
-		_ = tx.Respond(res)
-		return
-	case authForbidden:
-		d.logRefusal(slog.LevelWarn, "register refused: "+why, req.Source(), "user", user)
-		d.respond(req, tx, 403, "Forbidden")
-		return
-	case authBad:
-		d.logRefusal(slog.LevelInfo, "register refused: "+why, req.Source(), "user", user)
-		d.respond(req, tx, 400, "Bad Request")
+	if !d.authenticate(req, tx, user, password, now) {
 		return
 	}
 

@@ -2,6 +2,7 @@ package sip_test
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -34,6 +35,9 @@ type uac struct {
 	toTag   string
 	cseq    int
 	rtpPort int
+	// from and to are the users of From and of the Request-URI and To;
+	// empty: 13800138000 calling ivr.
+	from, to string
 }
 
 // msg is a parsed SIP message.
@@ -91,15 +95,16 @@ func (u *uac) send(method string, cseq int, branch string, headers []string, bod
 		branch = "z9hG4bK" + randHex(6)
 	}
 	cseqMethod := method
-	to := "<sip:ivr@" + u.server + ">"
+	fromUser, toUser := cmp.Or(u.from, "13800138000"), cmp.Or(u.to, "ivr")
+	to := "<sip:" + toUser + "@" + u.server + ">"
 	if u.toTag != "" && method != "CANCEL" {
 		to += ";tag=" + u.toTag
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s sip:ivr@%s SIP/2.0\r\n", method, u.server)
+	fmt.Fprintf(&b, "%s sip:%s@%s SIP/2.0\r\n", method, toUser, u.server)
 	fmt.Fprintf(&b, "Via: SIP/2.0/%s %s;branch=%s\r\n", strings.ToUpper(u.netw), u.local, branch)
-	fmt.Fprintf(&b, "From: <sip:13800138000@127.0.0.1>;tag=%s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d %s\r\n", u.fromTag, to, u.callID, cseq, cseqMethod)
-	fmt.Fprintf(&b, "Contact: <sip:13800138000@%s;transport=%s>\r\nMax-Forwards: 70\r\n", u.local, u.netw)
+	fmt.Fprintf(&b, "From: <sip:%s@127.0.0.1>;tag=%s\r\nTo: %s\r\nCall-ID: %s\r\nCSeq: %d %s\r\n", fromUser, u.fromTag, to, u.callID, cseq, cseqMethod)
+	fmt.Fprintf(&b, "Contact: <sip:%s@%s;transport=%s>\r\nMax-Forwards: 70\r\n", fromUser, u.local, u.netw)
 	for _, h := range headers {
 		b.WriteString(h + "\r\n")
 	}

@@ -36,6 +36,11 @@ type Driver struct {
 	callLimits *callLimiter
 	gate       logGate // spaces log lines about one source's refused requests
 	reg        *registrar
+	guess      guessing // digest failures by source and account (guess.go)
+	// trusted are the peers whose From is believed (trust.go), mediaNets
+	// where SDP may send our RTP besides its signalling's source
+	// (media_addr.go).
+	trusted, mediaNets prefixes
 	// invites remembers the initial INVITEs taken (invite_seen.go).
 	invites *seenInvites
 	// ringing are Dial's INVITEs not answered yet, for Pickup (pickup.go).
@@ -97,6 +102,8 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 		d.clock, d.ownClock = clock.New(d.log), true
 	}
 	d.reg = newRegistrar(cfg, d.log)
+	d.guess = newGuessing(cfg.DigestThrottle)
+	d.trusted, d.mediaNets = parsePrefixes(cfg.TrustedPeers), parsePrefixes(cfg.MediaNetworks)
 	d.invites = newSeenInvites()
 	if d.callLimits, err = newCallLimiter(cfg); err != nil {
 		return nil, err
