@@ -116,7 +116,8 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	var serving []<-chan struct{}                  // each driver's: closed once it takes calls
 	pickups := make(map[string]switchboard.Pickup) // phones the desktop can answer, by driver
 	var simulator web.Simulator
-	var refusals web.RefusalSource // the SIP driver's limits, when it runs
+	var refusals web.RefusalSource     // the SIP driver's limits, when it runs
+	var throttles []web.ThrottleSource // the SIP registrar's digest guessing, shown to admins
 	if a.demo || cfg.Sim.Enabled {
 		simCfg := cfg.Sim
 		simCfg.Clock = mediaClock
@@ -144,6 +145,8 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		drivers = append(drivers, d)
 		pickups[d.Name()] = sipPickup{d}
 		refusals = sipRefusals{d}
+		bySource, byAccount := d.DigestThrottles()
+		throttles = []web.ThrottleSource{{Name: "sip_address", Throttle: bySource}, {Name: "sip_account", Throttle: byAccount}}
 	}
 	if len(drivers) == 0 {
 		log.Warn("no lines configured: enable [sim] or [sip], or run with -demo")
@@ -211,6 +214,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 		Token: token, Location: loc, Version: version(), DataDir: a.data, Log: log.With("component", "web"),
 		Wallboard: web.WallboardFromACD(agents), ACD: agents,
 		Desk: desk.New(agents, board), Customers: book, Refusals: refusals,
+		Throttles: throttles,
 	})
 
 	// Listeners first, so a bad address fails before any line goes up.

@@ -195,7 +195,8 @@ func newTortureRig(t *testing.T) *tortureRig {
 		started: event.Subscribe[event.CallStarted](watch, event.WithQueue(256)),
 		ended:   event.Subscribe[event.CallEnded](watch, event.WithQueue(256)),
 	}
-	cfg := sip.Config{Listen: "127.0.0.1:0", RTPPortMin: 46000, RTPPortMax: 46999, Phones: testPhones}
+	// The corpus comes from one address faster than a stranger may call.
+	cfg := sip.Config{Listen: "127.0.0.1:0", RTPPortMin: 46000, RTPPortMax: 46999, Phones: testPhones, Peers: loopbackPeer}
 	d, err := sip.New(cfg, bus.Client("sip"), testLogger(t))
 	if err != nil {
 		t.Fatal(err)
