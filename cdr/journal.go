@@ -29,7 +29,7 @@ const (
 	// the next: at most ~1/commitGap commits a second however fast calls
 	// come (a start waits for at most this, and the commit), so a flood of
 	// calls costs a bounded number of commits (doc.go, "Figures measured").
-	commitGap = 5 * time.Millisecond
+	commitGap = 10 * time.Millisecond
 	// commitMost is the most records one commit writes: a backlog written
 	// when space returns goes in transactions of this many, in order.
 	commitMost = 1000
@@ -161,17 +161,17 @@ type recordError struct {
 func (e *recordError) Error() string { return e.err.Error() }
 func (e *recordError) Unwrap() error { return e.err }
 
-// due reports when the next commit may run: now when records (or the alive
-// stamp) wait and the last commit ended commitGap ago; later while the store
-// fails; the zero time when nothing waits.
-func (w *Writer) due() time.Time {
+// due reports whether anything waits to be committed (records, or the alive
+// stamp), and when the next commit may run: commitGap after the last one
+// ended, or the retry delay after it while the store fails.
+func (w *Writer) due() (at time.Time, ok bool) {
 	if w.held.len() == 0 && !w.aliveDue {
-		return time.Time{}
+		return time.Time{}, false
 	}
 	if w.failing != nil {
-		return w.lastTry.Add(w.retry)
+		return w.lastTry.Add(w.retry), true
 	}
-	return w.lastTry.Add(commitGap)
+	return w.lastTry.Add(w.gap), true
 }
 
 // commit writes the oldest held records, at most commitMost, in one
@@ -203,6 +203,13 @@ func (w *Writer) commit() {
 	if err != nil {
 		w.failed(err, n)
 		return
+	}
+	if w.onCommit != nil {
+		recs := make([]*store.CallRecord, n)
+		for i, id := range ids {
+			recs[i] = w.held.recs[id]
+		}
+		w.onCommit(recs)
 	}
 	for _, id := range ids {
 		w.tally.put(w.held.recs[id]) // after the commit: the figures never run ahead of the records
