@@ -40,7 +40,7 @@ func BenchmarkCallLoad(b *testing.B) {
 	if d, err := time.ParseDuration(os.Getenv("LOAD_HOLD")); err == nil {
 		hold = d
 	}
-	for _, gap := range []time.Duration{0, commitGap, 10 * time.Millisecond, 250 * time.Millisecond} {
+	for _, gap := range []time.Duration{0, commitGap, 250 * time.Millisecond} {
 		b.Run("gap="+gap.String(), func(b *testing.B) {
 			for b.Loop() {
 				callLoad(b, gap, rate, time.Duration(secs)*time.Second, hold)
