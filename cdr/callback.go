@@ -3,7 +3,6 @@ package cdr
 import (
 	"slices"
 
-	"tracecall/store"
 	"tracecall/telephony/event"
 )
 
@@ -27,7 +26,7 @@ const (
 
 // callback applies e when it belongs to a callback request and reports
 // whether it did; apply handles every other event.
-func (w *Writer) callback(e event.Event, dirty map[event.CallID]*store.CallRecord) bool {
+func (w *Writer) callback(e event.Event) bool {
 	id := e.Call()
 	if req, ok := e.(event.CallbackRequested); ok {
 		if o := w.open[id]; o != nil {
@@ -41,7 +40,7 @@ func (w *Writer) callback(e event.Event, dirty map[event.CallID]*store.CallRecor
 				w.callbacks = make(map[event.CallID]*callbackState)
 			}
 			w.callbacks[id] = &callbackState{}
-			dirty[id] = r
+			w.held.hold(id, r)
 		}
 		return true
 	}
@@ -95,7 +94,7 @@ func (w *Writer) callback(e event.Event, dirty map[event.CallID]*store.CallRecor
 		r.Phase = string(o.call.Phase())
 	}
 	r.Updated = e.When()
-	dirty[id] = r
+	w.held.hold(id, r)
 	return true
 }
 

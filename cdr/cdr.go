@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"tracecall/cdr/phase"
@@ -54,9 +55,17 @@ const queueLen = 1 << 16
 
 // Writer turns call events into call records.
 type Writer struct {
-	db   *store.DB
-	sub  *event.Subscriber[event.Event]
-	log  *slog.Logger
+	db  *store.DB
+	sub *event.Subscriber[event.Event]
+	log *slog.Logger
+	// starts are the calls' starts the core waits on (Started).
+	starts chan startReq
+	// stopped is closed when Run returns.
+	stopped chan struct{}
+	health  atomic.Pointer[Health]
+
+	// The rest is Run's goroutine's own.
+
 	open map[event.CallID]*record
 	// ended are the records of calls ended less than lateFor ago, for the
 	// ACD's events that come after the call's end (late.go).
@@ -66,8 +75,28 @@ type Writer struct {
 	callbacks map[event.CallID]*callbackState
 	// tally keeps the queues' figures over the records of recent days.
 	tally *tally
-	// committed is when the last cycle's commit ended.
-	committed time.Time
+	// held are the records changed since they were last written (journal.go),
+	// waiters the starts the core waits on, by call.
+	held    held
+	waiters map[event.CallID][]chan error
+	// aliveDue asks the next commit to stamp the writer alive.
+	aliveDue bool
+	// lastTry is when the last commit ended; failing its error while the
+	// store fails (since failedSince, retrying every retry), else nil.
+	lastTry     time.Time
+	failing     error
+	failedSince time.Time
+	retry       time.Duration
+	// lost counts the calls left without a record; dropping says the
+	// bound on held records was reached in this spell of failures.
+	lost     int
+	lostIDs  map[event.CallID]struct{}
+	dropping bool
+	commits  int64
+	// gap is commitGap; benchmarks try others. onCommit, nil but in
+	// benchmarks, sees each commit's records once they are on disk.
+	gap      time.Duration
+	onCommit func([]*store.CallRecord)
 }
 
 // record is an open call's record and what the call is doing.
@@ -85,140 +114,146 @@ func New(db *store.DB, bus *event.Bus, log *slog.Logger) *Writer {
 		log = slog.New(slog.DiscardHandler)
 	}
 	w := &Writer{
-		db:    db,
-		sub:   event.Subscribe[event.Event](bus.Client("cdr"), event.WithQueue(queueLen)),
-		log:   log.With("component", "cdr"),
-		open:  make(map[event.CallID]*record),
-		ended: make(map[event.CallID]*record),
-		tally: newTally(),
+		db:      db,
+		sub:     event.Subscribe[event.Event](bus.Client("cdr"), event.WithQueue(queueLen)),
+		log:     log.With("component", "cdr"),
+		starts:  make(chan startReq, startsQueue),
+		stopped: make(chan struct{}),
+		open:    make(map[event.CallID]*record),
+		ended:   make(map[event.CallID]*record),
+		tally:   newTally(),
+		waiters: make(map[event.CallID][]chan error),
+		gap:     commitGap,
 	}
 	if err := w.tally.load(db, time.Now()); err != nil {
 		w.log.Error("reading the recent records for the queue figures", "err", err)
 	}
+	w.publishHealth()
 	return w
 }
 
-// aliveKey holds the last moment the writer was known running, refreshed every
-// aliveEvery; Recover ends interrupted calls there.
+// aliveKey holds the last moment the writer was known running with every
+// change before it on disk, written with the commit that empties the held
+// records and at least every aliveEvery while calls are up; Recover ends
+// interrupted calls there.
 const (
 	aliveKey   = "cdr.alive"
 	aliveEvery = time.Second
 )
 
-// commitGap is the least time between two commits. When calls come by the
-// hundred a second, the events of the next gap wait and go in one commit (one
-// fsync, one rewrite of the pages they share) instead of a commit for every
-// few; at 800 calls that took the writer from 15 % of the daemon's CPU to a
-// few. A lone event after a quiet spell is written at once.
-const commitGap = 250 * time.Millisecond
+// drainMost is the most events and starts taken between two looks at
+// whether a commit is due, so a flood of events cannot put commits off.
+const drainMost = 4096
 
 // Run writes records until ctx ends, then writes what is still queued and returns.
 // Stop the drivers first, so their last events are in the queue.
 func (w *Writer) Run(ctx context.Context) error {
+	defer close(w.stopped)
 	defer w.sub.Close()
 	alive := time.NewTicker(aliveEvery)
 	defer alive.Stop()
+	wake := time.NewTimer(time.Hour)
+	defer wake.Stop()
 	for {
+		w.drain(drainMost)
+		at, due := w.due()
+		if due && !time.Now().Before(at) {
+			w.commit()
+			continue
+		}
+		var woken <-chan time.Time
+		if due {
+			wake.Reset(time.Until(at))
+			woken = wake.C
+		}
 		select {
 		case e := <-w.sub.Events():
-			w.cycle(ctx, e)
+			w.apply(e)
+		case req := <-w.starts:
+			w.start(req)
+		case <-woken:
 		case now := <-alive.C:
 			if len(w.open) > 0 {
-				w.markAlive(now)
+				w.aliveDue = true
 			}
 			w.forgetEnded(now)
 		case <-w.sub.Done():
+			w.drain(-1)
+			w.flush()
 			return fmt.Errorf("cdr: %w", w.sub.Err())
 		case <-ctx.Done():
-			for {
-				select {
-				case e := <-w.sub.Events():
-					w.cycle(ctx, e)
-				default:
-					return nil
-				}
-			}
+			w.drain(-1)
+			w.flush()
+			return nil
 		}
 	}
 }
 
-// cycle applies e and the events that follow it until commitGap has passed
-// since the last commit (or 512 calls have changed), then commits.
-func (w *Writer) cycle(ctx context.Context, first event.Event) {
-	const most = 512
-	dirty := map[event.CallID]*store.CallRecord{}
-	w.apply(first, dirty)
-	if wait := time.Until(w.committed.Add(commitGap)); wait > 0 && ctx.Err() == nil {
-		gap := time.NewTimer(wait)
-	gather:
-		for len(dirty) < most {
-			select {
-			case e := <-w.sub.Events():
-				w.apply(e, dirty)
-			case <-gap.C:
-				break gather
-			case <-ctx.Done():
-				break gather
-			}
-		}
-		gap.Stop()
-	}
-drain:
-	for len(dirty) < most {
+// drain applies the events and starts already queued, at most n (all if
+// n < 0), without waiting for more.
+func (w *Writer) drain(n int) {
+	for ; n != 0; n-- {
 		select {
 		case e := <-w.sub.Events():
-			w.apply(e, dirty)
+			w.apply(e)
+		case req := <-w.starts:
+			w.start(req)
 		default:
-			break drain
+			return
 		}
-	}
-	if len(dirty) == 0 {
-		return
-	}
-	err := w.db.Update(func(tx *store.Tx) error {
-		for _, r := range dirty {
-			if err := tx.PutCall(r); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	w.committed = time.Now()
-	if err != nil {
-		w.log.Error("writing call records", "calls", len(dirty), "err", err)
-		return
-	}
-	for _, r := range dirty {
-		w.tally.put(r) // after the commit: the figures never run ahead of the records
 	}
 }
 
-func (w *Writer) markAlive(now time.Time) {
-	b, _ := now.MarshalText()
-	if err := w.db.Update(func(tx *store.Tx) error { return tx.PutMeta(aliveKey, b) }); err != nil {
-		w.log.Error("writing alive mark", "err", err)
+// flush writes every held record before Run returns, trying once more
+// after a failure; what the store still refuses is lost, and logged.
+func (w *Writer) flush() {
+	for tries := 0; w.held.len() > 0 || w.aliveDue; {
+		w.commit()
+		if w.failing != nil {
+			if tries++; tries == 2 {
+				break
+			}
+			time.Sleep(w.retry) // the writer is stopping: nothing else to do meanwhile
+		}
 	}
+	if n := w.held.len(); n > 0 {
+		w.log.Error("call records lost at stop: the store does not take them", "calls", n,
+			"reason", reason(w.failing), "err", w.failing)
+	}
+	for id, ws := range w.waiters {
+		for _, done := range ws {
+			done <- fmt.Errorf("cdr: start of %s: %w: the writer stopped", id, ErrHeld)
+		}
+	}
+	clear(w.waiters)
 }
 
 // apply updates the record e belongs to.
-func (w *Writer) apply(e event.Event, dirty map[event.CallID]*store.CallRecord) {
+func (w *Writer) apply(e event.Event) {
 	id := e.Call()
-	if id == "" || w.callback(e, dirty) {
+	if id == "" || w.callback(e) {
 		return
 	}
 	if s, ok := e.(event.CallStarted); ok {
+		if w.open[id] != nil {
+			return // the core's Started brought it first
+		}
+		if w.held.len() >= heldMost {
+			w.lose(id)
+			return
+		}
 		r := &store.CallRecord{
 			ID: string(id), Line: s.Line, Caller: s.From, Called: s.To, Direction: s.Direction,
 			Type: TypeIVR, Start: s.At, InProgress: true, Updated: s.At, Phase: string(phase.Setup),
 		}
 		w.open[id] = &record{r: r, call: phase.New(s)}
-		dirty[id] = r
+		w.held.hold(id, r)
 		return
 	}
 	o, ok := w.open[id]
 	if !ok {
 		if o, ok = w.ended[id]; ok && w.late(o, e) {
-			dirty[id] = o.r
+			w.held.hold(id, o.r)
 		}
 		return // else a call that started before this writer did
 	}
@@ -285,7 +320,7 @@ func (w *Writer) apply(e event.Event, dirty map[event.CallID]*store.CallRecord) 
 	} else {
 		r.Phase = string(o.call.Phase())
 	}
-	dirty[id] = r
+	w.held.hold(id, r)
 }
 
 // close ends o's record at e.

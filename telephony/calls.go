@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"tracecall/telephony/event"
@@ -36,11 +37,44 @@ type Calls struct {
 	pub     *event.Client
 	log     *slog.Logger
 
+	// journal, when set (SetJournal, before Serve), makes each call's start
+	// durable before the call is served; journalWait bounds the wait.
+	journal     Journal
+	journalWait time.Duration
+	// journalWarned is when a late journal was last logged (Unix ns).
+	journalWarned atomic.Int64
+
 	// mu guards calls and every call's fields; it is never held across I/O
 	// or a call into a driver (a leg's lock may be held when it is taken:
 	// the order is leg, then mu).
 	mu    sync.Mutex
 	calls map[CallID]*call
+}
+
+// Journal makes a call's start durable before anyone serves the call: the
+// daemon's is the call record writer (cdr.Writer), so that a crash at any
+// moment after the caller could hear anything leaves the call on record.
+// Calls calls Started with the call's CallStarted, after publishing it and
+// before the call's first leg reaches the handler (or Dial returns it), and
+// waits at most the wait SetJournal was given: a stalled disk delays calls by
+// that much, never stops them. Started returns nil once the start is
+// committed; an error says it is not (yet): the journal keeps it and writes it
+// later, and the call goes on.
+type Journal interface {
+	Started(ctx context.Context, e event.CallStarted) error
+}
+
+// DefaultJournalWait is how long a call's first leg waits for its start to be
+// journaled when SetJournal is given no wait.
+const DefaultJournalWait = 2 * time.Second
+
+// SetJournal makes every call's start wait for j (see Journal), at most wait
+// (DefaultJournalWait if <= 0). Call it before Serve and Dial.
+func (c *Calls) SetJournal(j Journal, wait time.Duration) {
+	if wait <= 0 {
+		wait = DefaultJournalWait
+	}
+	c.journal, c.journalWait = j, wait
 }
 
 // NewCalls returns the core over drivers; pub publishes the calls' lifecycle
@@ -196,11 +230,18 @@ func (c *Calls) take(l Leg, dialled *call, asCaller bool) {
 		cl.caller = m
 	}
 	cl.legs = append(cl.legs, m)
+	var started *event.CallStarted
 	if !cl.announced {
 		cl.from, cl.to, cl.line = info.From, info.To, info.Line
-		c.announceLocked(cl)
+		e := c.announceLocked(cl)
+		started = &e
 	}
 	c.mu.Unlock()
+	if started != nil {
+		// Before the leg joins: nothing of the call (an answer, its end)
+		// happens until its start is on record.
+		c.journalStart(l.Context(), *started)
+	}
 
 	answered, gone, h := l.legState().join(m)
 	if answered {
@@ -211,13 +252,45 @@ func (c *Calls) take(l Leg, dialled *call, asCaller bool) {
 	}
 }
 
-// announceLocked publishes the call's start.
-func (c *Calls) announceLocked(cl *call) {
+// announceLocked publishes the call's start and returns it.
+func (c *Calls) announceLocked(cl *call) event.CallStarted {
 	cl.announced = true
-	c.publish(event.CallStarted{
+	e := event.CallStarted{
 		Base: event.Base{CallID: cl.id, At: cl.started},
 		Line: cl.line, From: cl.from, To: cl.to, Direction: string(cl.dir),
-	})
+	}
+	c.publish(e)
+	return e
+}
+
+// journalLogEvery is the least time between two warnings of calls that went
+// on before their start was on record.
+const journalLogEvery = time.Minute
+
+// journalStart waits, at most journalWait and while the leg is up, for the
+// journal to make the call's start durable. A failure is the journal's to
+// report (it knows why); the core warns, now and then, of a journal too slow
+// to answer, which is a stalled disk or writer.
+func (c *Calls) journalStart(ctx context.Context, e event.CallStarted) {
+	if c.journal == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.journalWait)
+	defer cancel()
+	err := c.journal.Started(ctx, e)
+	if err == nil {
+		return
+	}
+	log := c.log.With("call_id", e.CallID)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		log.Debug("call start not on record yet; the call goes on", "err", err)
+		return
+	}
+	now := time.Now().UnixNano()
+	if last := c.journalWarned.Load(); now-last >= int64(journalLogEvery) && c.journalWarned.CompareAndSwap(last, now) {
+		log.Warn("call start not on record after the longest wait; the call goes on, its record kept in memory",
+			"wait", c.journalWait, "err", err)
+	}
 }
 
 // dialing notes a dial into the call id, making the call when there is none.

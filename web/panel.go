@@ -60,6 +60,7 @@ type view struct {
 	CSRF     string // the session's token for every form
 	Flash    string
 	Error    string
+	Alert    string    // above every page: the call records are not all on disk (records_health.go)
 	LangZH   string    // this page in Chinese
 	LangEN   string    // and in English
 	Nav      []navLink // the pages the user's role may open
@@ -116,6 +117,7 @@ func (s *Server) view(w http.ResponseWriter, r *http.Request, title string) *vie
 		v.IsAdmin = id.Role.AtLeast(auth.RoleAdmin)
 		v.CSRF = id.CSRFToken
 		v.Nav = navFor(m, id.Role)
+		v.Alert = s.recordsAlert(r, m)
 	}
 	if d := r.URL.Query().Get("done"); d != "" {
 		v.Flash = m["done_"+d]

@@ -41,6 +41,9 @@ type Deps struct {
 	// Figures gives the queues' figures from the call records (the
 	// *cdr.Writer); nil: they are read from Store on each request.
 	Figures Figures
+	// Records is the call record writer's health (the *cdr.Writer), for
+	// /api/status and the panel's warning; nil: neither shows it.
+	Records RecordsHealth
 
 	// ACD is the queues and agents, for their API and administration pages;
 	// nil when the daemon runs no ACD.
@@ -255,6 +258,7 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		"calls_active":   s.live.Counts(time.Now()).Calls,
 		"chains":         chains,
 		"data_dir":       s.deps.DataDir,
+		"records":        s.recordsHealth(),
 	}
 	if s.deps.Refusals != nil {
 		r := s.deps.Refusals.Refusals()

@@ -158,6 +158,9 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	if err != nil {
 		return err
 	}
+	// A call is served only once its record is on disk (cdr/doc.go, "Crash
+	// guarantees"), or after a bounded wait when the disk stalls.
+	calls.SetJournal(records, 0)
 	// The file's [acd] seeds the store on first start; after that the queues and
 	// agents edited in the panel run (acd/doc.go, "Changes at runtime").
 	acdCfg, seeded, err := acdstore.Seed(db, cfg.ACD)
@@ -210,7 +213,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 	}
 
 	api := web.New(web.Deps{
-		Store: db, Bus: bus, Lines: calls, Figures: records, Simulator: simulator, TraceOptions: traceOpts,
+		Store: db, Bus: bus, Lines: calls, Figures: records, Records: records, Simulator: simulator, TraceOptions: traceOpts,
 		Token: token, Location: loc, Version: version(), DataDir: a.data, Log: log.With("component", "web"),
 		Wallboard: web.WallboardFromACD(agents), ACD: agents,
 		Desk: desk.New(agents, board), Customers: book, Refusals: refusals,
