@@ -3,65 +3,27 @@
 package web_test
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 
 	"tracecall/store"
+	"tracecall/store/storetest"
 	"tracecall/web"
 	"tracecall/web/auth"
 )
-
-// mountTmpfs mounts a tmpfs of size bytes on a new directory and unmounts
-// it when the test ends. It fails the test when it cannot: a full disk is
-// what the test is about (we run as root here and in CI).
-func mountTmpfs(t *testing.T, size int) string {
-	t.Helper()
-	dir := t.TempDir()
-	if err := syscall.Mount("tracecall-test", dir, "tmpfs", syscall.MS_NOSUID|syscall.MS_NODEV, fmt.Sprintf("size=%d,mode=0700", size)); err != nil {
-		t.Fatalf("mount a %d-byte tmpfs on %s (needs root): %v", size, dir, err)
-	}
-	t.Cleanup(func() {
-		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
-			t.Errorf("unmount %s: %v", dir, err)
-		}
-	})
-	return dir
-}
-
-// fill writes a file in dir until the disk is full.
-func fill(t *testing.T, dir string) string {
-	t.Helper()
-	name := filepath.Join(dir, "filler")
-	f, err := os.Create(name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	chunk := make([]byte, 4096)
-	for {
-		if _, err := f.Write(chunk); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatalf("filling %s: %v", dir, err)
-			}
-			return name
-		}
-	}
-}
 
 // TestCustomerSaveOnFullDisk saves customers on a data disk that fills
 // up: the save that does not fit is answered 507 naming the full disk, in
 // the user's language; every customer saved before is still there; once
 // space returns the same save works.
 func TestCustomerSaveOnFullDisk(t *testing.T) {
-	dir := mountTmpfs(t, 2<<20)
+	disk := storetest.SmallDisk(t, 2<<20)
+	dir := disk.Dir
 	db, err := store.Open(filepath.Join(dir, "tracecall.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -81,7 +43,7 @@ func TestCustomerSaveOnFullDisk(t *testing.T) {
 			t.Fatalf("customer %d on a disk with room = %d %v", i, code, body)
 		}
 	}
-	filler := fill(t, dir)
+	disk.Fill()
 
 	// Save until the disk refuses (pages freed by earlier commits may take
 	// a few first), once in each language.
@@ -131,9 +93,7 @@ func TestCustomerSaveOnFullDisk(t *testing.T) {
 		}
 	}
 
-	if err := os.Remove(filler); err != nil {
-		t.Fatal(err)
-	}
+	disk.Free()
 	for _, i := range refused {
 		if code, body := zhang.api("POST", "/api/customers", customer(i), false); code != http.StatusCreated {
 			t.Fatalf("the same save once space returned = %d %v", code, body)
