@@ -139,8 +139,9 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.deps.Log.Error("login", "err", err)
-		fail(http.StatusInternalServerError, "msg_internal", f)
+		c := classify(err)
+		s.logFailure(r, "op_login", c, err)
+		fail(c.code, "cause_"+c.reason, f)
 		return
 	}
 	if old, ok := auth.FromContext(r.Context()); ok && old.SessionID != "" {
@@ -155,8 +156,9 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 	id, _ := auth.FromContext(r.Context())
 	if id.SessionID != "" {
 		if err := s.auth.Logout(id.SessionID); err != nil {
-			s.deps.Log.Error("logout", "err", err)
-			s.refuse(w, r, http.StatusInternalServerError, "internal", "msg_internal")
+			c := classify(err)
+			s.logFailure(r, "op_logout", c, err)
+			s.refuse(w, r, c.code, c.reason, "cause_"+c.reason)
 			return
 		}
 		s.deps.Log.Info("logout", "user", id.Username, "remote", r.RemoteAddr)
@@ -206,7 +208,8 @@ func (s *Server) handleChangePassword(w http.ResponseWriter, r *http.Request) {
 }
 
 // userError maps an error from auth's user functions to a status and a
-// catalogue message, logging the unexpected ones.
+// catalogue message; the appliance's own failures (a full disk, ...) are
+// logged and named by their cause.
 func (s *Server) userError(what string, err error) (int, string) {
 	for _, e := range []struct {
 		err error
@@ -225,6 +228,7 @@ func (s *Server) userError(what string, err error) (int, string) {
 	if errors.Is(err, auth.ErrNoUser) {
 		return http.StatusNotFound, "msg_no_user"
 	}
-	s.deps.Log.Error(what, "err", err)
-	return http.StatusInternalServerError, "msg_internal"
+	c := classify(err)
+	s.logFailure(nil, what, c, err)
+	return c.code, "cause_" + c.reason
 }
