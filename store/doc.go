@@ -23,6 +23,9 @@
 //	calls_by_caller/<caller>\x00<start><id> → empty (customer_calls.go)
 //	call_notes/<id>              → the agents' notes on a call, apart from it
 //	customers/<id>, customers_by_number/<number> → the CRM (customer.go)
+//	import/<code>                → while an import is staged or applied: the
+//	                               line it came from (uvarint) and the chain
+//	                               value; meta/store.import marks the switch
 //	meta/<key>                   → caller state (PutMeta) or a JSON document
 //	                               (PutDoc); "store." keys are ours: store.schema,
 //	                               store.chains (chain count), except the
@@ -65,9 +68,16 @@
 // Update and Batch return only after the commit is on disk (fsync): a CDR
 // acknowledged by the cdr package survives a power cut, and a transaction
 // is either wholly there after a crash or not at all. Options.NoSync drops
-// that guarantee and is for benchmarks only. ImportChains commits batch by
-// batch: after a crash the batches committed so far are there; rerunning
-// the import is safe because putting a chain twice is the same as once.
+// that guarantee and is for benchmarks only. An import (BeginImport,
+// ImportChains) is all or nothing across a crash: it is staged in an import
+// bucket batch by batch, switched on by one commit, then applied batch by
+// batch; Open drops a staged import that never switched and finishes the
+// apply of one that did, so after a restart the chains are exactly as before
+// the import or exactly as after it (chain_import.go says why not one
+// transaction). While an import applies, for a few seconds, readers see some
+// of its chains before others. One import runs at a time (ErrImportRunning),
+// and it stops, leaving the store as it was, rather than leave less than
+// ImportReserve free on the disk.
 // Calls still marked InProgress after a restart were interrupted; cdr finds
 // them with OpenCalls and closes them.
 //
