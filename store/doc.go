@@ -91,8 +91,9 @@
 //
 // Figures for a million synthetic 8-event chains are in the package's
 // benchmarks (chain_bench_test.go, which says how to run them). Bulk loads
-// should use ImportChains, which encodes on all cores while writing, sorts
-// each batch by code and packs pages full when codes arrive in order.
+// should use an import, which encodes the next batch while staging one,
+// applies in code order and packs pages full when codes come after the
+// stored ones.
 // CountChains reads a counter, not the bucket.
 //
 // # Testing
