@@ -390,14 +390,23 @@ func (tx *Tx) unstage(code string) (ok bool, err error) {
 	return true, b.Delete([]byte(code))
 }
 
+// FreeSpace returns the bytes free to an unprivileged user on the file
+// system holding dir.
+func FreeSpace(dir string) (int64, error) {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(dir, &st); err != nil {
+		return 0, fmt.Errorf("free space on %s: %w", dir, err)
+	}
+	return int64(st.Bavail) * int64(st.Bsize), nil
+}
+
 // roomFor checks that need bytes fit on the data disk with ImportReserve to
 // spare, counting the file's free pages, which bbolt fills first.
 func (db *DB) roomFor(need int64) error {
-	var st syscall.Statfs_t
-	if err := syscall.Statfs(filepath.Dir(db.Path()), &st); err != nil {
-		return fmt.Errorf("store: import: free space: %w", err)
+	free, err := FreeSpace(filepath.Dir(db.Path()))
+	if err != nil {
+		return fmt.Errorf("store: import: %w", err)
 	}
-	free := int64(st.Bavail) * int64(st.Bsize)
 	avail := free + int64(db.bolt.Stats().FreeAlloc)
 	if avail-need < ImportReserve {
 		return fmt.Errorf("store: import: %w: it needs about %d MB and the data disk has %d MB free, of which %d MB are kept for call records",

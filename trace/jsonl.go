@@ -131,6 +131,12 @@ func (d *Decoder) readLine() (line []byte, tooLong bool, err error) {
 			return nil, true, nil
 		}
 		d.buf = append(d.buf, chunk...)
+		if err == nil || err != bufio.ErrBufferFull {
+			if n := len(bytes.TrimSuffix(bytes.TrimSuffix(d.buf, []byte{'\n'}), []byte{'\r'})); n > MaxLineBytes {
+				d.buf = d.buf[:0]
+				return nil, true, nil
+			}
+		}
 		switch err {
 		case nil:
 			return bytes.TrimSuffix(d.buf, []byte{'\n'}), false, nil

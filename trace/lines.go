@@ -15,9 +15,10 @@ import (
 type lineLimiter struct {
 	r     io.Reader
 	limit int
-	line  int // 1-based number of the line being read
-	cur   int // bytes of that line read so far, without its '\n'
-	since int // bytes read since mark
+	line  int  // 1-based number of the line being read
+	cur   int  // bytes of that line read so far, without its '\n'
+	cr    bool // the last byte read was '\r'
+	since int  // bytes read since mark
 	err   error
 }
 
@@ -35,23 +36,31 @@ func (l *lineLimiter) Read(p []byte) (int, error) {
 	}
 	n, err := l.r.Read(p)
 	l.since += n
-	for chunk := p[:n]; ; {
+	over := false
+	for chunk := p[:n]; len(chunk) > 0; {
 		i := bytes.IndexByte(chunk, '\n')
 		if i < 0 {
+			// A '\r' at the end may be half of "\r\n": not counted yet.
 			l.cur += len(chunk)
+			l.cr = chunk[len(chunk)-1] == '\r'
+			over = l.cur > l.limit+1 || (l.cur == l.limit+1 && !l.cr)
 			break
 		}
-		// "\r\n" ends a line as well as '\n' does: allow for the '\r'.
-		if l.cur+i > l.limit+1 {
-			l.cur += i
+		// "\r\n" ends a line as well as '\n' does: the '\r' is not counted.
+		content := l.cur + i
+		if (i > 0 && chunk[i-1] == '\r') || (i == 0 && l.cr) {
+			content--
+		}
+		if content > l.limit {
+			over = true
 			break
 		}
 		l.line++
-		l.cur = 0
+		l.cur, l.cr = 0, false
 		chunk = chunk[i+1:]
 	}
 	switch {
-	case l.cur > l.limit+1:
+	case over:
 		l.err = &LineTooLongError{Line: l.line, Limit: l.limit}
 	case l.since > l.limit+markSlack:
 		l.err = &LineTooLongError{Line: l.line, Limit: l.limit, Record: true}

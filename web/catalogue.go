@@ -6,7 +6,7 @@ package web
 // and no key is in two catalogues (tests check). Keys starting with "done_"
 // are flash messages named by ?done= after a form; "role_" keys name roles;
 // "msg_" keys are errors.
-var messages = mergeCatalogues(panelMessages, liveMessages, acdAdminMessages, deskMessages)
+var messages = mergeCatalogues(panelMessages, liveMessages, acdAdminMessages, deskMessages, traceImportMessages)
 
 // mergeCatalogues joins catalogues language by language; a later catalogue's
 // key replaces an earlier one's, which TestCataloguesDisjoint forbids.

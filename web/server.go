@@ -88,6 +88,7 @@ func New(d Deps) *Server {
 		auth: auth.New(d.Store, d.Auth, d.Log), pages: parsePages(), stopped: make(chan struct{}),
 	}
 	s.routes()
+	s.cleanSpool()
 	return s
 }
 
