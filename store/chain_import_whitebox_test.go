@@ -3,8 +3,11 @@ package store
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -246,5 +249,50 @@ func TestImportWriteDuringApply(t *testing.T) {
 	}
 	if n, _ := db.CountChains(); n != 49 {
 		t.Errorf("%d chains, want 49", n)
+	}
+}
+
+// TestImportFullDisk: an import that would leave less than ImportReserve on
+// the disk stops before its switch with an error wrapping ENOSPC, and the
+// store is as it was. It mounts a tmpfs, so it needs root (as in CI), and
+// fails without it.
+func TestImportFullDisk(t *testing.T) {
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=80m", "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Fatalf("mount a tmpfs for a small data disk (needs root): %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("umount %s: %v: %s", dir, err, out)
+		}
+	})
+	db, err := Open(filepath.Join(dir, "tracecall.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ImportChains(t.Context(), func(yield func(trace.Chain) bool) {
+		for i := range 100 {
+			if !yield(importChain(i, 0)) {
+				return
+			}
+		}
+	}, 0); err != nil {
+		t.Fatal(err)
+	}
+	before := digest(t, db)
+	g := trace.NewGenerator(3)
+	n, err := db.ImportChains(t.Context(), func(yield func(trace.Chain) bool) {
+		for i := range 20_000 { // about 40 MB staged: more than 80 MB less the reserve
+			if !yield(g.Chain(1000 + i)) {
+				return
+			}
+		}
+	}, 1000)
+	if !errors.Is(err, syscall.ENOSPC) || n != 0 {
+		t.Errorf("an import too big for the disk = %d, %v; want 0 and ENOSPC", n, err)
+	}
+	if got := digest(t, db); got != before {
+		t.Error("the refused import changed the store")
 	}
 }

@@ -214,15 +214,15 @@ func (s *Server) spoolUpload(w http.ResponseWriter, r *http.Request, fail func(i
 		fail(http.StatusInsufficientStorage, "disk_full", "msg_import_disk_full", store.ImportReserve>>20)
 		return nil, 0, false
 	}
-	f, err := os.CreateTemp(dir, "import-*.tmp")
+	file, err := os.CreateTemp(dir, "import-*.tmp")
 	if err != nil {
 		s.internal(w, "spool the upload", err)
 		return nil, 0, false
 	}
 	defer func() {
 		if !ok {
-			f.Close()
-			os.Remove(f.Name())
+			file.Close()
+			os.Remove(file.Name())
 		}
 	}()
 	body := http.MaxBytesReader(w, r.Body, maxImport)
@@ -231,7 +231,7 @@ func (s *Server) spoolUpload(w http.ResponseWriter, r *http.Request, fail func(i
 	for {
 		n, rerr := body.Read(buf)
 		if n > 0 {
-			if _, err := f.Write(buf[:n]); err != nil {
+			if _, err := file.Write(buf[:n]); err != nil {
 				if errors.Is(err, syscall.ENOSPC) {
 					fail(http.StatusInsufficientStorage, "disk_full", "msg_import_disk_full", store.ImportReserve>>20)
 				} else {
@@ -251,11 +251,11 @@ func (s *Server) spoolUpload(w http.ResponseWriter, r *http.Request, fail func(i
 		var tooBig *http.MaxBytesError
 		switch {
 		case rerr == io.EOF:
-			if _, err := f.Seek(0, io.SeekStart); err != nil {
+			if _, err := file.Seek(0, io.SeekStart); err != nil {
 				s.internal(w, "spool the upload", err)
 				return nil, 0, false
 			}
-			return f, size, true
+			return file, size, true
 		case errors.As(rerr, &tooBig):
 			fail(http.StatusRequestEntityTooLarge, "too_large", "msg_import_too_large", maxImport>>30)
 			return nil, 0, false

@@ -232,10 +232,36 @@ func TestImportFullDisk(t *testing.T) {
 	if code != 507 || rep.Reason != "disk_full" || !strings.Contains(rep.Error, "kept free for call records") {
 		t.Errorf("an import too big for the disk: %d %+v, want 507 disk_full", code, rep)
 	}
+	// The same without a length: the spool stops as it fills (120 MB sent).
+	line := jsonLines(t, g.Chain(99))
+	endless := io.LimitReader(&repeatReader{s: line}, 120<<20)
+	req := httptest.NewRequest("POST", "/api/trace/import?format=jsonl&lang=en", endless)
+	req.ContentLength = -1
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != 507 || !strings.Contains(rec.Body.String(), "disk_full") {
+		t.Errorf("an upload of unknown length too big for the disk: %d %s, want 507 disk_full", rec.Code, rec.Body)
+	}
 	if n, _ := db.CountChains(); n != 5 {
-		t.Errorf("%d chains after the refused import, want the 5 from before", n)
+		t.Errorf("%d chains after the refused imports, want the 5 from before", n)
 	}
 	if left, _ := filepath.Glob(filepath.Join(data, "spool", "*")); len(left) != 0 {
 		t.Errorf("spool files left: %v", left)
 	}
+}
+
+// repeatReader reads s over and over.
+type repeatReader struct {
+	s   string
+	off int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		c := copy(p[n:], r.s[r.off:])
+		n += c
+		r.off = (r.off + c) % len(r.s)
+	}
+	return n, nil
 }
