@@ -109,6 +109,7 @@ func (s *Server) handleTraceImport(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.Remove(spool.Name())
 	defer spool.Close()
+	s.deps.Log.Info("trace import spooled; reading", "bytes", size, "format", format, "partial", partial)
 
 	in := bufio.NewReaderSize(spool, 1<<20)
 	var dec interface {
