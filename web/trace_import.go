@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -23,6 +24,11 @@ const (
 	maxImportRows = 1000
 	// spoolCheckEvery is how often (in bytes) spooling checks the free space.
 	spoolCheckEvery = 64 << 20
+	// freeAfter is the upload size from which the import hands the memory it
+	// used back to the system when it ends, rather than leave that to the
+	// runtime's scavenger, which keeps it for minutes: measured in
+	// cmd/tracecalld/import_load_test.go.
+	freeAfter = 32 << 20
 )
 
 // spoolDir is where uploads wait to be imported: DATA/spool, emptied when the
@@ -109,6 +115,9 @@ func (s *Server) handleTraceImport(w http.ResponseWriter, r *http.Request) {
 	}
 	defer os.Remove(spool.Name())
 	defer spool.Close()
+	if size >= freeAfter {
+		defer debug.FreeOSMemory() // last: once the answer is written and the import's buffers are garbage
+	}
 	s.deps.Log.Info("trace import spooled; reading", "bytes", size, "format", format, "partial", partial)
 
 	in := bufio.NewReaderSize(spool, 1<<20)

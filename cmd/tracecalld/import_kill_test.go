@@ -23,9 +23,9 @@ import (
 // while.
 const importChains = 20_000
 
-// writeImportFile writes importChains generated chains as JSON Lines: new
-// codes, and the first 100 codes of the demo data with other contents.
-func writeImportFile(t *testing.T, path string) {
+// writeChains writes n generated chains as JSON Lines: new codes, and the
+// first 100 codes of the demo data with other contents.
+func writeChains(t *testing.T, path string, n int) {
 	t.Helper()
 	f, err := os.Create(path)
 	if err != nil {
@@ -35,7 +35,7 @@ func writeImportFile(t *testing.T, path string) {
 	w := bufio.NewWriterSize(f, 1<<20)
 	g, demo := trace.NewGenerator(99), trace.NewGenerator(trace.DemoSeed)
 	err = trace.WriteJSONL(w, func(yield func(trace.Chain) bool) {
-		for i := range importChains {
+		for i := range n {
 			c := g.Chain(100_000 + i)
 			if i < 100 {
 				c.TraceCode = demo.Chain(10 + i).TraceCode // replaces a demo chain
@@ -68,12 +68,12 @@ func (d *daemon) export() string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// startImport posts body to the import API over the unix socket; the answer,
-// or the error once the daemon is killed, comes on the channel.
-func (d *daemon) startImport(body io.Reader) <-chan int {
+// startImportQuery posts body to the import API over the unix socket with
+// query; the status, or 0 once the daemon is killed, comes on the channel.
+func (d *daemon) startImportQuery(query string, body io.Reader) <-chan int {
 	done := make(chan int, 1)
 	go func() {
-		req, _ := http.NewRequestWithContext(context.Background(), "POST", "http://tracecalld/api/trace/import?format=jsonl", body)
+		req, _ := http.NewRequestWithContext(context.Background(), "POST", "http://tracecalld/api/trace/import?"+query, body)
 		resp, err := d.sock.Do(req)
 		if err != nil {
 			done <- 0
@@ -107,7 +107,7 @@ func TestKilledImportIsAllOrNothing(t *testing.T) {
 	_ = d.stop(syscall.SIGTERM)
 
 	file := filepath.Join(t.TempDir(), "chains.jsonl")
-	writeImportFile(t, file)
+	writeChains(t, file, importChains)
 	open := func() *os.File {
 		f, err := os.Open(file)
 		if err != nil {
@@ -119,7 +119,7 @@ func TestKilledImportIsAllOrNothing(t *testing.T) {
 
 	// The import run to its end gives the store as after it.
 	ref := startDaemon(t, copyData(t, base))
-	if code := <-ref.startImport(open()); code != 200 {
+	if code := <-ref.startImportQuery("format=jsonl", open()); code != 200 {
 		t.Fatalf("the import run to its end: %d\n%s", code, ref.log.String())
 	}
 	after := ref.export()
@@ -147,14 +147,14 @@ func TestKilledImportIsAllOrNothing(t *testing.T) {
 			if tt.killWhen == nil {
 				// Half the file, and the upload waits for the rest.
 				pr, pw := io.Pipe()
-				d.startImport(pr)
+				d.startImportQuery("format=jsonl", pr)
 				if _, err := io.CopyN(pw, open(), 50<<20); err != nil {
 					t.Fatal(err)
 				}
 				_ = d.stop(syscall.SIGKILL)
 				pw.Close()
 			} else {
-				d.startImport(open())
+				d.startImportQuery("format=jsonl", open())
 				tt.killWhen(t, d)
 				_ = d.stop(syscall.SIGKILL)
 			}
