@@ -24,9 +24,10 @@ import (
 //  2. Switch: one transaction writes meta/store.import (the apply cursor,
 //     empty). From this commit on the import has happened.
 //  3. Apply: batches of staged chains are put into chains and the indexes
-//     in code order, each transaction moving the cursor on; the last one
-//     deletes the bucket and the cursor. A crash here leaves the cursor, and
-//     Open finishes the apply before it returns.
+//     in code order and deleted from the import bucket, each transaction
+//     moving the cursor on; the last one deletes the bucket and the cursor.
+//     A crash here leaves the cursor, and Open finishes the apply before it
+//     returns.
 //
 // Why not one transaction: bbolt keeps every page a transaction dirties in
 // memory and splits nodes only at commit, so one transaction of 40,000
@@ -211,6 +212,7 @@ func (db *DB) stage(batch []stagedChain) error {
 				return err
 			}
 		}
+		db.dropMapped(btx)
 		return nil
 	})
 	if err != nil {
@@ -303,6 +305,7 @@ func (db *DB) applyImport(batchSize int) error {
 		err := db.Update(func(tx *Tx) error {
 			var err error
 			n, last, err = tx.applyBatch(batchSize)
+			db.dropMapped(tx.btx) // the staged pages just read: see dropMapped
 			return err
 		})
 		if err != nil {
@@ -313,7 +316,8 @@ func (db *DB) applyImport(batchSize int) error {
 		db.log.Debug("import batch applied", "chains", applied)
 		if last {
 			db.log.Info("import applied", "chains", applied, "applied_in", time.Since(start).Round(time.Millisecond))
-			return nil
+			// The last commit read the file's free pages: drop those too.
+			return db.bolt.Update(func(btx *bolt.Tx) error { db.dropMapped(btx); return nil })
 		}
 	}
 }
@@ -348,6 +352,14 @@ func (tx *Tx) applyBatch(batchSize int) (n int, last bool, err error) {
 	}
 	if err := tx.putEncoded(batch); err != nil {
 		return 0, false, err
+	}
+	// Applied chains leave the bucket batch by batch, so that their pages are
+	// free for the next batches' writes and the last transaction does not
+	// walk the whole bucket to delete it.
+	for i := range batch {
+		if err := staged.Delete([]byte(batch[i].code)); err != nil {
+			return 0, false, err
+		}
 	}
 	if k != nil {
 		return len(batch), false, meta.Put([]byte(metaImport), importCursor(batch[len(batch)-1].code))
