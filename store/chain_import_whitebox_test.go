@@ -3,11 +3,8 @@ package store
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
@@ -101,6 +98,13 @@ func TestImportCrashPoints(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	begin := func(t *testing.T, db *DB) *Import {
+		im, err := db.BeginImport(batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return im
+	}
 	switchOver := func(t *testing.T, db *DB) {
 		if err := db.bolt.Update(func(btx *bolt.Tx) error {
 			return btx.Bucket(bucketMeta).Put([]byte(metaImport), importCursor(""))
@@ -131,16 +135,9 @@ func TestImportCrashPoints(t *testing.T) {
 		crash func(t *testing.T, db *DB)
 		want  string
 	}{
-		{"begun", func(t *testing.T, db *DB) {
-			if _, err := db.BeginImport(batch); err != nil {
-				t.Fatal(err)
-			}
-		}, before},
+		{"begun", func(t *testing.T, db *DB) { begin(t, db) }, before},
 		{"staging", func(t *testing.T, db *DB) {
-			im, err := db.BeginImport(batch)
-			if err != nil {
-				t.Fatal(err)
-			}
+			im := begin(t, db)
 			for i := range 3 * batch {
 				c := importChain(i, 1)
 				if _, err := im.Add(&c, i+1); err != nil {
@@ -149,27 +146,13 @@ func TestImportCrashPoints(t *testing.T) {
 			}
 			_ = im.wait()
 		}, before},
-		{"all staged", func(t *testing.T, db *DB) {
-			im, err := db.BeginImport(batch)
-			if err != nil {
-				t.Fatal(err)
-			}
-			addAll(t, im)
-		}, before},
+		{"all staged", func(t *testing.T, db *DB) { addAll(t, begin(t, db)) }, before},
 		{"switched", func(t *testing.T, db *DB) {
-			im, err := db.BeginImport(batch)
-			if err != nil {
-				t.Fatal(err)
-			}
-			addAll(t, im)
+			addAll(t, begin(t, db))
 			switchOver(t, db)
 		}, after},
 		{"two batches applied", func(t *testing.T, db *DB) {
-			im, err := db.BeginImport(batch)
-			if err != nil {
-				t.Fatal(err)
-			}
-			addAll(t, im)
+			addAll(t, begin(t, db))
 			switchOver(t, db)
 			for range 2 {
 				if err := db.Update(func(tx *Tx) error { _, _, err := tx.applyBatch(batch); return err }); err != nil {
@@ -249,50 +232,5 @@ func TestImportWriteDuringApply(t *testing.T) {
 	}
 	if n, _ := db.CountChains(); n != 49 {
 		t.Errorf("%d chains, want 49", n)
-	}
-}
-
-// TestImportFullDisk: an import that would leave less than ImportReserve on
-// the disk stops before its switch with an error wrapping ENOSPC, and the
-// store is as it was. It mounts a tmpfs, so it needs root (as in CI), and
-// fails without it.
-func TestImportFullDisk(t *testing.T) {
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=80m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Fatalf("mount a tmpfs for a small data disk (needs root): %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v: %s", dir, err, out)
-		}
-	})
-	db, err := Open(filepath.Join(dir, "tracecall.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.ImportChains(t.Context(), func(yield func(trace.Chain) bool) {
-		for i := range 100 {
-			if !yield(importChain(i, 0)) {
-				return
-			}
-		}
-	}, 0); err != nil {
-		t.Fatal(err)
-	}
-	before := digest(t, db)
-	g := trace.NewGenerator(3)
-	n, err := db.ImportChains(t.Context(), func(yield func(trace.Chain) bool) {
-		for i := range 20_000 { // about 40 MB staged: more than 80 MB less the reserve
-			if !yield(g.Chain(1000 + i)) {
-				return
-			}
-		}
-	}, 1000)
-	if !errors.Is(err, syscall.ENOSPC) || n != 0 {
-		t.Errorf("an import too big for the disk = %d, %v; want 0 and ENOSPC", n, err)
-	}
-	if got := digest(t, db); got != before {
-		t.Error("the refused import changed the store")
 	}
 }

@@ -2,12 +2,16 @@ package store_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -578,4 +582,51 @@ func TestImportAddCommitAbort(t *testing.T) {
 		t.Errorf("Commit after its context ended: %v, want context.Canceled", err)
 	}
 	wantCount(t, db, 10)
+}
+
+// exportDigest sums every chain's JSON and the count, as a reader sees them.
+func exportDigest(t *testing.T, db *store.DB) string {
+	t.Helper()
+	h := sha256.New()
+	if err := db.ForEachChainJSON(t.Context(), func(code string, doc []byte) error {
+		fmt.Fprintf(h, "%s %s\n", code, doc)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := db.CountChains()
+	fmt.Fprintf(h, "count %d", n)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TestImportFullDisk: an import that would leave less than ImportReserve on
+// the disk stops before its switch with an error wrapping ENOSPC, and the
+// store is as it was.
+func TestImportFullDisk(t *testing.T) {
+	db, err := store.Open(filepath.Join(storetest.SmallDisk(t, "80m"), "tracecall.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	g := trace.NewGenerator(3)
+	chains := func(from, n int) func(func(trace.Chain) bool) {
+		return func(yield func(trace.Chain) bool) {
+			for i := range n {
+				if !yield(g.Chain(from + i)) {
+					return
+				}
+			}
+		}
+	}
+	if _, err := db.ImportChains(t.Context(), chains(0, 100), 0); err != nil {
+		t.Fatal(err)
+	}
+	before := exportDigest(t, db)
+	// About 40 MB staged: more than 80 MB less the reserve.
+	if n, err := db.ImportChains(t.Context(), chains(1000, 20_000), 1000); !errors.Is(err, syscall.ENOSPC) || n != 0 {
+		t.Errorf("an import too big for the disk = %d, %v; want 0 and ENOSPC", n, err)
+	}
+	if exportDigest(t, db) != before {
+		t.Error("the refused import changed the store")
+	}
 }

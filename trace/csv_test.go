@@ -27,20 +27,28 @@ func writeCSV(t *testing.T, chains []trace.Chain) []byte {
 // decodeAll drains a CSVDecoder into chains and row errors.
 func decodeAll(t *testing.T, d *trace.CSVDecoder) ([]trace.Chain, []trace.RowError) {
 	t.Helper()
-	var chains []trace.Chain
-	var rows []trace.RowError
+	chains, rows, err := decodeToEnd(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return chains, rows
+}
+
+// decodeToEnd drains a CSVDecoder into chains, row errors and the final
+// error, if any.
+func decodeToEnd(d *trace.CSVDecoder) (chains []trace.Chain, rows []trace.RowError, final error) {
 	for c, err := range d.All() {
 		var re *trace.RowError
 		switch {
 		case errors.As(err, &re):
 			rows = append(rows, *re)
 		case err != nil:
-			t.Fatal(err)
+			final = err
 		default:
 			chains = append(chains, c)
 		}
 	}
-	return chains, rows
+	return chains, rows, final
 }
 
 func TestCSVRoundTrip(t *testing.T) {
@@ -344,22 +352,8 @@ func TestCSVLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := trace.NewCSVDecoder(strings.NewReader(tt.in), demoOpts)
-			var codes int
-			var rows []trace.RowError
-			var final error
-			for c, err := range d.All() {
-				var re *trace.RowError
-				switch {
-				case errors.As(err, &re):
-					rows = append(rows, *re)
-				case err != nil:
-					final = err
-				default:
-					codes++
-					_ = c
-				}
-			}
+			got, rows, final := decodeToEnd(trace.NewCSVDecoder(strings.NewReader(tt.in), demoOpts))
+			codes := len(got)
 			if codes != tt.wantCodes {
 				t.Errorf("read %d chains, want %d", codes, tt.wantCodes)
 			}

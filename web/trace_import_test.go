@@ -5,15 +5,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"iter"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"tracecall/store"
+	"tracecall/store/storetest"
 	"tracecall/telephony/event"
 	"tracecall/trace"
 	"tracecall/web"
@@ -58,34 +60,19 @@ func postImport(t *testing.T, h http.Handler, query string, body io.Reader, head
 	return rec.Code, rep
 }
 
-func jsonLines(t *testing.T, chains ...trace.Chain) string {
+// fileOf is chains written by write (trace.WriteJSONL or trace.WriteCSV).
+func fileOf(t *testing.T, write func(io.Writer, iter.Seq[trace.Chain]) error, chains ...trace.Chain) string {
 	t.Helper()
 	var b strings.Builder
-	if err := trace.WriteJSONL(&b, func(yield func(trace.Chain) bool) {
-		for _, c := range chains {
-			if !yield(c) {
-				return
-			}
-		}
-	}); err != nil {
+	if err := write(&b, slices.Values(chains)); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
 }
 
-func csvOf(t *testing.T, chains ...trace.Chain) string {
+func jsonLines(t *testing.T, chains ...trace.Chain) string {
 	t.Helper()
-	var b strings.Builder
-	if err := trace.WriteCSV(&b, func(yield func(trace.Chain) bool) {
-		for _, c := range chains {
-			if !yield(c) {
-				return
-			}
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return b.String()
+	return fileOf(t, trace.WriteJSONL, chains...)
 }
 
 // TestImportRefusals: each kind of file or request the import refuses gets
@@ -94,7 +81,7 @@ func TestImportRefusals(t *testing.T) {
 	chains := trace.DemoChains(3)
 	jl := jsonLines(t, chains...)
 	good := strings.SplitAfter(jl, "\n")
-	csvText := csvOf(t, chains...)
+	csvText := fileOf(t, trace.WriteCSV, chains...)
 	csvLines := strings.SplitAfter(csvText, "\n")
 	long := strings.Repeat("x", trace.MaxLineBytes+1)
 
@@ -207,15 +194,7 @@ func TestImportSpoolCleanedAtStart(t *testing.T) {
 // runs out of room, and no spooled file is left. It mounts a tmpfs, so it
 // needs root (as in CI), and fails without it.
 func TestImportFullDisk(t *testing.T) {
-	data := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=96m", "tmpfs", data).CombinedOutput(); err != nil {
-		t.Fatalf("mount a tmpfs for a small data disk (needs root): %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", data).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v: %s", data, err, out)
-		}
-	})
+	data := storetest.SmallDisk(t, "96m")
 	h, db := importServer(t, data)
 	first := trace.DemoChains(5)
 	if code, rep := postImport(t, h, "format=jsonl", strings.NewReader(jsonLines(t, first...))); code != 200 || rep.Imported != 5 {
@@ -233,8 +212,7 @@ func TestImportFullDisk(t *testing.T) {
 		t.Errorf("an import too big for the disk: %d %+v, want 507 disk_full", code, rep)
 	}
 	// The same without a length: the spool stops as it fills (120 MB sent).
-	line := jsonLines(t, g.Chain(99))
-	endless := io.LimitReader(&repeatReader{s: line}, 120<<20)
+	endless := io.MultiReader(bytes.NewReader(big.Bytes()), bytes.NewReader(big.Bytes()), bytes.NewReader(big.Bytes()))
 	req := httptest.NewRequest("POST", "/api/trace/import?format=jsonl&lang=en", endless)
 	req.ContentLength = -1
 	rec := httptest.NewRecorder()
@@ -248,20 +226,4 @@ func TestImportFullDisk(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(data, "spool", "*")); len(left) != 0 {
 		t.Errorf("spool files left: %v", left)
 	}
-}
-
-// repeatReader reads s over and over.
-type repeatReader struct {
-	s   string
-	off int
-}
-
-func (r *repeatReader) Read(p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		c := copy(p[n:], r.s[r.off:])
-		n += c
-		r.off = (r.off + c) % len(r.s)
-	}
-	return n, nil
 }

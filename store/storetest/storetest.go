@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"log/slog"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -32,4 +33,22 @@ func OpenOptions(t testing.TB, o store.Options) *store.DB {
 		}
 	})
 	return db
+}
+
+// SmallDisk mounts a tmpfs of size (as mount takes it: "96m") on a new
+// directory and unmounts it when the test ends, for tests of a full data
+// disk. It needs root (as in CI) and fails the test without it, rather than
+// skip what it was meant to check.
+func SmallDisk(t testing.TB, size string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
+		t.Fatalf("storetest: mount a tmpfs for a small disk (needs root): %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
+			t.Errorf("storetest: umount %s: %v: %s", dir, err, out)
+		}
+	})
+	return dir
 }
