@@ -43,3 +43,40 @@ func TestLineLimiter(t *testing.T) {
 		}
 	}
 }
+
+// FuzzLineLimiter checks the limiter against the plain reading of the rule
+// (split at '\n', drop one '\r' before it, find the first line over limit),
+// with reads of any size.
+func FuzzLineLimiter(f *testing.F) {
+	f.Add([]byte("abcd\r\nabcde\n"), uint8(4), false)
+	f.Add([]byte("\r\r\r\n\n"), uint8(1), true)
+	f.Fuzz(func(t *testing.T, data []byte, limit uint8, bytewise bool) {
+		want := 0
+		for i, line := range strings.Split(string(data), "\n") {
+			last := i == strings.Count(string(data), "\n")
+			if !last {
+				line = strings.TrimSuffix(line, "\r")
+			} else if len(line) == int(limit)+1 && strings.HasSuffix(line, "\r") {
+				line = line[:len(line)-1] // a '\r' at the very end may yet be half of "\r\n"
+			}
+			if len(line) > int(limit) {
+				want = i + 1
+				break
+			}
+		}
+		var r io.Reader = strings.NewReader(string(data))
+		if bytewise {
+			r = iotest.OneByteReader(r)
+		}
+		l := newLineLimiter(r, int(limit))
+		l.since = -1 << 40 // the record bound is not under test
+		_, err := io.ReadAll(l)
+		var le *LineTooLongError
+		switch {
+		case want == 0 && err != nil:
+			t.Fatalf("%q limit %d: %v, want no error", data, limit, err)
+		case want != 0 && (!errors.As(err, &le) || le.Line != want):
+			t.Fatalf("%q limit %d: %v, want line %d too long", data, limit, err, want)
+		}
+	})
+}
