@@ -1,7 +1,6 @@
 package store
 
 import (
-	"os"
 	"syscall"
 
 	bolt "go.etcd.io/bbolt"
@@ -15,16 +14,17 @@ import (
 // that was only page cache. The pages are clean and stay in the page cache;
 // a later read maps them again with a minor fault.
 //
-// It must run inside a write transaction (btx): bbolt remaps the file only
-// while committing one, so the mapping cannot move under the call.
+// It must run inside a write transaction, btx: bbolt remaps the file only
+// while committing one, so the mapping cannot move under the call. The range
+// is btx.Size(), the pages the transaction started with, all of them mapped;
+// not the file's size, which bbolt grows ahead of the mapping.
 func (db *DB) dropMapped(btx *bolt.Tx) {
-	fi, err := os.Stat(db.Path())
-	if err != nil || fi.Size() == 0 {
+	size := btx.Size()
+	if size <= 0 {
 		return
 	}
-	_ = btx // held for its lock on the mapping
 	base := db.bolt.Info().Data
-	if _, _, errno := syscall.Syscall(syscall.SYS_MADVISE, base, uintptr(fi.Size()), syscall.MADV_DONTNEED); errno != 0 {
+	if _, _, errno := syscall.Syscall(syscall.SYS_MADVISE, base, uintptr(size), syscall.MADV_DONTNEED); errno != 0 {
 		db.log.Debug("madvise the store's mapping", "err", errno)
 	}
 }
