@@ -116,7 +116,7 @@ func (s *Server) handleTraceImport(w http.ResponseWriter, r *http.Request) {
 	defer os.Remove(spool.Name())
 	defer spool.Close()
 	if size >= freeAfter {
-		defer debug.FreeOSMemory() // last: once the answer is written and the import's buffers are garbage
+		defer debug.FreeOSMemory() // once the answer is written and the import's buffers are garbage
 	}
 	s.deps.Log.Info("trace import spooled; reading", "bytes", size, "format", format, "partial", partial)
 
