@@ -55,7 +55,7 @@ define apt_check
 	fi
 endef
 
-.PHONY: help build run test bench lint fmt fuzz rootfs clean deps loadtest-sim loadtest
+.PHONY: help build run test bench lint fmt fuzz rootfs clean deps loadtest-sim loadtest loadtest-import
 
 help: ## list the targets (default)
 	@echo "usage: make TARGET   (knobs: ENABLE_RACE TIMEOUT BENCHTIME FUZZTIME DATA HTTP SIP)"
@@ -114,6 +114,9 @@ deps: ## check the system packages (APT_PACKAGES); as root install them, else na
 
 loadtest-sim: ## hold CALLS simulated callers in the trace IVR (real TTS) and print clock lateness, CPU and memory
 	CALLS=$${CALLS:-1000}; TRACECALL_LOAD=$$CALLS $(GO) test -tags loadtest -run '^TestSimLoad$$' -count=1 -v -timeout 10m ./ivr/ | grep -v '^=== '
+
+loadtest-import: ## post a 200 MB upload without newlines and an import of CHAINS chains (default 200000; ~1 GB: check df) to the daemon; its RSS before, peak, after
+	CHAINS=$${CHAINS:-200000}; TRACECALL_LOAD_CHAINS=$$CHAINS $(GO) test -tags loadtest -run '^TestImportMemory$$' -count=1 -v -timeout 30m ./cmd/tracecalld/ | grep -v '^=== '
 
 loadtest: ## as root: C SIPp callers (default 200; MODE=inband) in the daemon's IVR over SIP; calls, codes, CPU, RSS, RTP timing
 	C=$(or $(C),200) GO=$(GO) scripts/loadtest-sip.sh

@@ -34,6 +34,9 @@ func (tx *Tx) PutChain(c *trace.Chain) error {
 	if err != nil {
 		return fmt.Errorf("store: put chain: %w", err)
 	}
+	if _, err := tx.unstage(e.code); err != nil {
+		return fmt.Errorf("store: put chain: %w", err)
+	}
 	return tx.putEncoded([]encodedChain{e})
 }
 
@@ -45,6 +48,11 @@ func (tx *Tx) PutChains(chains []trace.Chain) error {
 	enc, err := encodeChains(chains)
 	if err != nil {
 		return fmt.Errorf("store: put chains: %w", err)
+	}
+	for i := range enc {
+		if _, err := tx.unstage(enc[i].code); err != nil {
+			return fmt.Errorf("store: put chains: %w", err)
+		}
 	}
 	return tx.putEncoded(enc)
 }
@@ -147,7 +155,14 @@ func applyIndex(b *bolt.Bucket, add, del [][]byte) error {
 func (tx *Tx) DeleteChain(code string) error {
 	chains := tx.bucket(bucketChains)
 	key := []byte(code)
+	unstaged, err := tx.unstage(code)
+	if err != nil {
+		return fmt.Errorf("store: delete chain %s: %w", code, err)
+	}
 	old := chains.Get(key)
+	if old == nil && unstaged {
+		return nil // it was the import's, not yet applied
+	}
 	if old == nil {
 		return fmt.Errorf("store: delete chain %s: %w", code, ErrNotFound)
 	}

@@ -2,12 +2,16 @@ package store_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"maps"
+	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -448,10 +452,10 @@ func TestImportChainsStops(t *testing.T) {
 	t.Run("invalid chain", func(t *testing.T) {
 		db := storetest.Open(t)
 		n, err := db.ImportChains(t.Context(), chains(130), 100)
-		if !errors.Is(err, store.ErrInvalid) || n != 100 {
-			t.Errorf("ImportChains = %d, %v; want 100 and ErrInvalid", n, err)
+		if !errors.Is(err, store.ErrInvalid) || n != 0 {
+			t.Errorf("ImportChains = %d, %v; want 0 and ErrInvalid", n, err)
 		}
-		wantCount(t, db, 100)
+		wantCount(t, db, 0) // all or nothing: the batch before it is not kept
 	})
 	t.Run("cancelled", func(t *testing.T) {
 		db := storetest.Open(t)
@@ -509,4 +513,120 @@ func TestMeta(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestImportAddCommitAbort: Add refuses a repeated code naming the first
+// line; Abort leaves the store as it was; only one import runs at a time.
+func TestImportAddCommitAbort(t *testing.T) {
+	db := storetest.Open(t)
+	put(t, db, chainWith("C00001", "OLD", "QOLD"))
+
+	im, err := db.BeginImport(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.BeginImport(0); !errors.Is(err, store.ErrImportRunning) {
+		t.Errorf("a second BeginImport: %v, want ErrImportRunning", err)
+	}
+	for i := range 10 {
+		c := chainWith(fmt.Sprintf("C%05d", i), "NEW", fmt.Sprintf("Q%d", i))
+		if first, err := im.Add(&c, i+2); first != 0 || err != nil {
+			t.Fatalf("Add(line %d) = %d, %v", i+2, first, err)
+		}
+	}
+	again := chainWith("C00002", "X", "Y")
+	if first, err := im.Add(&again, 20); first != 4 || err != nil {
+		t.Errorf("Add of a repeat = %d, %v; want its first line, 4", first, err)
+	}
+	bad := chainWith(strings.Repeat("9", 300), "X", "Y")
+	if _, err := im.Add(&bad, 21); !errors.Is(err, store.ErrInvalid) {
+		t.Errorf("Add of a code over 256 bytes: %v, want ErrInvalid", err)
+	}
+	if err := im.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	wantCount(t, db, 1)
+	wantCodes(t, "CodesByRef", db.CodesByRef, "OLD", "C00001")
+	wantCodes(t, "CodesByRef", db.CodesByRef, "NEW")
+
+	im, err = db.BeginImport(3)
+	if err != nil {
+		t.Fatalf("BeginImport after Abort: %v", err)
+	}
+	for i := range 10 {
+		c := chainWith(fmt.Sprintf("C%05d", i), "NEW", fmt.Sprintf("Q%d", i))
+		if _, err := im.Add(&c, i+2); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := im.Commit(t.Context()); n != 10 || err != nil {
+		t.Fatalf("Commit = %d, %v", n, err)
+	}
+	wantCount(t, db, 10)
+	wantCodes(t, "CodesByRef", db.CodesByRef, "OLD")
+	if codes, _ := db.CodesByRef("NEW"); len(codes) != 10 {
+		t.Errorf("%d codes under the new ref, want 10", len(codes))
+	}
+
+	ctx, cancel := context.WithCancel(t.Context())
+	im, err = db.BeginImport(0)
+	if err != nil {
+		t.Fatalf("BeginImport after Commit: %v", err)
+	}
+	c := chainWith("C99999", "T", "Q")
+	if _, err := im.Add(&c, 2); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if _, err := im.Commit(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("Commit after its context ended: %v, want context.Canceled", err)
+	}
+	wantCount(t, db, 10)
+}
+
+// exportDigest sums every chain's JSON and the count, as a reader sees them.
+func exportDigest(t *testing.T, db *store.DB) string {
+	t.Helper()
+	h := sha256.New()
+	if err := db.ForEachChainJSON(t.Context(), func(code string, doc []byte) error {
+		fmt.Fprintf(h, "%s %s\n", code, doc)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	n, _ := db.CountChains()
+	fmt.Fprintf(h, "count %d", n)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TestImportFullDisk: an import that would leave less than ImportReserve on
+// the disk stops before its switch with an error wrapping ENOSPC, and the
+// store is as it was.
+func TestImportFullDisk(t *testing.T) {
+	db, err := store.Open(filepath.Join(storetest.SmallDisk(t, 80<<20).Dir, "tracecall.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	g := trace.NewGenerator(3)
+	chains := func(from, n int) func(func(trace.Chain) bool) {
+		return func(yield func(trace.Chain) bool) {
+			for i := range n {
+				if !yield(g.Chain(from + i)) {
+					return
+				}
+			}
+		}
+	}
+	if _, err := db.ImportChains(t.Context(), chains(0, 100), 0); err != nil {
+		t.Fatal(err)
+	}
+	before := exportDigest(t, db)
+	// About 40 MB staged: more than 80 MB less the reserve.
+	if n, err := db.ImportChains(t.Context(), chains(1000, 20_000), 1000); !errors.Is(err, syscall.ENOSPC) || n != 0 {
+		t.Errorf("an import too big for the disk = %d, %v; want 0 and ENOSPC", n, err)
+	}
+	if exportDigest(t, db) != before {
+		t.Error("the refused import changed the store")
+	}
 }

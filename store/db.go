@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -29,6 +30,9 @@ var (
 	bucketCallsOpen    = []byte("calls_open")
 	bucketUsers        = []byte("users")
 	bucketSessions     = []byte("sessions")
+	// bucketImport holds an import's staged chains (chain_import.go). It is
+	// not in allBuckets: it exists only while an import runs.
+	bucketImport = []byte("import")
 )
 
 // allBuckets is created on Open; the order is irrelevant. Adding a bucket
@@ -60,6 +64,8 @@ type Options struct {
 type DB struct {
 	bolt *bolt.DB
 	log  *slog.Logger
+	// importing is set while an Import is staged or applied: one at a time.
+	importing atomic.Bool
 }
 
 // Open opens or creates the store file at path, creates missing buckets and
@@ -92,6 +98,10 @@ func Open(path string, o Options) (*DB, error) {
 	}
 	db := &DB{bolt: bdb, log: log}
 	if err := db.init(); err != nil {
+		bdb.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if err := db.recoverImport(); err != nil {
 		bdb.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}

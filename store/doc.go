@@ -25,6 +25,9 @@
 //	customers/<id>, customers_by_number/<number> → the CRM (customer.go)
 //	audit/<seq>                  → who read which personal data, append-only
 //	                               and bounded (audit.go)
+//	import/<code>                → while an import is staged or applied: the
+//	                               line it came from (uvarint) and the chain
+//	                               value; meta/store.import marks the switch
 //	meta/<key>                   → caller state (PutMeta) or a JSON document
 //	                               (PutDoc); "store." keys are ours: store.schema,
 //	                               store.chains (chain count), except the
@@ -67,9 +70,16 @@
 // Update and Batch return only after the commit is on disk (fsync): a CDR
 // acknowledged by the cdr package survives a power cut, and a transaction
 // is either wholly there after a crash or not at all. Options.NoSync drops
-// that guarantee and is for benchmarks only. ImportChains commits batch by
-// batch: after a crash the batches committed so far are there; rerunning
-// the import is safe because putting a chain twice is the same as once.
+// that guarantee and is for benchmarks only. An import (BeginImport,
+// ImportChains) is all or nothing across a crash: it is staged in an import
+// bucket batch by batch, switched on by one commit, then applied batch by
+// batch; Open drops a staged import that never switched and finishes the
+// apply of one that did, so after a restart the chains are exactly as before
+// the import or exactly as after it (chain_import.go says why not one
+// transaction). While an import applies, for a few seconds, readers see some
+// of its chains before others. One import runs at a time (ErrImportRunning),
+// and it stops, leaving the store as it was, rather than leave less than
+// ImportReserve free on the disk.
 // Calls still marked InProgress after a restart were interrupted; cdr finds
 // them with OpenCalls and closes them.
 //
@@ -83,8 +93,9 @@
 //
 // Figures for a million synthetic 8-event chains are in the package's
 // benchmarks (chain_bench_test.go, which says how to run them). Bulk loads
-// should use ImportChains, which encodes on all cores while writing, sorts
-// each batch by code and packs pages full when codes arrive in order.
+// should use an import, which encodes the next batch while staging one,
+// applies in code order and packs pages full when codes come after the
+// stored ones.
 // CountChains reads a counter, not the bucket.
 //
 // # Testing

@@ -6,6 +6,10 @@ import "errors"
 // in context ("store: put chain: invalid record: empty trace code"). Other
 // failures (I/O, a damaged value) are not meant to be compared.
 var (
+	// ErrImportRunning is returned by BeginImport (and ImportChains) while
+	// another import of the same store is being staged or applied.
+	ErrImportRunning = errors.New("another import is running")
+
 	// ErrSchema is returned by Open when the file records a schema version newer
 	// than this build understands: it was written by a newer tracecall, and
 	// opening it could damage data that build relies on. Upgrade, or restore a

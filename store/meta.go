@@ -16,11 +16,12 @@ const (
 	metaReservedPrefix = "store."
 	metaSchema         = "store.schema" // uint64 big-endian: SchemaVersion of the layout
 	metaChainCount     = "store.chains" // uint64 big-endian: number of keys in chains
+	metaImport         = "store.import" // '>' and the last code applied, while an import is applied (chain_import.go)
 )
 
 // storeKeys are the meta keys the store keeps its own bookkeeping under:
 // nothing else may write them, PutDoc included.
-var storeKeys = []string{metaSchema, metaChainCount}
+var storeKeys = []string{metaSchema, metaChainCount, metaImport}
 
 // PutMeta stores v under key in the meta bucket, for small state such as a
 // sync cursor per source. Keys starting with "store." are reserved

@@ -290,6 +290,7 @@ func formatFloat(f float64) string {
 // csvRow is one parsed data row.
 type csvRow struct {
 	line                         int
+	size                         int // bytes of the record in the file
 	code, kind, platform, synced string
 	syncedAt                     time.Time
 	event                        Event
@@ -298,6 +299,7 @@ type csvRow struct {
 // csvReader turns records into rows, reporting bad ones.
 type csvReader struct {
 	cr   *csv.Reader
+	lim  *lineLimiter // under cr: bounds what cr holds
 	idx  [numCols]int // position of each column in the file, -1 if absent
 	rec  []string
 	n    int // number of columns in the header
@@ -306,9 +308,10 @@ type csvReader struct {
 }
 
 func newCSVReader(r io.Reader) *csvReader {
-	cr := csv.NewReader(r)
+	lim := newLineLimiter(r, MaxLineBytes)
+	cr := csv.NewReader(lim)
 	cr.ReuseRecord = true
-	return &csvReader{cr: cr}
+	return &csvReader{cr: cr, lim: lim}
 }
 
 func (r *csvReader) get(col int) string {
@@ -320,7 +323,7 @@ func (r *csvReader) get(col int) string {
 
 // next returns the next data row. A bad row comes with a *RowError; row.code is
 // still set when the trace code could be read, so its chain can be dropped. At the
-// end err is io.EOF; other errors are read errors.
+// end err is io.EOF; other errors are final: a *LineTooLongError or a read error.
 func (r *csvReader) next() (row csvRow, bad *RowError, err error) {
 	if r.done {
 		return row, nil, io.EOF
@@ -334,8 +337,13 @@ func (r *csvReader) next() (row csvRow, bad *RowError, err error) {
 	}
 	before := r.cr.InputOffset()
 	rec, err := r.cr.Read()
+	r.lim.mark()
+	row.size = int(r.cr.InputOffset() - before)
 	var pe *csv.ParseError
 	switch {
+	case r.lim.err != nil:
+		r.done = true
+		return row, nil, r.lim.err
 	case err == io.EOF:
 		r.done = true
 		return row, nil, io.EOF
@@ -361,6 +369,10 @@ func (r *csvReader) next() (row csvRow, bad *RowError, err error) {
 // header reads and checks the header row.
 func (r *csvReader) header() (*RowError, error) {
 	rec, err := r.cr.Read()
+	r.lim.mark()
+	if r.lim.err != nil {
+		return nil, r.lim.err
+	}
 	if err == io.EOF {
 		return nil, io.EOF
 	}
@@ -561,11 +573,24 @@ type csvGroup struct {
 	first  csvRow // chain-level values come from the first row
 	lines  []int
 	events []Event
-	bad    bool
+	size   int  // bytes of the rows gathered, bounded by MaxLineBytes
+	bad    bool // some row is bad: the chain is not returned
+	tooBig bool // size ran over: rows are no longer gathered
 }
 
-// add appends row, checking that its chain-level columns agree with the first row.
+// add appends row, checking that its chain-level columns agree with the first
+// row. A chain whose rows add up to more than MaxLineBytes, the bound on a JSON
+// Lines chain, is bad: its rows are dropped, so that one trace code on a
+// million rows costs no more memory than one long line.
 func (g *csvGroup) add(row csvRow) *RowError {
+	if g.tooBig {
+		return nil
+	}
+	if g.size += row.size; g.size > MaxLineBytes {
+		g.bad, g.tooBig, g.lines, g.events = true, true, nil, nil
+		return &RowError{Line: row.line, Reason: fmt.Sprintf("trace_code: the rows of %s add up to more than %d bytes (%d MiB), "+
+			"the limit for one chain; the rest of its rows are skipped", cut(row.code), MaxLineBytes, MaxLineBytes>>20)}
+	}
 	if len(g.lines) == 0 {
 		g.first = row
 	} else {
@@ -708,22 +733,26 @@ func ReadCSV(r io.Reader, o Options) (chains []Chain, rows []RowError, err error
 // WriteCSV writes them). A trace code whose rows reappear after another chain's
 // is a bad row; the decoder has by then returned the chain built from its first
 // rows, so treat that error as fatal for the file. It remembers each trace code it
-// has seen (a few tens of bytes each) to detect it.
+// has seen (a few tens of bytes each) to detect it, unless told not to
+// (SkipRepeatCheck). Apart from that, its memory is bounded by one chain
+// (MaxLineBytes of rows) whatever the input.
 type CSVDecoder struct {
 	r        *csvReader
 	o        Options
 	cur      *csvGroup
 	curCode  string
-	finished map[string]int // trace code → first line of its group
+	finished map[string]int // trace code → first line of its group; nil: not checked
 	queue    []csvItem      // results not yet returned, in order
+	line     int            // Line's answer
 	eof      bool
 	err      error
 }
 
 // csvItem is a chain or a row error waiting to be returned by Next.
 type csvItem struct {
-	c   Chain
-	bad *RowError
+	c    Chain
+	line int // of the chain's first row
+	bad  *RowError
 }
 
 // NewCSVDecoder returns a decoder reading r.
@@ -731,9 +760,19 @@ func NewCSVDecoder(r io.Reader, o Options) *CSVDecoder {
 	return &CSVDecoder{r: newCSVReader(r), o: o, finished: map[string]int{}}
 }
 
+// SkipRepeatCheck makes the decoder forget each chain once returned: a trace
+// code whose rows reappear later then comes back as a second chain, and the
+// caller, which must find repeats itself (with Line, to name the first), keeps
+// the memory that a file of millions of chains would otherwise cost here.
+// Call it before the first Next.
+func (d *CSVDecoder) SkipRepeatCheck() { d.finished = nil }
+
+// Line returns the line of the first row of the chain Next last returned.
+func (d *CSVDecoder) Line() int { return d.line }
+
 // Next returns the next valid chain. A bad row gives a *RowError, after which
-// Next may be called again; the end of input gives io.EOF; any other error is a
-// read error and final.
+// Next may be called again; the end of input gives io.EOF; any other error is
+// final: a *LineTooLongError, or a read error.
 func (d *CSVDecoder) Next() (Chain, error) {
 	for {
 		if len(d.queue) > 0 {
@@ -742,6 +781,7 @@ func (d *CSVDecoder) Next() (Chain, error) {
 			if it.bad != nil {
 				return Chain{}, it.bad
 			}
+			d.line = it.line
 			return it.c, nil
 		}
 		if d.err != nil {
@@ -772,7 +812,7 @@ func (d *CSVDecoder) Next() (Chain, error) {
 					bad = &RowError{Line: row.line, Reason: fmt.Sprintf("trace_code: rows of %s are not "+
 						"consecutive (its chain began on line %d); sort the file or use ReadCSV", row.code, first)}
 				}
-			} else {
+			} else if d.finished != nil {
 				d.finished[row.code] = row.line
 			}
 		}
@@ -802,7 +842,7 @@ func (d *CSVDecoder) flush() {
 		d.queue = append(d.queue, csvItem{bad: &bad[i]})
 	}
 	if ok {
-		d.queue = append(d.queue, csvItem{c: c})
+		d.queue = append(d.queue, csvItem{c: c, line: d.cur.first.line})
 	}
 	d.cur = nil
 }

@@ -27,20 +27,28 @@ func writeCSV(t *testing.T, chains []trace.Chain) []byte {
 // decodeAll drains a CSVDecoder into chains and row errors.
 func decodeAll(t *testing.T, d *trace.CSVDecoder) ([]trace.Chain, []trace.RowError) {
 	t.Helper()
-	var chains []trace.Chain
-	var rows []trace.RowError
+	chains, rows, err := decodeToEnd(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return chains, rows
+}
+
+// decodeToEnd drains a CSVDecoder into chains, row errors and the final
+// error, if any.
+func decodeToEnd(d *trace.CSVDecoder) (chains []trace.Chain, rows []trace.RowError, final error) {
 	for c, err := range d.All() {
 		var re *trace.RowError
 		switch {
 		case errors.As(err, &re):
 			rows = append(rows, *re)
 		case err != nil:
-			t.Fatal(err)
+			final = err
 		default:
 			chains = append(chains, c)
 		}
 	}
-	return chains, rows
+	return chains, rows, final
 }
 
 func TestCSVRoundTrip(t *testing.T) {
@@ -310,5 +318,87 @@ func BenchmarkWriteCSV(b *testing.B) {
 		if err := trace.WriteCSV(io.Discard, slices.Values(chains)); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestCSVLimits: a long line, a quote left open over many short lines and one
+// chain on too many rows cost no more than about MaxLineBytes each. The first
+// two end the read with an error naming the line and the limit; the last is a
+// bad row and the chains after it are read.
+func TestCSVLimits(t *testing.T) {
+	chains := trace.DemoChains(2)
+	data := string(writeCSV(t, chains))
+	header, body, _ := strings.Cut(data, "\n")
+	header += "\n"
+	rows := strings.SplitAfter(strings.TrimSuffix(body, "\n"), "\n")
+	// firstLen is the number of rows of chains[0].
+	firstLen := len(chains[0].Events)
+	big := strings.Repeat("x", trace.MaxLineBytes+10)
+	openQuote := `"` + strings.Repeat("a,b\n", trace.MaxLineBytes/4+20_000)
+	manyRows := strings.Repeat(rows[0], trace.MaxLineBytes/len(rows[0])+10)
+
+	tests := []struct {
+		name       string
+		in         string
+		wantCodes  int // chains read
+		wantLine   int // of the LineTooLongError; 0: none
+		wantRecord bool
+		wantBad    string // a row error containing this; "" none
+	}{
+		{"header line", big, 0, 1, false, ""},
+		{"no newline after a good chain", header + strings.Join(rows[:firstLen], "") + big, 0, firstLen + 2, false, ""},
+		{"open quote", header + openQuote, 0, 0, true, ""},
+		{"one chain on too many rows", header + manyRows + strings.Join(rows[firstLen:], ""), 1, 0, false, "add up to more than 8388608 bytes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, rows, final := decodeToEnd(trace.NewCSVDecoder(strings.NewReader(tt.in), demoOpts))
+			codes := len(got)
+			if codes != tt.wantCodes {
+				t.Errorf("read %d chains, want %d", codes, tt.wantCodes)
+			}
+			var le *trace.LineTooLongError
+			switch {
+			case tt.wantLine == 0 && !tt.wantRecord:
+				if final != nil {
+					t.Errorf("final error %v, want none", final)
+				}
+			case !errors.As(final, &le) || le.Limit != trace.MaxLineBytes || le.Record != tt.wantRecord:
+				t.Errorf("final error %v, want a LineTooLongError (record %v)", final, tt.wantRecord)
+			case tt.wantLine != 0 && le.Line != tt.wantLine:
+				t.Errorf("error on line %d, want %d: %v", le.Line, tt.wantLine, final)
+			}
+			if tt.wantBad != "" && !slices.ContainsFunc(rows, func(r trace.RowError) bool { return strings.Contains(r.Reason, tt.wantBad) }) {
+				t.Errorf("bad rows:\n%swant one saying %q", rowsText(rows), tt.wantBad)
+			}
+		})
+	}
+}
+
+// TestCSVDecoderLineAndRepeats: Line names each chain's first row, and with
+// SkipRepeatCheck a chain whose rows come back is returned again, for the
+// caller to judge.
+func TestCSVDecoderLineAndRepeats(t *testing.T) {
+	want := trace.DemoChains(2)
+	lines := strings.SplitAfter(string(writeCSV(t, want)), "\n")
+	n0 := len(want[0].Events)
+	// Chain 0's rows, chain 1's rows, chain 0's first row again.
+	in := strings.Join(lines[:len(lines)-1], "") + lines[1]
+	d := trace.NewCSVDecoder(strings.NewReader(in), demoOpts)
+	d.SkipRepeatCheck()
+	type got struct {
+		code string
+		line int
+	}
+	var gots []got
+	for c, err := range d.All() {
+		if err != nil {
+			t.Fatalf("row error %v: with SkipRepeatCheck the repeat is the caller's to find", err)
+		}
+		gots = append(gots, got{c.TraceCode, d.Line()})
+	}
+	wantGots := []got{{want[0].TraceCode, 2}, {want[1].TraceCode, 2 + n0}, {want[0].TraceCode, len(lines)}}
+	if !slices.Equal(gots, wantGots) {
+		t.Errorf("chains and lines %v, want %v", gots, wantGots)
 	}
 }

@@ -52,7 +52,13 @@
 // CSVDecoder stream a file of any size one chain at a time; ReadJSONL, ReadCSV
 // and ReadAll collect everything. Every chain read is validated and normalised;
 // every bad row is reported as a RowError with its line number, e.g.
-// `line 7: weight_kg: not a number: "abc"`.
+// `line 7: weight_kg: not a number: "abc"`. A line longer than MaxLineBytes
+// (or a CSV record running longer, as an unclosed quote does) ends the read
+// with a *LineTooLongError naming the line and the limit, and a CSV chain whose
+// rows add up to more is a bad row, so the decoders' memory is bounded by about
+// one line whatever the input. CSVDecoder.SkipRepeatCheck hands the check for
+// a repeated trace code to a caller that keeps the codes elsewhere (the store
+// keeps them on disk during an import).
 //
 // The policy is the caller's, and the default is all or nothing: if any row is
 // bad, import nothing and show the rows (the HTTP API's partial=0). ValidateAll

@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -118,6 +119,28 @@ type RowError struct {
 // Error returns "line N: reason".
 func (e *RowError) Error() string {
 	return "line " + strconv.Itoa(e.Line) + ": " + e.Reason
+}
+
+// LineTooLongError is the final error of a Decoder or CSVDecoder whose input has
+// a line longer than Limit bytes (MaxLineBytes), or, in CSV, a record running
+// over that many bytes across lines (Record set: a quote left open swallows the
+// rest of the file). Such a file is not one this package reads: going on would
+// mean holding the line in memory, and a row boundary after it cannot be
+// trusted. Line is the 1-based line where the limit was crossed.
+type LineTooLongError struct {
+	Line   int
+	Limit  int
+	Record bool
+}
+
+// Error names the line and the limit, e.g. "line 3 is longer than the limit of
+// 8388608 bytes (8 MiB)".
+func (e *LineTooLongError) Error() string {
+	if e.Record {
+		return fmt.Sprintf("the CSV record running to line %d is longer than the limit of %d bytes (%d MiB): is a quote left open?",
+			e.Line, e.Limit, e.Limit>>20)
+	}
+	return fmt.Sprintf("line %d is longer than the limit of %d bytes (%d MiB)", e.Line, e.Limit, e.Limit>>20)
 }
 
 // ValidationError is what Chain.Validate returns: every problem found, in order.

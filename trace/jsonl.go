@@ -16,8 +16,10 @@ import (
 // ("\r\n" accepted). Blank lines are skipped. Unknown fields are errors, so a
 // misspelt field is reported rather than silently dropped.
 
-// MaxLineBytes bounds one JSON Lines line; a longer line is reported as a bad row
-// and skipped.
+// MaxLineBytes bounds one line of an import file, JSON Lines or CSV, and the
+// rows of one CSV chain together. A longer line ends the read with a
+// *LineTooLongError, so that a file without line breaks costs no more memory
+// than one line.
 const MaxLineBytes = 8 << 20
 
 // WriteJSONL writes each chain on its own line.
@@ -77,27 +79,28 @@ func NewDecoder(r io.Reader, o Options) *Decoder {
 func (d *Decoder) Line() int { return d.line }
 
 // Next returns the next valid chain. A bad line gives a *RowError, after which
-// Next may be called again; the end of input gives io.EOF; any other error is a
-// read error and final.
+// Next may be called again; the end of input gives io.EOF; any other error is
+// final: a *LineTooLongError, or a read error.
 func (d *Decoder) Next() (Chain, error) {
 	for {
 		if d.err != nil {
 			return Chain{}, d.err
 		}
 		line, tooLong, err := d.readLine()
+		if tooLong {
+			d.err = &LineTooLongError{Line: d.line + 1, Limit: MaxLineBytes}
+			return Chain{}, d.err
+		}
 		if err != nil {
 			d.err = err
 			if err != io.EOF {
 				return Chain{}, fmt.Errorf("trace: read jsonl line %d: %w", d.line+1, err)
 			}
-			if len(line) == 0 && !tooLong {
+			if len(line) == 0 {
 				return Chain{}, io.EOF
 			}
 		}
 		d.line++
-		if tooLong {
-			return Chain{}, &RowError{Line: d.line, Reason: fmt.Sprintf("line longer than %d bytes", MaxLineBytes)}
-		}
 		line = bytes.TrimSpace(line)
 		if len(line) == 0 {
 			continue
@@ -116,28 +119,31 @@ func (d *Decoder) All() iter.Seq2[Chain, error] {
 	return decodeAll(d.Next)
 }
 
-// readLine returns the next line without its '\n'. A line over MaxLineBytes is
-// consumed and reported with tooLong set. At the end of input err is io.EOF and
+// readLine returns the next line without its '\n'. A line over MaxLineBytes
+// sets tooLong and is not read further. At the end of input err is io.EOF and
 // line holds any last unterminated line.
 func (d *Decoder) readLine() (line []byte, tooLong bool, err error) {
 	d.buf = d.buf[:0]
 	for {
 		chunk, err := d.r.ReadSlice('\n')
-		if !tooLong {
-			if len(d.buf)+len(chunk) > MaxLineBytes+2 {
-				tooLong = true
+		if len(d.buf)+len(chunk) > MaxLineBytes+2 { // +2: "\r\n" is not the line's
+			d.buf = d.buf[:0]
+			return nil, true, nil
+		}
+		d.buf = append(d.buf, chunk...)
+		if err == nil || err != bufio.ErrBufferFull {
+			if n := len(bytes.TrimSuffix(bytes.TrimSuffix(d.buf, []byte{'\n'}), []byte{'\r'})); n > MaxLineBytes {
 				d.buf = d.buf[:0]
-			} else {
-				d.buf = append(d.buf, chunk...)
+				return nil, true, nil
 			}
 		}
 		switch err {
 		case nil:
-			return bytes.TrimSuffix(d.buf, []byte{'\n'}), tooLong, nil
+			return bytes.TrimSuffix(d.buf, []byte{'\n'}), false, nil
 		case bufio.ErrBufferFull:
 			continue
 		default:
-			return d.buf, tooLong, err
+			return d.buf, false, err
 		}
 	}
 }

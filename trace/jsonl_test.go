@@ -3,7 +3,7 @@ package trace_test
 import (
 	"bytes"
 	"errors"
-	"io"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -109,30 +109,55 @@ func rowsText(rows []trace.RowError) string {
 	return b.String()
 }
 
+// TestJSONLLongLine: a line over MaxLineBytes ends the read with an error naming
+// its line and the limit, whether or not it ends with a newline, and nothing
+// after it is read.
 func TestJSONLLongLine(t *testing.T) {
 	good := jsonOf(t, trace.DemoChains(1)[0])
 	long := `{"traceCode":"` + strings.Repeat("1", trace.MaxLineBytes) + `"}`
-	in := long + "\n" + good + "\n" + long
-	d := trace.NewDecoder(strings.NewReader(in), demoOpts)
-	var got []string
-	for {
-		c, err := d.Next()
-		if err == io.EOF {
-			break
-		}
-		var re *trace.RowError
-		switch {
-		case errors.As(err, &re):
-			got = append(got, re.Error())
-		case err != nil:
-			t.Fatal(err)
-		default:
-			got = append(got, c.TraceCode)
-		}
+	justFits := strings.Repeat(" ", trace.MaxLineBytes-len(good)) + good
+	tests := []struct {
+		name     string
+		in       string
+		want     []string // codes read before the error
+		wantLine int      // 0: no error
+	}{
+		{"first line", long + "\n" + good + "\n", nil, 1},
+		{"third line, no newline", good + "\n\n" + long, []string{trace.DemoPorkCode}, 3},
+		{"no newline at all", strings.Repeat("x", 3*trace.MaxLineBytes), nil, 1},
+		{"exactly the limit, CRLF", justFits + "\r\n" + good, []string{trace.DemoPorkCode, trace.DemoPorkCode}, 0},
 	}
-	want := []string{"line 1: line longer than 8388608 bytes", trace.DemoPorkCode, "line 3: line longer than 8388608 bytes"}
-	if !slices.Equal(got, want) {
-		t.Errorf("got %q, want %q", got, want)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := trace.NewDecoder(strings.NewReader(tt.in), demoOpts)
+			var got []string
+			var final error
+			for c, err := range d.All() {
+				if err != nil {
+					final = err
+					continue
+				}
+				got = append(got, c.TraceCode)
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("read %q before the error, want %q", got, tt.want)
+			}
+			var le *trace.LineTooLongError
+			switch {
+			case tt.wantLine == 0 && final != nil:
+				t.Errorf("error %v, want none", final)
+			case tt.wantLine == 0:
+			case !errors.As(final, &le) || le.Line != tt.wantLine || le.Limit != trace.MaxLineBytes:
+				t.Errorf("error %v, want a LineTooLongError on line %d", final, tt.wantLine)
+			case !strings.Contains(final.Error(), fmt.Sprintf("line %d ", tt.wantLine)) || !strings.Contains(final.Error(), "8388608"):
+				t.Errorf("error %q names neither line nor limit", final)
+			}
+			if tt.wantLine != 0 {
+				if _, err := d.Next(); !errors.As(err, &le) {
+					t.Errorf("Next after the long line = %v, want the same error again", err)
+				}
+			}
+		})
 	}
 }
 

@@ -9,7 +9,7 @@ package web
 var messages = mergeCatalogues(catalogues...)
 
 // catalogues are the package's message catalogues, each a file's.
-var catalogues = []map[string]map[string]string{panelMessages, liveMessages, acdAdminMessages, deskMessages, failureMessages, auditMessages, limitsMessages, securityMessages, recordsMessages}
+var catalogues = []map[string]map[string]string{panelMessages, liveMessages, acdAdminMessages, deskMessages, failureMessages, auditMessages, limitsMessages, securityMessages, recordsMessages, traceImportMessages}
 
 // mergeCatalogues joins catalogues language by language; a later catalogue's
 // key replaces an earlier one's, which TestCataloguesDisjoint forbids.

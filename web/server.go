@@ -111,6 +111,7 @@ func New(d Deps) *Server {
 	s.grants, s.searchMisses = newCustomerGrants(now), searchMisses(now)
 	s.limits = d.Limits.withDefaults()
 	s.routes()
+	s.cleanSpool()
 	return s
 }
 

@@ -287,7 +287,9 @@ func runTraceImport(ctx context.Context, c *cli, args []string) error {
 		defer f.Close()
 		body = f
 	}
-	q := url.Values{"format": {*format}, "partial": {"0"}}
+	// English, as everything tracectl prints; the daemon answers the panel's
+	// users in Chinese unless asked.
+	q := url.Values{"format": {*format}, "partial": {"0"}, "lang": {"en"}}
 	ctype := "application/x-ndjson"
 	if trace.Format(*format) == trace.FormatCSV {
 		ctype = "text/csv"
@@ -302,12 +304,18 @@ func runTraceImport(ctx context.Context, c *cli, args []string) error {
 		if !errors.As(err, &ae) || ae.Status != http.StatusUnprocessableEntity {
 			return fmt.Errorf("trace import %s: %w", name, err)
 		}
+		if ae.Reason == "line_too_long" {
+			return fmt.Errorf("trace import %s: %s", name, ae.Message)
+		}
 		var rep importReply
 		_ = json.Unmarshal(ae.Body, &rep)
 		for _, r := range rep.Rows {
 			fmt.Fprintln(c.stderr, r.Error())
 		}
-		msg := plural(len(rep.Rows), "bad row")
+		msg := plural(max(rep.Rejected, len(rep.Rows)), "bad row")
+		if rep.Rejected > len(rep.Rows) {
+			msg += fmt.Sprintf(" (the first %d shown)", len(rep.Rows))
+		}
 		if len(rep.Rows) == 0 {
 			msg = ae.Error()
 		}

@@ -108,6 +108,12 @@ func TestTraceImport(t *testing.T) {
 	var rec recorder
 	sock := startRoute(t, "POST /api/trace/import", func(w http.ResponseWriter, r *http.Request) {
 		switch req := rec.record(r); {
+		case strings.Contains(req.body, "long"):
+			serveJSON(http.StatusUnprocessableEntity, `{"error":"line 2 is longer than the limit of 8 MiB (8388608 bytes); nothing imported. `+
+				`Is the file missing its line breaks?","reason":"line_too_long","line":2,"limit":8388608,"imported":0}`)(w, r)
+		case strings.Contains(req.body, "many"):
+			serveJSON(http.StatusUnprocessableEntity, `{"error":"5000 bad rows","reason":"bad_rows","imported":0,"rejected":5000,"rows":[`+
+				`{"line":3,"reason":"traceCode: too short"}]}`)(w, r)
 		case strings.Contains(req.body, "bad"):
 			serveJSON(http.StatusUnprocessableEntity, `{"error":"2 bad rows","imported":0,"rows":[`+
 				`{"line":3,"reason":"traceCode: too short"},{"line":7,"reason":"at: cannot parse \"x\""}]}`)(w, r)
@@ -128,6 +134,8 @@ func TestTraceImport(t *testing.T) {
 	good := write("good.csv", "traceCode,...\n1,2\n")
 	bad := write("bad.jsonl", "{}\nbad\n")
 	noExt := write("chains", "{}\n")
+	long := write("long.jsonl", "{}\nlong\n")
+	many := write("many.jsonl", "many\n")
 
 	tests := []struct {
 		name     string
@@ -138,15 +146,22 @@ func TestTraceImport(t *testing.T) {
 		want     request
 	}{
 		{"csv from extension", []string{good}, exitOK, "imported 3 chains\n", "",
-			request{"format=csv&partial=0", "text/csv", "traceCode,...\n1,2\n"}},
+			request{"format=csv&lang=en&partial=0", "text/csv", "traceCode,...\n1,2\n"}},
 		{"bad rows", []string{bad}, exitFail, "",
 			"line 3: traceCode: too short\nline 7: at: cannot parse \"x\"\n" +
 				"tracectl: trace import " + bad + ": 2 bad rows; nothing imported (--partial imports the good rows)\n",
-			request{"format=jsonl&partial=0", "application/x-ndjson", "{}\nbad\n"}},
+			request{"format=jsonl&lang=en&partial=0", "application/x-ndjson", "{}\nbad\n"}},
 		{"partial after the file", []string{good, "--partial"}, exitOK, "imported 4 chains, rejected 1 bad row\n", "line 2: weightKg: negative\n",
-			request{"format=csv&partial=1", "text/csv", "traceCode,...\n1,2\n"}},
+			request{"format=csv&lang=en&partial=1", "text/csv", "traceCode,...\n1,2\n"}},
+		{"line too long", []string{long}, exitFail, "",
+			"tracectl: trace import " + long + ": line 2 is longer than the limit of 8 MiB (8388608 bytes); nothing imported. Is the file missing its line breaks?\n",
+			request{"format=jsonl&lang=en&partial=0", "application/x-ndjson", "{}\nlong\n"}},
+		{"more bad rows than shown", []string{many}, exitFail, "",
+			"line 3: traceCode: too short\n" +
+				"tracectl: trace import " + many + ": 5000 bad rows (the first 1 shown); nothing imported (--partial imports the good rows)\n",
+			request{"format=jsonl&lang=en&partial=0", "application/x-ndjson", "many\n"}},
 		{"format given", []string{"--format", "jsonl", noExt}, exitOK, "imported 3 chains\n", "",
-			request{"format=jsonl&partial=0", "application/x-ndjson", "{}\n"}},
+			request{"format=jsonl&lang=en&partial=0", "application/x-ndjson", "{}\n"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
