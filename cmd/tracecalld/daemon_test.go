@@ -70,6 +70,29 @@ func startDaemon(t *testing.T, data string) *daemon {
 	return d
 }
 
+// shippedConfigWith writes the shipped config, with old replaced by new
+// (old must be in it) and extra appended, to a file of the test's and
+// returns its path.
+func shippedConfigWith(t *testing.T, old, new, extra string) string {
+	t.Helper()
+	b, err := os.ReadFile("../../rootfs/etc/tracecall/tracecall.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(b)
+	if old != "" {
+		if !strings.Contains(text, old) {
+			t.Fatalf("the shipped config has no %q to change", old)
+		}
+		text = strings.Replace(text, old, new, 1)
+	}
+	path := filepath.Join(t.TempDir(), "tracecall.toml")
+	if err := os.WriteFile(path, []byte(text+extra), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // readyLine is what the daemon logs once its listeners and lines are up and
 // addresses.json is written.
 const readyLine = `msg="tracecalld ready"`

@@ -138,7 +138,12 @@ func TestKillNineLosesNoCall(t *testing.T) {
 // returns every record is written, with the calls' lengths.
 func TestFullDataDiskLosesNoRecord(t *testing.T) {
 	disk := storetest.SmallDisk(t, 96<<20)
-	d := startDaemon(t, disk.Dir)
+	// Few demo chains: loading them leaves free pages in the store (an
+	// import is staged, then applied), and commits that fit in free pages
+	// need no disk — the test wants the store to run out.
+	config := shippedConfigWith(t, "demo_chains = 3000", "demo_chains = 20", "")
+	d := &daemon{t: t, data: disk.Dir}
+	d.launch("-config", config, "-data", disk.Dir, "-http", "127.0.0.1:0", "-sip", "127.0.0.1:0", "-demo")
 	disk.Fill()
 
 	type status struct {

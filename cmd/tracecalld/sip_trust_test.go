@@ -1,8 +1,6 @@
 package main_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,15 +19,7 @@ func TestSIPFeatureCodesNeedThePhone(t *testing.T) {
 	// The shipped config, with the test's address a peer of the call limits
 	// (so that its attempts in quick succession are not refused for their
 	// rate): a peer of the limits is not believed about its From.
-	shipped, err := os.ReadFile("../../rootfs/etc/tracecall/tracecall.toml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	config := filepath.Join(t.TempDir(), "tracecall.toml")
-	peer := "\n[[sip.peers]]\nname = \"tests\"\naddresses = [\"127.0.0.1\"]\n"
-	if err := os.WriteFile(config, append(shipped, peer...), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	config := shippedConfigWith(t, "", "", "\n[[sip.peers]]\nname = \"tests\"\naddresses = [\"127.0.0.1\"]\n")
 	data := t.TempDir()
 	d := &daemon{t: t, data: data}
 	d.launch("-config", config, "-data", data, "-http", "127.0.0.1:0", "-sip", "127.0.0.1:0", "-demo")
