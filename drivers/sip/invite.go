@@ -66,7 +66,7 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 		return
 	}
 	// Who is calling, and may they dial this (trust.go)?
-	verified, admit := d.vouch(req, tx)
+	who, admit := d.vouch(req, tx)
 	if !admit {
 		return
 	}
@@ -126,7 +126,7 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 			Created:   now,
 		},
 	}
-	l.info.FromVerified = verified
+	l.info.FromVerified, l.info.FromAsserted = who.verified, who.asserted
 	l.Init(&l.mu)
 	l.adm = adm
 	conn, rtcp, port, err := d.ports.open()

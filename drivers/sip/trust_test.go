@@ -308,3 +308,64 @@ func TestSIPpFeatureCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestInviteAssertedNumber: which calling numbers the driver believes are
+// the caller's (LegInfo.FromAsserted, for callbacks and VIP priority): a
+// peer's (the trunk's ANI) and a trusted peer's, and an authenticated
+// phone's, registered or not; not a stranger's, who may write any number,
+// nor a withheld one from anyone. Only the agent's own phone and a trusted
+// peer are verified: a peer's caller whose number is asserted acts for no
+// agent.
+func TestInviteAssertedNumber(t *testing.T) {
+	infos := make(legInfos, 16)
+	noRate := sip.Config{DialPlan: testPlan{}, SourceCallRate: -1}
+	stranger := servePhonesWith(t, noRate, nil, infos)
+	p := newPhoneUA(t, stranger.Addr())
+	if _, res := p.register(t, "8003", "s3cret-8003", "<sip:8003@127.0.0.1:5993>", 600); res.StatusCode != 200 {
+		t.Fatalf("register 8003: %d", res.StatusCode)
+	}
+	peer := servePhonesWith(t, sip.Config{DialPlan: testPlan{}, Peers: loopbackPeer}, nil, infos)
+	trusting := servePhonesWith(t, sip.Config{DialPlan: testPlan{}, TrustedPeers: []string{"127.0.0.0/8"}, Peers: loopbackPeer}, nil, infos)
+
+	tests := []struct {
+		name         string
+		d            *sip.Driver
+		from         string
+		password     string // answers a 407 with it
+		wantVerified bool
+		wantAsserted bool
+	}{
+		{name: "stranger's number", d: stranger, from: "13800138000"},
+		{name: "stranger withholds", d: stranger, from: "anonymous"},
+		{name: "unregistered phone authenticates", d: stranger, from: "8004", password: "s3cret-8004", wantAsserted: true},
+		{name: "agent's phone", d: stranger, from: "8003", password: "s3cret-8003", wantVerified: true, wantAsserted: true},
+		{name: "trunk's caller", d: peer, from: "13800138000", wantAsserted: true},
+		{name: "trunk's caller withheld", d: peer, from: "Anonymous"},
+		{name: "trusted pbx's extension", d: trusting, from: "2001", wantVerified: true, wantAsserted: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := newUAC(t, "udp", tt.d.Addr())
+			u.from, u.to = tt.from, "ivr"
+			want := 486
+			if tt.password != "" {
+				want = 407
+			}
+			m := u.invite(offer(4000, "8 0 101", g711Offer...), want)
+			if m.code == 407 {
+				u.cseq++
+				u.toTag = ""
+				m = u.invite(offer(4000, "8 0 101", g711Offer...), 486,
+					proxyAuth(t, m, fmt.Sprintf("sip:ivr@%s", tt.d.Addr()), tt.from, tt.password))
+			}
+			if m.code != 486 {
+				t.Fatalf("final response %d, want 486 from the handler", m.code)
+			}
+			info := <-infos
+			if info.From != tt.from || info.FromVerified != tt.wantVerified || info.FromAsserted != tt.wantAsserted {
+				t.Errorf("leg from %q verified %v asserted %v, want from %q verified %v asserted %v",
+					info.From, info.FromVerified, info.FromAsserted, tt.from, tt.wantVerified, tt.wantAsserted)
+			}
+		})
+	}
+}
