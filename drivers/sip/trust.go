@@ -7,6 +7,7 @@ import (
 	"time"
 
 	siplib "github.com/emiago/sipgo/sip"
+	"github.com/icholy/digest"
 )
 
 // Who may call what.
@@ -61,11 +62,15 @@ type DialPlan interface {
 type caller struct {
 	verified bool // FromVerified: the agent's own phone, or a trusted peer's
 	asserted bool // FromAsserted: the caller's number as the network says
+	// authenticated: the INVITE's digest credentials were right, for the
+	// account From names (its call attempt was paid by the challenged
+	// INVITE: attemptAnswer).
+	authenticated bool
 }
 
 // vouch decides whether an INVITE that starts a call may go on, and what
 // the driver believes of its From. When it may not, vouch has answered it
-// (407 challenge, 403, 404, 400, 503) and admit is false.
+// (407 challenge, 403, 404, 400, 503), admit is false and c is zero.
 func (d *Driver) vouch(req *siplib.Request, tx siplib.ServerTransaction) (c caller, admit bool) {
 	src := sourceAddr(req)
 	from := req.From().Address.User
@@ -89,9 +94,9 @@ func (d *Driver) vouch(req *siplib.Request, tx siplib.ServerTransaction) (c call
 			return caller{}, false
 		}
 		if _, registered := d.reg.lookup(from, now); registered {
-			return caller{verified: true, asserted: true}, true
+			return caller{verified: true, asserted: true, authenticated: true}, true
 		}
-		c.asserted = true
+		c.asserted, c.authenticated = true, true
 		d.logRefusal(slog.LevelInfo, "invite authenticated by a phone that is not registered: caller not verified",
 			req.Source(), "from", from, "to", to)
 	}
@@ -108,6 +113,23 @@ func (d *Driver) vouch(req *siplib.Request, tx siplib.ServerTransaction) (c call
 	d.logRefusal(slog.LevelInfo, "invite refused: unverified caller to a number nothing serves", req.Source(), "from", from, "to", to)
 	d.respond(req, tx, 404, "Not Found")
 	return caller{}, false
+}
+
+// answersChallenge reports whether req carries digest credentials that
+// answer a challenge we sent within answerWindow: a nonce of ours that
+// young (limit_calls.go, attemptAnswer). It checks the nonce's MAC only,
+// not the response: whether that is right is vouch's to find out.
+func (d *Driver) answersChallenge(req *siplib.Request, now time.Time) bool {
+	h := req.GetHeader("Proxy-Authorization")
+	if h == nil {
+		return false
+	}
+	cred, err := digest.ParseCredentials(h.Value())
+	if err != nil {
+		return false
+	}
+	age, ours := d.reg.nonceAge(cred.Nonce, now)
+	return ours && age >= 0 && age <= answerWindow
 }
 
 // withheld reports whether a From user is no number: empty, or a word that

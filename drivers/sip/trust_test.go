@@ -369,3 +369,71 @@ func TestInviteAssertedNumber(t *testing.T) {
 		})
 	}
 }
+
+// TestChallengedInviteIsOneAttempt: a phone's INVITE challenged with 407
+// and sent again with its credentials is one call attempt against its
+// source's call rate, so a phone with one attempt left still gets its call
+// in; a source that answers the challenge with wrong passwords pays for each
+// try, and is refused 503 once it owes.
+func TestChallengedInviteIsOneAttempt(t *testing.T) {
+	// 0.2 calls a second: a burst of one attempt, and no refill to speak of
+	// while the test runs.
+	cfg := sip.Config{DialPlan: testPlan{}, SourceCallRate: 0.2}
+	infos := make(legInfos, 4)
+	d := servePhonesWith(t, cfg, nil, infos)
+	uri := fmt.Sprintf("sip:ivr@%s", d.Addr())
+	// call sends an INVITE from 8004 to the hotline, and answers each 407
+	// with password (tries times); it returns the final responses.
+	call := func(password string, tries int) []int {
+		u := newUAC(t, "udp", d.Addr())
+		u.from, u.to = "8004", "ivr"
+		m := inviteFinal(u, offer(4000, "8 0 101", g711Offer...))
+		got := []int{m.code}
+		chal := m
+		for i := 0; i < tries && m.code != 503; i++ {
+			u.cseq++
+			u.toTag = ""
+			m = inviteFinal(u, offer(4000, "8 0 101", g711Offer...), proxyAuth(t, chal, uri, "8004", password))
+			got = append(got, m.code)
+		}
+		return got
+	}
+	if got := call("s3cret-8004", 1); fmt.Sprint(got) != "[407 486]" {
+		t.Fatalf("the phone's call: %v, want [407 486] (challenged, then in: one attempt)", got)
+	}
+	<-infos
+	if got := call("s3cret-8004", 1); fmt.Sprint(got) != "[503]" {
+		t.Errorf("a second call at once: %v, want [503]: the attempt is spent", got)
+	}
+
+	junk := servePhonesWith(t, cfg, nil, infos)
+	d = junk
+	uri = fmt.Sprintf("sip:ivr@%s", d.Addr())
+	if got := call("guess", 4); fmt.Sprint(got) != "[407 403 503]" {
+		t.Errorf("wrong passwords: %v, want [407 403 503]: the challenge and one wrong answer paid, then owing", got)
+	}
+	select {
+	case info := <-infos:
+		t.Errorf("a leg reached the handler: %+v", info)
+	default:
+	}
+}
+
+// inviteFinal sends an INVITE with body and returns its final response,
+// whatever it is (a failure is ACKed).
+func inviteFinal(u *uac, body string, headers ...string) *msg {
+	u.t.Helper()
+	branch := u.send("INVITE", u.cseq, "", headers, body)
+	for {
+		m := u.read()
+		if m.code == 0 {
+			u.t.Fatalf("got %q, want a response", m.start)
+		}
+		if m.code >= 300 {
+			u.send("ACK", u.cseq, branch, nil, "")
+		}
+		if m.code >= 200 {
+			return m
+		}
+	}
+}
