@@ -94,7 +94,9 @@
 // are off the runtime's network poller: sendto and one recvmmsg per call and
 // tick, as raw non-blocking system calls. Media is symmetric: we send to the SDP address until
 // the far end's first packet arrives, then to where its packets come from,
-// and ignore other sources. Every 5 s a sender report goes to the RTCP port.
+// and ignore other sources. That first packet must come from the SDP's
+// address and port or from the signalling's address (NAT): a third party
+// who guesses the port is never heard, nor latched to. Every 5 s a sender report goes to the RTCP port.
 // Per-call packet counts (sent, received, lost) are logged when a call ends.
 //
 // # DTMF

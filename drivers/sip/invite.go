@@ -87,6 +87,7 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 	var oa offerAnswer
 	if late {
 		oa = lateOffer(d.cfg.Prefer)
+		oa.signalling = sourceAddr(req)
 	} else {
 		if !hasSDP(req) {
 			d.respondWarn(req, tx, 415, "Unsupported Media Type", "the body must be an SDP offer")
