@@ -42,7 +42,6 @@ func (r *run) holdKey(ctx context.Context, n Node) bool {
 		// Anyone may write any number in a SIP From: calling it back
 		// would ring whoever the caller named, in the hotline's name.
 		r.log.Info("callback refused: no network vouches for the calling number", "from", r.info.From)
-		r.v.deps.Events.Publish(event.DigitsCollected{Base: r.base(), Node: "callback", Value: "unasserted"})
 		_ = r.prompt(ctx, n.CallbackUnavailable, nil, false)
 		return false // back to holding, in the same place
 	}

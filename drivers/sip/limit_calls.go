@@ -60,7 +60,9 @@ import (
 // So a phone at its source's rate is never refused its own retry, while a
 // flooder that answers every challenge with garbage pays for every try as
 // before, and one that adds a fresh nonce to calls it never authenticates
-// pays for them too.
+// pays for them too. (A phone that reuses the nonce for its next calls
+// within answerWindow, counting up as nonce_use.go asks, rides on the
+// attempt it paid for; only who has the account's password can.)
 //
 // Every refusal is counted, in total, per limit and per source (the top
 // ones are kept), and logged once per 10 s per source with the limit

@@ -32,11 +32,7 @@ func credentials(t *testing.T, header, method, uri, user, password string, nc in
 // up (qop=auth's nc), as phones do; the same count twice is a replay.
 func TestReplayedCredentials(t *testing.T) {
 	infos := make(legInfos, 8)
-	d := servePhonesWith(t, sip.Config{DialPlan: testPlan{}, Peers: loopbackPeer}, nil, infos)
-	p := newPhoneUA(t, d.Addr())
-	if _, res := p.register(t, "8003", "s3cret-8003", "<sip:8003@127.0.0.1:5993>", 600); res.StatusCode != 200 {
-		t.Fatalf("register 8003: %d", res.StatusCode)
-	}
+	d := serveWith8003(t, sip.Config{DialPlan: testPlan{}, Peers: loopbackPeer}, infos)
 	uri := fmt.Sprintf("sip:*21@%s", d.Addr())
 	body := offer(4000, "8 0 101", g711Offer...)
 

@@ -63,11 +63,7 @@ func proxyAuth(t *testing.T, challenge *msg, uri, user, password string) string 
 // refused reaches the handler or holds a line.
 func TestInviteTrust(t *testing.T) {
 	infos := make(legInfos, 16)
-	d := servePhonesWith(t, sip.Config{DialPlan: testPlan{}, Peers: loopbackPeer}, nil, infos)
-	p := newPhoneUA(t, d.Addr())
-	if _, res := p.register(t, "8003", "s3cret-8003", "<sip:8003@127.0.0.1:5993>", 600); res.StatusCode != 200 {
-		t.Fatalf("register 8003: %d", res.StatusCode)
-	}
+	d := serveWith8003(t, sip.Config{DialPlan: testPlan{}, Peers: loopbackPeer}, infos)
 	trusting := servePhonesWith(t, sip.Config{DialPlan: testPlan{}, TrustedPeers: []string{"127.0.0.0/8"}, Peers: loopbackPeer}, nil, infos)
 
 	tests := []struct {
@@ -150,6 +146,18 @@ func TestInviteTrust(t *testing.T) {
 			t.Errorf("lines busy after the calls: %+v", ls)
 		}
 	}
+}
+
+// serveWith8003 serves a driver configured as cfg whose handler is infos,
+// with phone 8003 registered.
+func serveWith8003(t *testing.T, cfg sip.Config, infos legInfos) *sip.Driver {
+	t.Helper()
+	d := servePhonesWith(t, cfg, nil, infos)
+	p := newPhoneUA(t, d.Addr())
+	if _, res := p.register(t, "8003", "s3cret-8003", "<sip:8003@127.0.0.1:5993>", 600); res.StatusCode != 200 {
+		t.Fatalf("register 8003: %d", res.StatusCode)
+	}
+	return d
 }
 
 // fakeClock is the throttles' clock in tests: it moves only when told.
@@ -319,11 +327,7 @@ func TestSIPpFeatureCodes(t *testing.T) {
 func TestInviteAssertedNumber(t *testing.T) {
 	infos := make(legInfos, 16)
 	noRate := sip.Config{DialPlan: testPlan{}, SourceCallRate: -1}
-	stranger := servePhonesWith(t, noRate, nil, infos)
-	p := newPhoneUA(t, stranger.Addr())
-	if _, res := p.register(t, "8003", "s3cret-8003", "<sip:8003@127.0.0.1:5993>", 600); res.StatusCode != 200 {
-		t.Fatalf("register 8003: %d", res.StatusCode)
-	}
+	stranger := serveWith8003(t, noRate, infos)
 	peer := servePhonesWith(t, sip.Config{DialPlan: testPlan{}, Peers: loopbackPeer}, nil, infos)
 	trusting := servePhonesWith(t, sip.Config{DialPlan: testPlan{}, TrustedPeers: []string{"127.0.0.0/8"}, Peers: loopbackPeer}, nil, infos)
 
