@@ -242,3 +242,65 @@ func TestCallbackThroughBoard(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// callbackRequests records the callback requests the IVR makes.
+type callbackRequests chan switchboard.CallbackRequest
+
+func (c callbackRequests) Callback(_ context.Context, r switchboard.CallbackRequest) error {
+	c <- r
+	return nil
+}
+
+// TestCallbackOnlyToAssertedNumbers: * on hold offers a callback to a
+// caller whose number the network asserts; a caller whose number is only
+// what they wrote (a SIP INVITE sent straight to the appliance, From: any
+// number) hears that a callback needs a number we can see, is not called
+// back whatever they key, and holds on in the queue.
+func TestCallbackOnlyToAssertedNumbers(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		name       string
+		unasserted bool
+		wantPrompt string
+	}{
+		{"asserted", false, "queue_callback_done"},
+		{"spoofed", true, "queue_callback_unavailable"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			reqs := make(callbackRequests, 1)
+			q := &capturingQueues{}
+			d, bus := capturingIVR(t, q, reqs)
+			w := eventtest.Watch(t, bus)
+			c := callSim(t, d, sim.CallOptions{ANI: "13800138000", Unasserted: tt.unasserted, DNIS: "96315", DTMF: "0ww*w1", Timeout: 8 * time.Second})
+			said := eventtest.Expect(w, 6*time.Second, func(e event.Said) bool {
+				return e.Call() == c.CallID() && strings.HasPrefix(e.Prompt, "queue_callback_")
+			})
+			if said.Prompt != tt.wantPrompt {
+				t.Fatalf("said %s (%q), want %s", said.Prompt, said.Text, tt.wantPrompt)
+			}
+			res, err := c.Wait(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.unasserted {
+				if r := <-reqs; r.To.User != "13800138000" || res.Hangup.By != "ivr" {
+					t.Errorf("callback to %v, hung up by %q", r.To, res.Hangup.By)
+				}
+				return
+			}
+			if !strings.Contains(said.Text, "无法确认您的来电号码") {
+				t.Errorf("said %q, want the zh-CN reason", said.Text)
+			}
+			select {
+			case r := <-reqs:
+				t.Fatalf("a spoofed number was called back: %+v", r)
+			default:
+			}
+			// The caller held on until they hung up themselves.
+			if res.Hangup.By != "caller" {
+				t.Errorf("spoofed caller hung up by %q, want the caller after holding on", res.Hangup.By)
+			}
+		})
+	}
+}

@@ -63,9 +63,12 @@ type Node struct {
 	Estimate string `toml:"estimate"`
 	// Queue nodes: with Callback set, * while on hold offers a callback: the
 	// Callback prompt ({tail}: the caller's number's last digits) asks to
-	// confirm with 1, CallbackDone is said once the request is taken.
-	Callback     string `toml:"callback"`
-	CallbackDone string `toml:"callback_done"`
+	// confirm with 1, CallbackDone is said once the request is taken, and
+	// CallbackUnavailable instead of both to a caller whose number no
+	// network asserts (telephony.LegInfo.FromAsserted), who holds on.
+	Callback            string `toml:"callback"`
+	CallbackDone        string `toml:"callback_done"`
+	CallbackUnavailable string `toml:"callback_unavailable"`
 	// Agent state nodes (feature codes dialled from an agent's phone): the
 	// Action applied to the phone's agent, the Reason for not_ready; Prompt
 	// is said when it worked (callback.go, agent_state.go).
@@ -224,8 +227,11 @@ func (c Config) Validate() error {
 				if n.Callback != "" && n.CallbackDone == "" {
 					problems.Add(nkey+".callback_done", "missing: the prompt said once a callback is taken")
 				}
+				if n.Callback != "" && n.CallbackUnavailable == "" {
+					problems.Add(nkey+".callback_unavailable", "missing: the prompt said when the caller's number cannot be called back (not one the network vouches for)")
+				}
 				for field, p := range map[string]string{"prompt": n.Prompt, "position": n.Position, "estimate": n.Estimate,
-					"callback": n.Callback, "callback_done": n.CallbackDone} {
+					"callback": n.Callback, "callback_done": n.CallbackDone, "callback_unavailable": n.CallbackUnavailable} {
 					if p != "" {
 						needPrompt(nkey+"."+field, p)
 					}

@@ -28,6 +28,10 @@ func TestValidateFeatureCodesAndCallback(t *testing.T) {
 			"ivr.flows.trace.nodes.agent.callback_done"},
 		{"callback prompt missing", func(c *ivr.Config) { delete(c.Prompts["zh"], "queue_callback") },
 			"ivr.flows.trace.nodes.agent.callback"},
+		{"callback without unavailable", func(c *ivr.Config) { setNode(c, "trace", "agent", func(n *ivr.Node) { n.CallbackUnavailable = "" }) },
+			"ivr.flows.trace.nodes.agent.callback_unavailable"},
+		{"unavailable prompt missing", func(c *ivr.Config) { delete(c.Prompts["en"], "queue_callback_unavailable") },
+			"ivr.flows.trace.nodes.agent.callback_unavailable"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -51,9 +51,11 @@ func (vipBook) Priority(_ context.Context, number string) int {
 	return 0
 }
 
-// TestQueuePriorityFromCustomers: a queued caller carries the priority the
-// customer book gives their number.
-func TestQueuePriorityFromCustomers(t *testing.T) {
+// capturingIVR serves the shipped flows on two sim lines with q as the
+// board and the ACD, vipBook as the customer book and cb (which may be nil)
+// taking callback requests.
+func capturingIVR(t *testing.T, q *capturingQueues, cb ivr.Callbacks) (*sim.Driver, *event.Bus) {
+	t.Helper()
 	cfg, err := loadShipped()
 	if err != nil {
 		t.Fatal(err)
@@ -64,12 +66,15 @@ func TestQueuePriorityFromCustomers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := &capturingQueues{}
-	v, err := ivr.New(cfg.IVR, ivr.Deps{
+	deps := ivr.Deps{
 		Chains: chains{}, TraceOptions: trace.Options{CheckDigit: true},
 		Speaker: &fastSpeaker{}, Events: bus.Client("ivr"),
 		Queues: q, Board: q, Customers: vipBook{},
-	})
+	}
+	if cb != nil {
+		deps.Callbacks = cb
+	}
+	v, err := ivr.New(cfg.IVR, deps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,30 +83,51 @@ func TestQueuePriorityFromCustomers(t *testing.T) {
 	core := telephonytest.Core(t, bus.Client("core"), d)
 	go func() { _ = core.Serve(ctx, v); close(served) }()
 	<-d.Serving()
-	defer func() { cancel(); <-served }()
+	t.Cleanup(func() { cancel(); <-served })
+	return d, bus
+}
 
-	for _, tt := range []struct {
-		ani  string
-		want int
-	}{{"13800138000", 10}, {"13900139000", 0}} {
-		before := len(q.queued())
+// callSim places a call on d, waiting for a free line.
+func callSim(t *testing.T, d *sim.Driver, o sim.CallOptions) *sim.Caller {
+	t.Helper()
+	var err error
+	for range 200 {
 		var c *sim.Caller
-		for range 200 {
-			if c, err = d.Call(ctx, sim.CallOptions{ANI: tt.ani, DNIS: "96315", DTMF: "0", Timeout: 3 * time.Second}); err == nil {
-				break
-			}
-			time.Sleep(5 * time.Millisecond)
+		if c, err = d.Call(context.Background(), o); err == nil {
+			return c
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal(err)
+	return nil
+}
+
+// TestQueuePriorityFromCustomers: a queued caller carries the priority the
+// customer book gives their number, when a network asserts that number; a
+// number the caller only wrote (a SIP stranger's From) gets none, whoever it
+// names, and is queued marked as not verified for the screen pop.
+func TestQueuePriorityFromCustomers(t *testing.T) {
+	q := &capturingQueues{}
+	d, _ := capturingIVR(t, q, nil)
+	ctx := context.Background()
+	for _, tt := range []struct {
+		ani        string
+		unasserted bool
+		want       int
+	}{{"13800138000", false, 10}, {"13900139000", false, 0}, {"13800138000", true, 0}} {
+		before := len(q.queued())
+		c := callSim(t, d, sim.CallOptions{ANI: tt.ani, Unasserted: tt.unasserted, DNIS: "96315", DTMF: "0", Timeout: 3 * time.Second})
 		_, _ = c.Wait(ctx)
 		calls := q.queued()
 		if len(calls) != before+1 {
 			t.Fatalf("caller %s: %d calls queued, want 1", tt.ani, len(calls)-before)
 		}
-		if got := calls[len(calls)-1].Priority; got != tt.want {
-			t.Errorf("caller %s queued with priority %d, want %d", tt.ani, got, tt.want)
+		k := calls[len(calls)-1]
+		if k.Priority != tt.want {
+			t.Errorf("caller %s (unasserted %v) queued with priority %d, want %d", tt.ani, tt.unasserted, k.Priority, tt.want)
+		}
+		if mark := k.Data[ivr.DataCallerUnverified] == "1"; mark != tt.unasserted || k.Caller != tt.ani {
+			t.Errorf("caller %s (unasserted %v) queued as %q with data %v", tt.ani, tt.unasserted, k.Caller, k.Data)
 		}
 	}
 }

@@ -32,6 +32,15 @@
 // The ACD keeps the request in the caller's place and the dialler calls them
 // back when an agent takes it.
 //
+// Only a number the network vouches for is called back
+// (telephony.LegInfo.FromAsserted: the trunk's or a peer's calling number,
+// an exchange line's, an authenticated phone's), never one a stranger wrote
+// in the From of a SIP INVITE sent straight to the appliance, which would
+// make the hotline ring whoever they named. Such a caller's * hears the
+// node's callback_unavailable prompt and holds on in the same place. Their
+// number gets no VIP priority from the customer book either, and the call
+// is queued with Data[DataCallerUnverified] "1", for the screen pop's mark.
+//
 // # Feature codes
 //
 // An agent_state node applies an action (login, logout, ready, not_ready with

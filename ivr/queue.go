@@ -50,15 +50,7 @@ func (r *run) queue(ctx context.Context, n Node) (string, error) {
 		r.log.Error("queue node without an acd", "queue", n.Queue)
 		return n.Next, nil
 	}
-	id := r.info.CallID
-	call := acd.Call{ID: id, Caller: r.info.From, Called: r.info.To, Queue: n.Queue, Data: map[string]string{"ivr_flow": r.flowName}}
-	if r.chain != nil {
-		call.Data["trace_code"] = r.chain.TraceCode
-	}
-	if c := r.v.deps.Customers; c != nil {
-		call.Priority = c.Priority(ctx, r.info.From)
-	}
-	out, err := b.Queue(ctx, r.s.Leg(), call, holder{r: r, n: n})
+	out, err := b.Queue(ctx, r.s.Leg(), r.queuedCall(ctx, n), holder{r: r, n: n})
 	switch {
 	case err != nil:
 		r.log.Error("queueing the call", "queue", n.Queue, "err", err)

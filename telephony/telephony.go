@@ -74,6 +74,21 @@ type LegInfo struct {
 	// any number. Apps act for the agent whose extension From names (feature
 	// codes) only on a verified inbound leg; outbound legs leave it false.
 	FromVerified bool
+	// FromAsserted says From is the calling number as the network that
+	// carried the call states it, not merely as the caller wrote it: the
+	// call came through the trunk or another configured peer (the carrier
+	// or a PBX sets the number it presents, as on any China hotline's
+	// trunk), over a line whose exchange sends the number (a simulated
+	// line), or from a phone that authenticated as the account From names.
+	// A stranger's INVITE sent straight to the appliance may write any
+	// number, so it is false there. Apps dial From back (callbacks) and
+	// grant it a customer's standing (VIP queue priority) only when it is
+	// set; otherwise they may show From, marked as not verified, but not
+	// act on it. It says nothing about agents: a trunk caller's asserted
+	// number may equal an extension and acts for no one (that is
+	// FromVerified, which implies it unless From is no number at all, as
+	// when it is withheld). Outbound legs leave it false.
+	FromAsserted bool
 }
 
 // Cause says why a leg ended.

@@ -86,6 +86,9 @@ func TestBrowserScreenPop(t *testing.T) {
 	if got := text("#pop-caller"); got != "13800138000" {
 		t.Errorf("caller = %q", got)
 	}
+	if hidden, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("pop-caller-unverified").hidden`)); err != nil || !hidden {
+		t.Errorf("a number the network asserted is marked not verified (hidden %v, %v)", hidden, err)
+	}
 	if got := text("#pop-status"); got != "振铃中" {
 		t.Errorf("call state = %q, want 振铃中 while the phone rings", got)
 	}
@@ -140,4 +143,15 @@ func TestBrowserScreenPop(t *testing.T) {
 	// A reload mid-wrap-up finds the card again.
 	run("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`body[data-live="open"]`)))
 	poll("the card after a reload", `!document.getElementById("pop").hidden && document.getElementById("pop-code").textContent.includes("`+chain.TraceCode+`")`)
+
+	// A caller whose number only they wrote (a SIP stranger's From): the
+	// number is shown, marked.
+	pub.Publish(event.CallOffered{
+		Base: event.Base{CallID: "c-8", At: time.Now()}, Queue: "trace", Agent: "zhang", Extension: "8001",
+		Caller: "13900139000", Called: "96315", Data: map[string]string{"ivr_flow": "main", "caller_unverified": "1"},
+	})
+	poll("the unverified number's mark", `document.getElementById("pop-caller").textContent === "13900139000" && !document.getElementById("pop-caller-unverified").hidden`)
+	if got := text("#pop-caller-unverified"); got != "号码未经核实" {
+		t.Errorf("mark = %q, want 号码未经核实", got)
+	}
 }

@@ -5,11 +5,12 @@ package web
 // the pop card in the page's language.
 var deskMessages = map[string]map[string]string{
 	"zh": {
-		"nav_agent":     "坐席工作台",
-		"desk_callback": "回拨请求（接听后系统回拨）",
-		"hint_agent":    "签入签出、就绪/未就绪；来电振铃时弹出客户、追溯码和流通链条；软电话和话后记录。",
-		"title_agent":   "坐席工作台",
-		"call_notes":    "话后记录",
+		"nav_agent":              "坐席工作台",
+		"desk_callback":          "回拨请求（接听后系统回拨）",
+		"desk_caller_unverified": "号码未经核实",
+		"hint_agent":             "签入签出、就绪/未就绪；来电振铃时弹出客户、追溯码和流通链条；软电话和话后记录。",
+		"title_agent":            "坐席工作台",
+		"call_notes":             "话后记录",
 
 		"desk_login":              "签入",
 		"desk_logout":             "签出",
@@ -123,11 +124,12 @@ var deskMessages = map[string]map[string]string{
 		"certres_unknown":         "结果未知",
 	},
 	"en": {
-		"nav_agent":     "Agent desk",
-		"desk_callback": "Callback request (the caller is dialled when you answer)",
-		"hint_agent":    "Sign in and out, ready / not ready; the caller, trace code and chain pop up while the phone rings; soft phone and wrap-up notes.",
-		"title_agent":   "Agent desk",
-		"call_notes":    "Wrap-up notes",
+		"nav_agent":              "Agent desk",
+		"desk_callback":          "Callback request (the caller is dialled when you answer)",
+		"desk_caller_unverified": "number not verified",
+		"hint_agent":             "Sign in and out, ready / not ready; the caller, trace code and chain pop up while the phone rings; soft phone and wrap-up notes.",
+		"title_agent":            "Agent desk",
+		"call_notes":             "Wrap-up notes",
 
 		"desk_login":              "Sign in",
 		"desk_logout":             "Sign out",

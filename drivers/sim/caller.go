@@ -33,6 +33,10 @@ type CallOptions struct {
 	ToneOn, ToneOff time.Duration
 	// LevelDBm0 is each tone's level; default -10 dBm0.
 	LevelDBm0 float64
+	// Unasserted makes ANI a number no network asserts
+	// (LegInfo.FromAsserted false), as a SIP stranger's From is: only
+	// what the caller wrote. By default a line's ANI is the exchange's.
+	Unasserted bool
 }
 
 // ErrBadScript is returned by Call for a DTMF script with a character that is not a key or w.

@@ -33,7 +33,9 @@
 // appliance's own desk phones, driven by signed-in users of the panel and
 // tracectl, so the driver vouches for their extension and feature codes act
 // on it. A simulated line's caller may claim any number (CallOptions.ANI):
-// its legs are not verified, as a trunk's callers are not. Phone.Watch
+// its legs are not verified, as a trunk's callers are not, but their number
+// is asserted (Info().FromAsserted), as an exchange line's caller ID is: a
+// callback may dial it. Phone.Watch
 // reports the phone's rings, dials, answers and hangups as they happen
 // (tracectl sim phone prints them).
 //

@@ -32,7 +32,7 @@ func (p *Phone) Call(ctx context.Context, o CallOptions) (*Caller, error) {
 	// signed-in user of the panel or tracectl: its extension is vouched for
 	// (feature codes act on it), unlike the number a simulated line's
 	// caller claims.
-	l.info.FromVerified = true
+	l.info.FromVerified, l.info.FromAsserted = true, true
 	info := l.info
 	p.mu.Lock()
 	if p.leg != nil {

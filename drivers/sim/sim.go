@@ -255,6 +255,9 @@ func (d *Driver) seize(c *Caller) (*leg, error) {
 	}
 	now := time.Now()
 	l := newLeg(d, free, c, now)
+	// A simulated line is an exchange line: its caller's number is the
+	// network's (asserted), though it proves no agent's phone (verified).
+	l.info.FromAsserted = l.info.From != "" && !c.opts.Unasserted
 	free.leg, free.since = l, now
 	d.publishLine(free, telephony.LineRinging, now)
 	// The handler's context outlives the driver's: at shutdown the driver hangs

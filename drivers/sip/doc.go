@@ -67,7 +67,10 @@
 // made for the number dialled) and is registered; an INVITE whose From is a
 // phone account is always challenged. Other callers reach only the numbers
 // Config.DialPlan calls public: others get 403 (routed, not public) or 404,
-// before any leg exists. An SDP may send our RTP only to where its signalling
+// before any leg exists. Its From is the caller's number
+// (telephony.LegInfo.FromAsserted: a callback may dial it) when it came from
+// a peer (Config.Peers, the trunk, Config.TrustedPeers) or a phone that
+// authenticated, not from a stranger. An SDP may send our RTP only to where its signalling
 // came from or into Config.MediaNetworks (broadcast and multicast never,
 // 0.0.0.0 is hold); otherwise 488 with a Warning, or, for an answer in an ACK
 // or a 200, the call ends.
@@ -91,7 +94,9 @@
 // are off the runtime's network poller: sendto and one recvmmsg per call and
 // tick, as raw non-blocking system calls. Media is symmetric: we send to the SDP address until
 // the far end's first packet arrives, then to where its packets come from,
-// and ignore other sources. Every 5 s a sender report goes to the RTCP port.
+// and ignore other sources. That first packet must come from the SDP's
+// address and port or from the signalling's address (NAT): a third party
+// who guesses the port is never heard, nor latched to. Every 5 s a sender report goes to the RTCP port.
 // Per-call packet counts (sent, received, lost) are logged when a call ends.
 //
 // # DTMF

@@ -65,7 +65,8 @@ func (d *Driver) DigestThrottles() (bySource, byAccount *throttle.Throttle) {
 // password: REGISTER answers WWW-Authenticate with Authorization, INVITE
 // answers Proxy-Authenticate with Proxy-Authorization (RFC 3261 sections
 // 22.2 and 22.3). It reports true for the right password on a fresh nonce;
-// otherwise it has answered req: 401 or 407 with a challenge, 403 for wrong
+// otherwise it has answered req: 401 or 407 with a challenge (stale=true for
+// a stale nonce, or credentials taken before: nonce_use.go), 403 for wrong
 // credentials or a source or account made to wait, 400 for credentials it
 // cannot read.
 func (d *Driver) authenticate(req *siplib.Request, tx siplib.ServerTransaction, user, password string, now time.Time) bool {
@@ -104,6 +105,15 @@ func (d *Driver) authenticate(req *siplib.Request, tx siplib.ServerTransaction, 
 		d.respondWarn(req, tx, 403, "Forbidden", "credentials must be made for the Request-URI dialled")
 		return false
 	}
+	if verdict == authOK && !d.firstUse(header, now) {
+		// The right response, taken before: a replay of what was seen
+		// on the wire, or a client that reused a nonce without counting
+		// (nonce_use.go). A fresh nonce, stale so an honest client
+		// retries without its user; no guess.
+		d.logRefusal(slog.LevelWarn, method+" refused: credentials used before (replayed)", req.Source(), "user", user)
+		challenge(true)
+		return false
+	}
 	switch verdict {
 	case authChallenge:
 		challenge(false)
@@ -124,6 +134,17 @@ func (d *Driver) authenticate(req *siplib.Request, tx siplib.ServerTransaction, 
 	}
 	d.guess.byAccount.Succeed(user)
 	return true
+}
+
+// firstUse takes the use of the nonce of credentials whose response was
+// right, and reports whether it is the first (nonce_use.go).
+func (d *Driver) firstUse(header string, now time.Time) bool {
+	cred, err := digest.ParseCredentials(header)
+	if err != nil {
+		return false
+	}
+	age, ours := d.reg.nonceAge(cred.Nonce, now)
+	return ours && d.nonces.take(cred, now.Add(-age), now)
 }
 
 // guessWait is how long credentials from src for user must still wait: the

@@ -36,7 +36,7 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 		return
 	}
 	if _, ok := req.To().Params.Get("tag"); ok {
-		if _, ok := d.admitInvite(req, tx, false); ok {
+		if _, ok := d.admitInvite(req, tx, attemptOffer); ok {
 			d.onReinvite(req, tx)
 		}
 		return
@@ -46,14 +46,24 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 		return
 	}
 	// The source's call limits first, before anything is made for the call.
-	adm, ok := d.admitInvite(req, tx, true)
+	// A phone's INVITE again with credentials for our 407 is the attempt
+	// that was challenged, paid for unless it does not authenticate.
+	kind := attemptCall
+	if d.answersChallenge(req, time.Now()) {
+		kind = attemptAnswer
+	}
+	adm, ok := d.admitInvite(req, tx, kind)
 	if !ok {
 		return
 	}
 	held := false // by the leg, which gives it back when it ends
+	var who caller
 	defer func() {
 		if !held {
 			adm.release()
+		}
+		if !who.authenticated {
+			adm.charge(time.Now())
 		}
 	}()
 	fromTag, _ := req.From().Params.Get("tag")
@@ -66,7 +76,7 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 		return
 	}
 	// Who is calling, and may they dial this (trust.go)?
-	verified, admit := d.vouch(req, tx)
+	who, admit := d.vouch(req, tx)
 	if !admit {
 		return
 	}
@@ -77,6 +87,7 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 	var oa offerAnswer
 	if late {
 		oa = lateOffer(d.cfg.Prefer)
+		oa.signalling = sourceAddr(req)
 	} else {
 		if !hasSDP(req) {
 			d.respondWarn(req, tx, 415, "Unsupported Media Type", "the body must be an SDP offer")
@@ -126,7 +137,7 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 			Created:   now,
 		},
 	}
-	l.info.FromVerified = verified
+	l.info.FromVerified, l.info.FromAsserted = who.verified, who.asserted
 	l.Init(&l.mu)
 	l.adm = adm
 	conn, rtcp, port, err := d.ports.open()

@@ -135,7 +135,7 @@ func (d *Driver) ended(s *telephony.LegState, info telephony.LegInfo, log *slog.
 	s.Cancel()
 	log.Info("call ended", "by", h.By, "cause", h.Cause, "duration", h.At.Sub(info.Created).Round(time.Millisecond),
 		"rtp_sent", st.PacketsSent, "rtp_received", st.PacketsReceived, "rtp_lost", st.PacketsLost,
-		"rtp_late", st.Late, "rtp_dropped", st.Dropped)
+		"rtp_late", st.Late, "rtp_dropped", st.Dropped, "rtp_foreign", st.Foreign)
 }
 
 // sendBye sends BYE in the background.

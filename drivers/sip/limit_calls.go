@@ -49,6 +49,21 @@ import (
 // work a flood costs and the responses a spoofed source address can make us
 // send to a third party. Peers are always answered.
 //
+// A phone's call is one attempt, though it takes two INVITEs: the first is
+// answered 407 (trust.go), and the phone sends it again with credentials.
+// The second is the same attempt, paid for by the first: an INVITE whose
+// credentials answer a challenge of ours (a nonce we issued within
+// answerWindow) is let in on the rate without taking a token, unless the
+// source owes some, and pays for itself only if it then does not authenticate (a
+// wrong password, junk, a replayed response, a number the phone may not
+// dial): admission.charge takes the token after all, into debt if need be.
+// So a phone at its source's rate is never refused its own retry, while a
+// flooder that answers every challenge with garbage pays for every try as
+// before, and one that adds a fresh nonce to calls it never authenticates
+// pays for them too. (A phone that reuses the nonce for its next calls
+// within answerWindow, counting up as nonce_use.go asks, rides on the
+// attempt it paid for; only who has the account's password can.)
+//
 // Every refusal is counted, in total, per limit and per source (the top
 // ones are kept), and logged once per 10 s per source with the limit
 // (logGate), never once per INVITE.
@@ -117,24 +132,49 @@ type tokens struct {
 	last time.Time
 }
 
-// take takes a token if there is one at now; otherwise it reports how long
-// until there is.
-func (t *tokens) take(rate float64, now time.Time) (ok bool, wait time.Duration) {
-	if rate <= 0 {
-		return true, 0
-	}
-	burst := max(2*rate, 1)
+// refill adds the tokens earned up to now and returns the burst.
+func (t *tokens) refill(rate float64, now time.Time) (burst float64) {
+	burst = max(2*rate, 1)
 	if t.last.IsZero() {
 		t.n = burst
 	} else {
 		t.n = min(burst, t.n+now.Sub(t.last).Seconds()*rate)
 	}
 	t.last = now
-	if t.n >= 1 {
+	return burst
+}
+
+// take takes a token if there is one at now; otherwise it reports how long
+// until there is.
+func (t *tokens) take(rate float64, now time.Time) (ok bool, wait time.Duration) {
+	ok, wait = t.reach(1, rate, now)
+	if ok && rate > 0 {
 		t.n--
+	}
+	return ok, wait
+}
+
+// reach reports whether the bucket holds at least n tokens at now, or how
+// long until it does.
+func (t *tokens) reach(n, rate float64, now time.Time) (ok bool, wait time.Duration) {
+	if rate <= 0 {
 		return true, 0
 	}
-	return false, time.Duration((1 - t.n) / rate * float64(time.Second))
+	t.refill(rate, now)
+	if t.n >= n {
+		return true, 0
+	}
+	return false, time.Duration((n - t.n) / rate * float64(time.Second))
+}
+
+// owe takes a token at now whether or not there is one: without, the
+// bucket goes into debt (by a burst at most), paid off at the rate.
+func (t *tokens) owe(rate float64, now time.Time) {
+	if rate <= 0 {
+		return
+	}
+	burst := t.refill(rate, now)
+	t.n = max(t.n-1, -burst)
 }
 
 // full reports whether the bucket has filled up again by now (its state is
@@ -259,29 +299,58 @@ type admission struct {
 	stranger *stranger
 	network  netip.Prefix
 	freed    atomic.Bool
+	// owed is the bucket of an attemptAnswer let in without taking its token,
+	// and its rate: charge takes it unless the answer authenticated.
+	owed *tokens
+	rate float64
 }
 
-// admit decides on an INVITE from a at now: a new call (initial) or an offer
-// within one (a re-INVITE: only the rate counts, and it holds nothing, so
-// the admission is nil). It returns the refusal when a limit says no.
-func (cl *callLimiter) admit(a netip.Addr, initial bool, now time.Time) (*admission, *refusal) {
+// attempt is what kind of INVITE admit decides on.
+type attempt int
+
+const (
+	// attemptOffer is a re-INVITE within a call: only the rate counts, and it
+	// holds nothing, so its admission is nil.
+	attemptOffer attempt = iota
+	// attemptCall is an INVITE that starts a call.
+	attemptCall
+	// attemptAnswer starts a call too, with credentials that answer a challenge
+	// we sent within answerWindow: the same attempt as the INVITE that was
+	// challenged, so it takes no token, unless it does not authenticate
+	// (admission.charge).
+	attemptAnswer
+)
+
+// answerWindow is how long after our 407 an INVITE with its nonce counts as
+// the challenged INVITE again: an INVITE transaction's life (64×T1), far
+// more than a phone takes to answer.
+const answerWindow = 32 * time.Second
+
+// admit decides on an INVITE of kind k from a at now. It returns the
+// refusal when a limit says no.
+func (cl *callLimiter) admit(a netip.Addr, k attempt, now time.Time) (*admission, *refusal) {
 	if cl == nil {
 		return nil, nil
 	}
+	initial := k != attemptOffer
 	cl.mu.Lock()
 	defer cl.mu.Unlock()
 	if p := cl.peer(a); p != nil {
 		if initial && p.limit.calls > 0 && p.calls >= p.limit.calls {
 			return nil, cl.refuseLocked(a, p.name, busy(limitPeerCalls, p.limit.calls), now)
 		}
-		if ok, wait := p.bucket.take(p.limit.rate, now); !ok {
+		if ok, wait := p.bucket.spend(k, p.limit.rate, now); !ok {
 			return nil, cl.refuseLocked(a, p.name, tooFast(limitPeerRate, p.limit.rate, wait), now)
 		}
 		if !initial {
 			return nil, nil
 		}
 		p.calls++
-		return &admission{cl: cl, peer: p}, nil
+		adm := &admission{cl: cl, peer: p}
+		if k == attemptAnswer {
+			adm.owed, adm.rate = &p.bucket, p.limit.rate
+		}
+		return adm, nil
 	}
 	s := cl.strangerLocked(a, now)
 	network := networkOf(a)
@@ -295,7 +364,7 @@ func (cl *callLimiter) admit(a netip.Addr, initial bool, now time.Time) (*admiss
 			return nil, cl.refuseLocked(a, "", busy(limitUnknownCalls, cl.unknown), now)
 		}
 	}
-	if ok, wait := s.bucket.take(cl.strangers.rate, now); !ok {
+	if ok, wait := s.bucket.spend(k, cl.strangers.rate, now); !ok {
 		return nil, cl.refuseLocked(a, "", tooFast(limitSourceRate, cl.strangers.rate, wait), now)
 	}
 	if !initial {
@@ -304,7 +373,36 @@ func (cl *callLimiter) admit(a netip.Addr, initial bool, now time.Time) (*admiss
 	s.calls++
 	cl.nets[network]++
 	cl.all++
-	return &admission{cl: cl, stranger: s, network: network}, nil
+	adm := &admission{cl: cl, stranger: s, network: network}
+	if k == attemptAnswer {
+		adm.owed, adm.rate = &s.bucket, cl.strangers.rate
+	}
+	return adm, nil
+}
+
+// spend is take for an INVITE of kind k. An answer to our challenge takes
+// nothing (the challenged INVITE took its token, maybe the last one), but
+// needs the bucket out of debt: a source that owes for answers that did not
+// authenticate waits (attemptAnswer).
+func (t *tokens) spend(k attempt, rate float64, now time.Time) (ok bool, wait time.Duration) {
+	if k == attemptAnswer {
+		return t.reach(0, rate, now)
+	}
+	return t.take(rate, now)
+}
+
+// charge makes an answer that did not authenticate pay for itself after
+// all: it takes the token admit left (attemptAnswer). It is a no-op on
+// other admissions, on nil, and after the first call. Only the INVITE's
+// own goroutine calls it.
+func (a *admission) charge(now time.Time) {
+	if a == nil || a.owed == nil {
+		return
+	}
+	a.cl.mu.Lock()
+	a.owed.owe(a.rate, now)
+	a.cl.mu.Unlock()
+	a.owed = nil
 }
 
 func busy(limit string, n int) refusal {
@@ -458,11 +556,11 @@ func (d *Driver) logRefused(source string, r *refusal) {
 	d.logRefusal(slog.LevelWarn, "sip call refused: source over its limit", source, args...)
 }
 
-// admitInvite applies the call limits to an INVITE: a new call (initial) or
-// an offer within one. When a limit says no, it answers statelessly, logs
-// (sparingly) and returns false; nothing of the call is made.
-func (d *Driver) admitInvite(req *siplib.Request, tx siplib.ServerTransaction, initial bool) (*admission, bool) {
-	adm, r := d.callLimits.admit(sourceAddr(req), initial, time.Now())
+// admitInvite applies the call limits to an INVITE of kind k. When a limit
+// says no, it answers statelessly, logs (sparingly) and returns false;
+// nothing of the call is made.
+func (d *Driver) admitInvite(req *siplib.Request, tx siplib.ServerTransaction, k attempt) (*admission, bool) {
+	adm, r := d.callLimits.admit(sourceAddr(req), k, time.Now())
 	if r == nil {
 		return adm, true
 	}

@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -79,7 +80,7 @@ func TestCallLimiter(t *testing.T) {
 				}
 				got, limit, code := 0, "", 0
 				for range s.n {
-					adm, r := cl.admit(s.from, !s.reinvite, t0.Add(s.at))
+					adm, r := cl.admit(s.from, kindOf(s.reinvite), t0.Add(s.at))
 					if r != nil {
 						limit, code = r.limit, r.code
 						if r.retryAfter < 1 {
@@ -131,7 +132,7 @@ func TestCallLimiterShedsAndCounts(t *testing.T) {
 			shed++
 			continue
 		}
-		if _, r := cl.admit(flooder, true, now); r != nil {
+		if _, r := cl.admit(flooder, attemptCall, now); r != nil {
 			answered++
 		}
 	}
@@ -142,7 +143,7 @@ func TestCallLimiterShedsAndCounts(t *testing.T) {
 		t.Error("still shedding the next second")
 	}
 	for range 30 {
-		cl.admit(pbx, true, t0)
+		cl.admit(pbx, attemptCall, t0)
 		if cl.shedding(pbx, t0) {
 			t.Fatal("a peer's INVITE was shed")
 		}
@@ -153,6 +154,91 @@ func TestCallLimiterShedsAndCounts(t *testing.T) {
 	}
 	if len(st.Sources) != 2 || st.Sources[0].Source != "192.0.2.66" || st.Sources[0].Refused != 99 || st.Sources[1].Peer != "pbx" {
 		t.Errorf("sources %+v", st.Sources)
+	}
+}
+
+// kindOf is the attempt of a test step.
+func kindOf(reinvite bool) attempt {
+	if reinvite {
+		return attemptOffer
+	}
+	return attemptCall
+}
+
+// TestCallLimiterAnswers: a phone's call is one attempt, its INVITE
+// challenged and again with credentials: at 2 a second (burst 4) a phone
+// makes 4 calls at once and then 2 a second, each with its retry. Answers
+// that do not authenticate pay (charge) as a new INVITE would, into debt
+// when the bucket is empty; a peer's answers likewise.
+func TestCallLimiterAnswers(t *testing.T) {
+	phone, flooder, pbx := netip.MustParseAddr("192.0.2.1"), netip.MustParseAddr("198.51.100.66"), netip.MustParseAddr("10.0.0.1")
+	cl, err := newCallLimiter(Config{SourceCalls: -1, SourceCallRate: 2, NetworkCalls: -1, UnknownCalls: -1,
+		Peers: []Peer{{Name: "pbx", Addresses: []string{"10.0.0.1"}, CallRate: 1}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 24, 12, 0, 0, 0, time.UTC)
+	// call dials from a: the challenged INVITE, then the answer, which
+	// authenticates or not. It reports how far it got: 0 refused at once,
+	// 1 refused its answer, 2 let in.
+	call := func(a netip.Addr, at time.Duration, authenticates bool) int {
+		now := t0.Add(at)
+		adm, r := cl.admit(a, attemptCall, now)
+		if r != nil {
+			return 0
+		}
+		adm.release() // 407: no leg
+		adm, r = cl.admit(a, attemptAnswer, now)
+		if r != nil {
+			return 1
+		}
+		if !authenticates {
+			adm.charge(now)
+			adm.charge(now) // twice is once
+		}
+		adm.release()
+		return 2
+	}
+	got := []int{}
+	for range 5 {
+		got = append(got, call(phone, 0, true))
+	}
+	got = append(got, call(phone, time.Second, true), call(phone, time.Second, true), call(phone, time.Second, true))
+	if want := "[2 2 2 2 0 2 2 0]"; fmt.Sprint(got) != want {
+		t.Errorf("a phone's calls got %v, want %s (2: let in, 0: refused at the first INVITE)", got, want)
+	}
+
+	// A flooder that answers every challenge with junk: two calls' worth
+	// in the burst of four, then nothing, and its debt makes it wait.
+	got = got[:0]
+	for range 4 {
+		got = append(got, call(flooder, 0, false))
+	}
+	if want := "[2 2 0 0]"; fmt.Sprint(got) != want {
+		t.Errorf("junk answers got %v, want %s", got, want)
+	}
+	// A second later it has earned two tokens: one try. An answer without
+	// a challenge (a nonce kept from before) puts it into debt, once.
+	if n := call(flooder, time.Second, false); n != 2 {
+		t.Errorf("junk a second later got %d, want one try let in", n)
+	}
+	for i, want := range []bool{true, false} {
+		adm, r := cl.admit(flooder, attemptAnswer, t0.Add(time.Second))
+		if (r == nil) != want {
+			t.Fatalf("answer %d without a challenge: refusal %v, want let in %v", i, r, want)
+		}
+		adm.charge(t0.Add(time.Second))
+		adm.release()
+	}
+	if _, r := cl.admit(flooder, attemptCall, t0.Add(1900*time.Millisecond)); r == nil {
+		t.Error("a new call 0.9 s later let in, with 0.8 tokens after the debt; want it refused")
+	}
+	if _, r := cl.admit(flooder, attemptCall, t0.Add(2*time.Second)); r != nil {
+		t.Errorf("a new call once the debt is paid: %v", r)
+	}
+	// A peer at 1 a second (burst 2): its phone's calls cost one each.
+	if a, b, c := call(pbx, 0, true), call(pbx, 0, true), call(pbx, 0, true); a != 2 || b != 2 || c != 0 {
+		t.Errorf("peer's calls got %d %d %d, want 2 2 0", a, b, c)
 	}
 }
 
@@ -169,7 +255,7 @@ func TestCallLimiterBounded(t *testing.T) {
 		a := netip.AddrFrom4([4]byte{172, byte(16 + i>>16), byte(i >> 8), byte(i)})
 		now := t0.Add(time.Duration(i) * time.Millisecond)
 		cl.shedding(a, now)
-		if adm, r := cl.admit(a, true, now); r == nil {
+		if adm, r := cl.admit(a, attemptCall, now); r == nil {
 			in++
 			if i%2 == 0 {
 				adm.release()

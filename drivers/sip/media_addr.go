@@ -69,6 +69,7 @@ func (d *Driver) negotiateFrom(s *sdpSession, prefer string, signalling netip.Ad
 	if err := d.checkMediaAddr(oa.remote, signalling); err != nil {
 		return offerAnswer{}, err
 	}
+	oa.signalling = signalling
 	return oa, nil
 }
 

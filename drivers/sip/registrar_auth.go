@@ -39,13 +39,19 @@ func (r *registrar) mac(ts []byte) []byte {
 
 // checkNonce reports whether we issued nonce, and whether it is too old.
 func (r *registrar) checkNonce(nonce string, now time.Time) (ours, stale bool) {
+	age, ours := r.nonceAge(nonce, now)
+	return ours, ours && (age < -time.Minute || age > nonceLifetime)
+}
+
+// nonceAge is how long ago we issued nonce; ours is false for a nonce we
+// did not issue (its MAC is wrong).
+func (r *registrar) nonceAge(nonce string, now time.Time) (age time.Duration, ours bool) {
 	b, err := hex.DecodeString(nonce)
 	if err != nil || len(b) != 8+16 || !hmac.Equal(b[8:], r.mac(b[:8])) {
-		return false, false
+		return 0, false
 	}
 	made := time.Unix(0, int64(binary.BigEndian.Uint64(b[:8])))
-	age := now.Sub(made)
-	return true, age < -time.Minute || age > nonceLifetime
+	return now.Sub(made), true
 }
 
 // challenge is the WWW-Authenticate value of a 401.

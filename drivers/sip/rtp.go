@@ -41,6 +41,9 @@ type Stats struct {
 	Late            uint64 // audio that came after its playout time
 	Concealed       uint64 // ticks played as silence for a missing frame
 	Dropped         uint64 // packets ignored: malformed, or not from the far end
+	// Foreign counts the packets of Dropped that came from an address that
+	// is not the far end's (fromFarEnd): a third party's, injected.
+	Foreign uint64
 }
 
 // stream is one call's RTP: a socket pair from the port range, and the send
@@ -60,6 +63,7 @@ type stream struct {
 	mu        sync.Mutex
 	jb        jitterBuffer
 	sdpRemote netip.AddrPort // where the SDP says to send
+	signal    netip.Addr     // where the SDP's signalling came from
 	remote    netip.AddrPort // where we send: the far end's source once latched
 	rtcpTo    netip.AddrPort
 	rtcpPort  int // a=rtcp from the SDP, 0 for RTP port + 1
@@ -92,7 +96,7 @@ type stream struct {
 	rxMax     uint16
 	rxCycles  uint32
 
-	sent, received, expected, dropped atomic.Uint64
+	sent, received, expected, dropped, foreign atomic.Uint64
 
 	// kmu guards keys: the clock (RFC 4733, tones) and the signalling (INFO)
 	// both deliver keys. The log holds each key at the time it was heard:
@@ -135,6 +139,7 @@ func (s *stream) update(oa offerAnswer) {
 	s.law, s.audioPT, s.eventPT = oa.law, oa.audioPT, oa.eventPT
 	s.sending = !oa.hold()
 	s.rtcpPort = oa.rtcpPort
+	s.signal = oa.signalling.Unmap()
 	if oa.remote != s.sdpRemote {
 		s.sdpRemote, s.remote, s.latched = oa.remote, oa.remote, false
 		s.rtcpTo = rtcpAddr(oa.remote, oa.rtcpPort)
@@ -162,8 +167,11 @@ func (s *stream) drain(rb *readBatch) {
 }
 
 // packet takes one datagram: audio into the jitter buffer and the tone feed,
-// telephone-events into keys. The first packet of ours from the far end
-// latches where we send (symmetric RTP); after that other sources are ignored.
+// telephone-events into keys. Only the far end's packets count
+// (fromFarEnd); the first of them latches where we send (symmetric RTP),
+// and after that only that source is heard. Anything else is dropped and
+// counted (Stats.Foreign): whoever guesses the port can neither speak nor
+// key into the call (DTMF that would steer the IVR), nor take its audio.
 func (s *stream) packet(b []byte, src netip.AddrPort) {
 	p := &s.rpkt
 	var f media.Frame
@@ -173,9 +181,15 @@ func (s *stream) packet(b []byte, src netip.AddrPort) {
 	}
 	src = netip.AddrPortFrom(src.Addr().Unmap(), src.Port())
 	s.mu.Lock()
+	if !s.fromFarEndLocked(src) {
+		s.mu.Unlock()
+		s.dropped.Add(1)
+		s.foreign.Add(1)
+		return
+	}
 	audio := p.PayloadType == s.audioPT
 	event := s.eventPT >= 0 && int(p.PayloadType) == s.eventPT
-	if (s.latched && src != s.remote) || (!audio && !event) {
+	if !audio && !event {
 		s.mu.Unlock()
 		s.dropped.Add(1)
 		return
@@ -202,6 +216,18 @@ func (s *stream) packet(b []byte, src netip.AddrPort) {
 			s.rtpKey(k, "rfc4733", p.Timestamp)
 		}
 	}
+}
+
+// fromFarEndLocked reports whether src may be the far end's RTP: once
+// latched, only the source latched; before, the address and port the SDP
+// names, or any port of the address the SDP's signalling came from (a phone
+// behind NAT sends from its router's address and a port of the router's
+// choosing, whatever its SDP says). The caller holds mu.
+func (s *stream) fromFarEndLocked(src netip.AddrPort) bool {
+	if s.latched {
+		return src == s.remote
+	}
+	return src == s.sdpRemote || (s.signal.IsValid() && src.Addr() == s.signal)
 }
 
 // inbandKey queues a key the tone feed found in the audio.
@@ -372,7 +398,7 @@ func (s *stream) senderReport(now time.Time) {
 
 // stats reads the counters.
 func (s *stream) stats() Stats {
-	st := Stats{PacketsSent: s.sent.Load(), PacketsReceived: s.received.Load(), Dropped: s.dropped.Load()}
+	st := Stats{PacketsSent: s.sent.Load(), PacketsReceived: s.received.Load(), Dropped: s.dropped.Load(), Foreign: s.foreign.Load()}
 	if exp := s.expected.Load(); exp > st.PacketsReceived {
 		st.PacketsLost = exp - st.PacketsReceived
 	}

@@ -241,6 +241,10 @@ type offerAnswer struct {
 	remote   netip.AddrPort
 	rtcpPort int    // a=rtcp, 0 for RTP port + 1
 	dir      string // the offer's direction, from the offerer's side
+	// signalling is the address the SDP's request or response came from:
+	// the far end's RTP may come from it, at any port, as well as from
+	// remote (a phone behind NAT; rtp.go's stream.fromFarEnd).
+	signalling netip.Addr
 }
 
 // hold reports whether the offer puts the call on hold: the far end will not

@@ -36,7 +36,8 @@ type Driver struct {
 	callLimits *callLimiter
 	gate       logGate // spaces log lines about one source's refused requests
 	reg        *registrar
-	guess      guessing // digest failures by source and account (guess.go)
+	guess      guessing   // digest failures by source and account (guess.go)
+	nonces     *nonceUses // the uses of our nonces taken, against replays (nonce_use.go)
 	// trusted are the peers whose From is believed (trust.go), mediaNets
 	// where SDP may send our RTP besides its signalling's source
 	// (media_addr.go).
@@ -103,6 +104,7 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 	}
 	d.reg = newRegistrar(cfg, d.log)
 	d.guess = newGuessing(cfg.DigestThrottle)
+	d.nonces = newNonceUses(maxNonceUses)
 	d.trusted, d.mediaNets = parsePrefixes(cfg.TrustedPeers), parsePrefixes(cfg.MediaNetworks)
 	d.invites = newSeenInvites()
 	if d.callLimits, err = newCallLimiter(cfg); err != nil {

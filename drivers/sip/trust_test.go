@@ -63,11 +63,7 @@ func proxyAuth(t *testing.T, challenge *msg, uri, user, password string) string 
 // refused reaches the handler or holds a line.
 func TestInviteTrust(t *testing.T) {
 	infos := make(legInfos, 16)
-	d := servePhonesWith(t, sip.Config{DialPlan: testPlan{}, Peers: loopbackPeer}, nil, infos)
-	p := newPhoneUA(t, d.Addr())
-	if _, res := p.register(t, "8003", "s3cret-8003", "<sip:8003@127.0.0.1:5993>", 600); res.StatusCode != 200 {
-		t.Fatalf("register 8003: %d", res.StatusCode)
-	}
+	d := serveWith8003(t, sip.Config{DialPlan: testPlan{}, Peers: loopbackPeer}, infos)
 	trusting := servePhonesWith(t, sip.Config{DialPlan: testPlan{}, TrustedPeers: []string{"127.0.0.0/8"}, Peers: loopbackPeer}, nil, infos)
 
 	tests := []struct {
@@ -150,6 +146,18 @@ func TestInviteTrust(t *testing.T) {
 			t.Errorf("lines busy after the calls: %+v", ls)
 		}
 	}
+}
+
+// serveWith8003 serves a driver configured as cfg whose handler is infos,
+// with phone 8003 registered.
+func serveWith8003(t *testing.T, cfg sip.Config, infos legInfos) *sip.Driver {
+	t.Helper()
+	d := servePhonesWith(t, cfg, nil, infos)
+	p := newPhoneUA(t, d.Addr())
+	if _, res := p.register(t, "8003", "s3cret-8003", "<sip:8003@127.0.0.1:5993>", 600); res.StatusCode != 200 {
+		t.Fatalf("register 8003: %d", res.StatusCode)
+	}
+	return d
 }
 
 // fakeClock is the throttles' clock in tests: it moves only when told.
@@ -305,6 +313,131 @@ func TestSIPpFeatureCodes(t *testing.T) {
 		info := <-legs
 		if info.From != "8003" || info.To != code || !info.FromVerified {
 			t.Errorf("leg %+v: want from 8003 to %s, verified", info, code)
+		}
+	}
+}
+
+// TestInviteAssertedNumber: which calling numbers the driver believes are
+// the caller's (LegInfo.FromAsserted, for callbacks and VIP priority): a
+// peer's (the trunk's ANI) and a trusted peer's, and an authenticated
+// phone's, registered or not; not a stranger's, who may write any number,
+// nor a withheld one from anyone. Only the agent's own phone and a trusted
+// peer are verified: a peer's caller whose number is asserted acts for no
+// agent.
+func TestInviteAssertedNumber(t *testing.T) {
+	infos := make(legInfos, 16)
+	noRate := sip.Config{DialPlan: testPlan{}, SourceCallRate: -1}
+	stranger := serveWith8003(t, noRate, infos)
+	peer := servePhonesWith(t, sip.Config{DialPlan: testPlan{}, Peers: loopbackPeer}, nil, infos)
+	trusting := servePhonesWith(t, sip.Config{DialPlan: testPlan{}, TrustedPeers: []string{"127.0.0.0/8"}, Peers: loopbackPeer}, nil, infos)
+
+	tests := []struct {
+		name         string
+		d            *sip.Driver
+		from         string
+		password     string // answers a 407 with it
+		wantVerified bool
+		wantAsserted bool
+	}{
+		{name: "stranger's number", d: stranger, from: "13800138000"},
+		{name: "stranger withholds", d: stranger, from: "anonymous"},
+		{name: "unregistered phone authenticates", d: stranger, from: "8004", password: "s3cret-8004", wantAsserted: true},
+		{name: "agent's phone", d: stranger, from: "8003", password: "s3cret-8003", wantVerified: true, wantAsserted: true},
+		{name: "trunk's caller", d: peer, from: "13800138000", wantAsserted: true},
+		{name: "trunk's caller withheld", d: peer, from: "Anonymous"},
+		{name: "trusted pbx's extension", d: trusting, from: "2001", wantVerified: true, wantAsserted: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := newUAC(t, "udp", tt.d.Addr())
+			u.from, u.to = tt.from, "ivr"
+			want := 486
+			if tt.password != "" {
+				want = 407
+			}
+			m := u.invite(offer(4000, "8 0 101", g711Offer...), want)
+			if m.code == 407 {
+				u.cseq++
+				u.toTag = ""
+				m = u.invite(offer(4000, "8 0 101", g711Offer...), 486,
+					proxyAuth(t, m, fmt.Sprintf("sip:ivr@%s", tt.d.Addr()), tt.from, tt.password))
+			}
+			if m.code != 486 {
+				t.Fatalf("final response %d, want 486 from the handler", m.code)
+			}
+			info := <-infos
+			if info.From != tt.from || info.FromVerified != tt.wantVerified || info.FromAsserted != tt.wantAsserted {
+				t.Errorf("leg from %q verified %v asserted %v, want from %q verified %v asserted %v",
+					info.From, info.FromVerified, info.FromAsserted, tt.from, tt.wantVerified, tt.wantAsserted)
+			}
+		})
+	}
+}
+
+// TestChallengedInviteIsOneAttempt: a phone's INVITE challenged with 407
+// and sent again with its credentials is one call attempt against its
+// source's call rate, so a phone with one attempt left still gets its call
+// in; a source that answers the challenge with wrong passwords pays for each
+// try, and is refused 503 once it owes.
+func TestChallengedInviteIsOneAttempt(t *testing.T) {
+	// 0.2 calls a second: a burst of one attempt, and no refill to speak of
+	// while the test runs.
+	cfg := sip.Config{DialPlan: testPlan{}, SourceCallRate: 0.2}
+	infos := make(legInfos, 4)
+	d := servePhonesWith(t, cfg, nil, infos)
+	uri := fmt.Sprintf("sip:ivr@%s", d.Addr())
+	// call sends an INVITE from 8004 to the hotline, and answers each 407
+	// with password (tries times); it returns the final responses.
+	call := func(password string, tries int) []int {
+		u := newUAC(t, "udp", d.Addr())
+		u.from, u.to = "8004", "ivr"
+		m := inviteFinal(u, offer(4000, "8 0 101", g711Offer...))
+		got := []int{m.code}
+		chal := m
+		for i := 0; i < tries && m.code != 503; i++ {
+			u.cseq++
+			u.toTag = ""
+			m = inviteFinal(u, offer(4000, "8 0 101", g711Offer...), proxyAuth(t, chal, uri, "8004", password))
+			got = append(got, m.code)
+		}
+		return got
+	}
+	if got := call("s3cret-8004", 1); fmt.Sprint(got) != "[407 486]" {
+		t.Fatalf("the phone's call: %v, want [407 486] (challenged, then in: one attempt)", got)
+	}
+	<-infos
+	if got := call("s3cret-8004", 1); fmt.Sprint(got) != "[503]" {
+		t.Errorf("a second call at once: %v, want [503]: the attempt is spent", got)
+	}
+
+	junk := servePhonesWith(t, cfg, nil, infos)
+	d = junk
+	uri = fmt.Sprintf("sip:ivr@%s", d.Addr())
+	if got := call("guess", 4); fmt.Sprint(got) != "[407 403 503]" {
+		t.Errorf("wrong passwords: %v, want [407 403 503]: the challenge and one wrong answer paid, then owing", got)
+	}
+	select {
+	case info := <-infos:
+		t.Errorf("a leg reached the handler: %+v", info)
+	default:
+	}
+}
+
+// inviteFinal sends an INVITE with body and returns its final response,
+// whatever it is (a failure is ACKed).
+func inviteFinal(u *uac, body string, headers ...string) *msg {
+	u.t.Helper()
+	branch := u.send("INVITE", u.cseq, "", headers, body)
+	for {
+		m := u.read()
+		if m.code == 0 {
+			u.t.Fatalf("got %q, want a response", m.start)
+		}
+		if m.code >= 300 {
+			u.send("ACK", u.cseq, branch, nil, "")
+		}
+		if m.code >= 200 {
+			return m
 		}
 	}
 }

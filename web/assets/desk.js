@@ -310,6 +310,8 @@
     var cb = d.callback === "1" ? (d.callback_number || "") + (d.callback_attempt ? " (#" + d.callback_attempt + ")" : "") : "";
     $("pop-callback").textContent = cb;
     Array.prototype.forEach.call(card.querySelectorAll(".callback"), function (e) { e.hidden = !cb; });
+    // A number only the caller wrote (no trunk or peer vouches for it).
+    $("pop-caller-unverified").hidden = d.caller_unverified !== "1";
     $("pop-ivr").textContent = (p.ivr_path || []).join(" → ") || p.ivr_flow || "";
     customerView(p.customer, p.caller);
     codesView(p.codes);
