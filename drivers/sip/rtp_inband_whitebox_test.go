@@ -1,7 +1,6 @@
 package sip
 
 import (
-	"net/netip"
 	"strconv"
 	"strings"
 	"testing"
@@ -80,7 +79,7 @@ func TestInbandKeysSurviveStarvedReader(t *testing.T) {
 	tones := inbandKeys(t, keys) // μ-law in and out: close to the A-law we send
 	sink := listenSink(t)
 	s := newTestStream(t, sink)
-	far := netip.MustParseAddrPort("127.0.0.1:4000")
+	far := s.remote // the far end the SDP named: only it is heard
 
 	// The far end sends frame n at tick arrive(n): on time, but nothing
 	// from tick 60 to 75 and then all it owes at once.
@@ -159,7 +158,7 @@ func TestEventAndToneAcrossAStall(t *testing.T) {
 	const keys = "1010#"
 	synctest.Test(t, func(t *testing.T) {
 		s := newTestStream(t, listenSink(t))
-		far := netip.MustParseAddrPort("127.0.0.1:4000")
+		far := s.remote // the far end the SDP named: only it is heard
 		tones := inbandKeys(t, keys) // 100 ms silence, then 100 ms on, 100 ms off
 		seq := 0
 		send := func(b []byte) {
