@@ -76,7 +76,7 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 		return
 	}
 	// Who is calling, and may they dial this (trust.go)?
-	who, admit := d.vouch(req, tx)
+	who, admit := d.vouch(req, chargeFirst{tx, adm})
 	if !admit {
 		return
 	}
@@ -586,4 +586,19 @@ func uriHost(a netip.Addr) string {
 		return "[" + a.String() + "]"
 	}
 	return a.String()
+}
+
+// chargeFirst is an INVITE's transaction as vouch answers it: a refusal
+// (the caller did not authenticate) is charged to the source before it goes
+// out, so the source's next attempt, sent on reading it, finds the debt.
+type chargeFirst struct {
+	siplib.ServerTransaction
+	adm *admission
+}
+
+func (c chargeFirst) Respond(res *siplib.Response) error {
+	if res.StatusCode >= 300 {
+		c.adm.charge(time.Now())
+	}
+	return c.ServerTransaction.Respond(res)
 }
