@@ -3,11 +3,15 @@ package web_test
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"tracecall/store"
 )
 
 // TestAttackUnreadBodyHeldOpen: limitBody keeps a body moving only while a
@@ -49,5 +53,44 @@ func TestAttackUnreadBodyHeldOpen(t *testing.T) {
 				t.Errorf("%q (trickled %v): no answer and the connection still open after 5 s", head, trickle)
 			}
 		}
+	}
+}
+
+// TestAttackNumberTakenIsAnUnthrottledOracle: an agent's failed searches
+// are throttled and audited so that the book cannot be walked by number,
+// but saving a customer with numbers that belong to someone else answers
+// 409 naming the taken number, with neither. An agent makes one customer of
+// their own and PUTs ten numbers at a time into it: against the daemon,
+// 1,000 numbers in 0.1 s, no 429, nothing in /api/audit, and every taken
+// number named; each one found is then a search hit, which is not throttled.
+func TestAttackNumberTakenIsAnUnthrottledOracle(t *testing.T) {
+	p, _, _ := customerPanel(t)
+	zhang := p.deskLogin("zhang")
+	code, body := zhang.api("POST", "/api/customers", `{"numbers":["13600136000"],"name":"探针"}`, false)
+	if code != http.StatusCreated {
+		t.Fatalf("agent saves a customer: %d %v", code, body)
+	}
+	mine, _ := body["id"].(string)
+	before, _ := p.db.Audit(store.AuditFilter{Limit: 1000})
+	taken := []string{}
+	for i := range 30 {
+		nums := []string{}
+		for j := range 10 {
+			nums = append(nums, fmt.Sprintf(`"1350%03d%04d"`, i, j))
+		}
+		if i == 17 {
+			nums[4] = `"13900139000"` // 李强's
+		}
+		code, body := zhang.api("PUT", "/api/customers/"+mine, `{"name":"探针","numbers":[`+strings.Join(nums, ",")+`]}`, false)
+		if code == http.StatusTooManyRequests {
+			return // throttled: good
+		}
+		if code == http.StatusConflict {
+			taken = append(taken, fmt.Sprint(body["error"]))
+		}
+	}
+	after, _ := p.db.Audit(store.AuditFilter{Limit: 1000})
+	if len(taken) > 0 && len(after) == len(before) {
+		t.Errorf("300 numbers probed by an agent without a 429 or an audit entry; learnt %v", taken)
 	}
 }
