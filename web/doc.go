@@ -132,9 +132,13 @@
 // their own status and reason (a full data disk is 507 disk_full), and the
 // JSON carries the sentence in the user's language as "message"; pages show
 // the same sentence. Every route's body is bounded (body.go: 413 naming
-// the limit) and must keep arriving at a minimum rate, or the connection is
-// cut; NewHTTPServer sets the header, idle and size limits for every
-// listener, and /assets/ never lists a directory.
+// the limit) and must keep arriving at a minimum rate from when its headers
+// are read, whether or not a handler reads it, or the connection is cut; an
+// answer given before its body was read closes the connection rather than
+// wait for the rest (keepBodyMoving). HTTPServer sets the header, idle and
+// size limits for every listener; LimitListener keeps one client address to
+// a bounded number of open connections (conns.go); /assets/ never lists a
+// directory.
 //
 // # Live views
 //
