@@ -398,6 +398,8 @@ func waitText(m map[string]string, d time.Duration) string {
 func loginRefusal(m map[string]string, le *auth.LoginError, username string) (msg, console string) {
 	throttled := errors.Is(le.Err, auth.ErrThrottled)
 	switch {
+	case errors.Is(le.Err, auth.ErrLoginBusy):
+		return m["msg_login_busy"], "" // nothing to lift: it passes in a moment
 	case throttled:
 		msg = fmt.Sprintf(m["msg_login_wait"], waitText(m, le.Wait))
 	case le.Wait > 0:

@@ -41,6 +41,7 @@ var securityMessages = map[string]map[string]string{
 		"msg_lift_gone":   "该项已没有失败记录（可能已被解除或已过期）。",
 
 		"msg_login_wait": "登录失败次数过多，本次尝试未核验密码。请等待 %s后再试。",
+		"msg_login_busy": "来自您地址的另一次登录正在核验，本次尝试未核验密码。请稍候几秒再试。",
 		"msg_login_next": "下次尝试需等待 %s。",
 		"login_console":  "也可以请管理员在“登录保护”页面解除，或在设备控制台运行：",
 		"wait_min_s":     "%d 分 %d 秒",
@@ -84,6 +85,7 @@ var securityMessages = map[string]map[string]string{
 		"msg_lift_gone":   "That has no failures on record any more (lifted or expired already).",
 
 		"msg_login_wait": "Too many failed logins; this attempt was not checked. Wait %s before trying again.",
+		"msg_login_busy": "Another login from your address is being checked; this attempt was not checked. Wait a few seconds and try again.",
 		"msg_login_next": " Your next attempt must wait %s.",
 		"login_console":  "Or ask an administrator to lift it on the Login protection page, or on the appliance's console run:",
 		"wait_min_s":     "%d min %d s",
