@@ -53,13 +53,15 @@ func (s *Server) securityRoutes(add addRoute) {
 	add("PUT /api/users/{name}/password", admin, true, s.handleAPIPassword)
 }
 
-// throttleSources are the panel's login throttles and then Deps.Throttles.
+// throttleSources are the panel's login throttles, the agents' customer
+// searches, and then Deps.Throttles.
 func (s *Server) throttleSources() []ThrottleSource {
 	lt := s.auth.LoginThrottles()
 	out := []ThrottleSource{
 		{Name: auth.ThrottleByAddress, Throttle: lt[auth.ThrottleByAddress]},
 		{Name: auth.ThrottleByAccount, Throttle: lt[auth.ThrottleByAccount]},
 	}
+	out = append(out, ThrottleSource{Name: ThrottleSearch, Throttle: s.searchMisses})
 	for _, t := range s.deps.Throttles {
 		if t.Throttle != nil && t.Name != "" {
 			out = append(out, t)

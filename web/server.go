@@ -88,7 +88,8 @@ type Server struct {
 	// (customers.go).
 	grants       *customerGrants
 	searchMisses *throttle.Throttle
-	limits       Limits // deps.Limits with defaults
+	searching    throttle.Gate // one search at a time per agent
+	limits       Limits        // deps.Limits with defaults
 	// connsRefused counts the connections LimitListener refused.
 	connsRefused atomic.Uint64
 
