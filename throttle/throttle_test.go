@@ -121,3 +121,26 @@ func TestRecord(t *testing.T) {
 		t.Errorf("Config() = %+v", got)
 	}
 }
+
+func TestGateOneAttemptPerKey(t *testing.T) {
+	var g throttle.Gate
+	leave, ok := g.Enter("10.0.0.9")
+	if !ok {
+		t.Fatal("first attempt refused")
+	}
+	if _, ok := g.Enter("10.0.0.9"); ok {
+		t.Error("second attempt for the same key admitted while the first is in progress")
+	}
+	other, ok := g.Enter("10.0.0.10")
+	if !ok {
+		t.Error("another key refused")
+	}
+	other()
+	leave()
+	leave() // twice: harmless
+	again, ok := g.Enter("10.0.0.9")
+	if !ok {
+		t.Error("key refused after its attempt ended")
+	}
+	again()
+}

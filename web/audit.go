@@ -41,7 +41,7 @@ func (s *Server) auditRead(r *http.Request, e store.AuditEntry) {
 // ("audit_" and "auditres_" keys).
 var (
 	auditActions = []string{auditCustomerSearch, auditCustomerRead}
-	auditResults = []string{auditFound, auditNotFound, auditDenied, auditThrottled}
+	auditResults = []string{auditFound, auditFoundBySave, auditNotFound, auditDenied, auditThrottled}
 )
 
 // auditQuery is the audit log's filter from a query string: user, action,

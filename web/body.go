@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,19 +32,27 @@ type Limits struct {
 	// handler starts reading plus one second per MinBodyRate bytes read, the
 	// body must have come, or the read fails and the connection is closed
 	// (defaults 10 s and 1 KiB/s: a large upload on the LAN is far faster,
-	// a client trickling a byte at a time is cut off within seconds).
+	// a client trickling a byte at a time is cut off within seconds). A
+	// body no handler reads has BodyGrace from its request's headers, and
+	// is never drained: the answer closes the connection (keepBodyMoving).
 	BodyGrace   time.Duration
 	MinBodyRate int
+	// MaxConnsPerAddress bounds the connections one client address (its
+	// IPv6 /64) may hold open to the panel's listener at once (default
+	// 128: an office behind one NAT address, several tabs each); past it a
+	// new connection is answered 429 and closed (LimitListener).
+	MaxConnsPerAddress int
 }
 
 // Defaults of Limits.
 const (
-	DefaultHeaderTimeout  = 10 * time.Second
-	DefaultIdleTimeout    = 2 * time.Minute
-	DefaultMaxHeaderBytes = 64 << 10
-	DefaultMaxBody        = 64 << 10
-	DefaultBodyGrace      = 10 * time.Second
-	DefaultMinBodyRate    = 1 << 10
+	DefaultHeaderTimeout      = 10 * time.Second
+	DefaultIdleTimeout        = 2 * time.Minute
+	DefaultMaxHeaderBytes     = 64 << 10
+	DefaultMaxBody            = 64 << 10
+	DefaultBodyGrace          = 10 * time.Second
+	DefaultMinBodyRate        = 1 << 10
+	DefaultMaxConnsPerAddress = 128
 )
 
 func (l Limits) withDefaults() Limits {
@@ -65,13 +74,16 @@ func (l Limits) withDefaults() Limits {
 	if l.MinBodyRate <= 0 {
 		l.MinBodyRate = DefaultMinBodyRate
 	}
+	if l.MaxConnsPerAddress <= 0 {
+		l.MaxConnsPerAddress = DefaultMaxConnsPerAddress
+	}
 	return l
 }
 
 // HTTPServer returns an http.Server for h with the Limits' timeouts: every
 // listener of the daemon (TCP, unix socket, profiles) is made by it. There is
 // no overall read or write timeout: uploads may be large and event streams
-// last; bodies are kept moving by the handlers' own deadline (limitBody).
+// last; bodies are kept moving by a deadline of their own (keepBodyMoving).
 func (s *Server) HTTPServer(h http.Handler) *http.Server {
 	l := s.limits
 	return &http.Server{
@@ -84,13 +96,13 @@ func (s *Server) HTTPServer(h http.Handler) *http.Server {
 }
 
 // ownBodyLimit are the routes whose handlers bound their bodies themselves
-// (uploads of up to gigabytes); limitBody still keeps them moving.
+// (uploads of up to gigabytes); keepBodyMoving still keeps them moving.
 var ownBodyLimit = map[string]bool{"POST /api/trace/import": true}
 
 // limitBody bounds the body of route pattern's requests to the Limits'
-// MaxBody (unless the handler keeps its own), makes it arrive at the
-// minimum rate, and parses a form body at once, so that a form too large or
-// too slow is answered 413 or 408 here, before the CSRF check reads it.
+// MaxBody (unless the handler keeps its own) and parses a form body at
+// once, so that a form too large or too slow is answered 413 or 408 here,
+// before the CSRF check reads it.
 func (s *Server) limitBody(pattern string, h http.Handler) http.Handler {
 	own := ownBodyLimit[pattern]
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -98,11 +110,9 @@ func (s *Server) limitBody(pattern string, h http.Handler) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
-		body := io.ReadCloser(&paced{rc: r.Body, ctl: http.NewResponseController(w), grace: s.limits.BodyGrace, rate: s.limits.MinBodyRate})
 		if !own {
-			body = http.MaxBytesReader(w, body, s.limits.MaxBody)
+			r.Body = http.MaxBytesReader(w, r.Body, s.limits.MaxBody)
 		}
-		r.Body = body
 		if isForm(r) && !own {
 			var err error
 			if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct == "multipart/form-data" {
@@ -119,10 +129,82 @@ func (s *Server) limitBody(pattern string, h http.Handler) http.Handler {
 	})
 }
 
+// keepBodyMoving gives every request body a deadline from the moment its
+// headers are read, whether or not a handler ever reads it: BodyGrace for
+// a body nobody reads, and once a handler reads, the pace of paced. An
+// answer written before its body was read to the end closes the connection
+// and stops reading at once: net/http would otherwise read up to 256 KiB of
+// the rest, waiting on the client, before it even sent the answer (a
+// request to /healthz with Content-Length: 100000 and no body held its
+// connection for ever). It is the outermost handler of both listeners, so
+// that refusals made before any route (the login gate, cross-origin
+// checks, 404) are covered too.
+func (s *Server) keepBodyMoving(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body == nil || r.Body == http.NoBody {
+			h.ServeHTTP(w, r)
+			return
+		}
+		ctl := http.NewResponseController(w)
+		// Not every ResponseWriter has a connection (httptest's recorder):
+		// then there is nothing to cut off.
+		_ = ctl.SetReadDeadline(time.Now().Add(s.limits.BodyGrace))
+		p := &paced{rc: r.Body, ctl: ctl, grace: s.limits.BodyGrace, rate: s.limits.MinBodyRate}
+		r.Body = p
+		cw := &closeUnread{ResponseWriter: w, ctl: ctl, body: p}
+		h.ServeHTTP(cw, r)
+		cw.answering() // a handler that wrote nothing: net/http answers 200 after it
+	})
+}
+
+// closeUnread is a ResponseWriter whose answer closes the connection when
+// the request's body has not been read to its end by then.
+type closeUnread struct {
+	http.ResponseWriter
+	ctl  *http.ResponseController
+	body *paced
+	done bool
+}
+
+// answering is called before the answer's status line goes out.
+func (c *closeUnread) answering() {
+	if c.done {
+		return
+	}
+	c.done = true
+	if !c.body.eof.Load() {
+		c.Header().Set("Connection", "close")
+		// What net/http reads of the rest after the answer fails now.
+		_ = c.ctl.SetReadDeadline(time.Now())
+	}
+}
+
+func (c *closeUnread) WriteHeader(code int) {
+	if code >= 200 { // not for 1xx: the final answer is still to come
+		c.answering()
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *closeUnread) Write(b []byte) (int, error) {
+	c.answering()
+	return c.ResponseWriter.Write(b)
+}
+
+// Flush keeps the writer an http.Flusher for the streams that ask for one.
+func (c *closeUnread) Flush() {
+	c.answering()
+	_ = c.ctl.Flush()
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (c *closeUnread) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+
 // paced is a body that must keep arriving: before each read it sets the
-// connection's read deadline to start + grace + read/rate, and clears it
-// at the end of the body (so that the server's check for a client gone
-// away, which reads on, is not cut short during a long answer).
+// connection's read deadline to start + grace + read/rate, where start is
+// the first read, and clears it at the end of the body (so that the
+// server's check for a client gone away, which reads on, is not cut short
+// during a long answer).
 type paced struct {
 	rc    io.ReadCloser
 	ctl   *http.ResponseController
@@ -131,18 +213,20 @@ type paced struct {
 
 	start time.Time
 	n     int64
+	eof   atomic.Bool // the body was read to its end
 }
 
 func (p *paced) Read(b []byte) (int, error) {
 	if p.start.IsZero() {
 		p.start = time.Now()
 	}
-	// Not every ResponseWriter has a connection (httptest's recorder): then
-	// there is nothing to cut off.
 	_ = p.ctl.SetReadDeadline(p.start.Add(p.grace + time.Duration(p.n)*time.Second/time.Duration(p.rate)))
 	n, err := p.rc.Read(b)
 	p.n += int64(n)
 	if err != nil {
+		if err == io.EOF {
+			p.eof.Store(true)
+		}
 		_ = p.ctl.SetReadDeadline(time.Time{})
 	}
 	return n, err

@@ -3,11 +3,14 @@ package web_test
 import (
 	"bufio"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httptrace"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -163,5 +166,82 @@ func TestHTTPServerLimits(t *testing.T) {
 	s := p.srv.HTTPServer(p.srv.TCPHandler())
 	if s.ReadHeaderTimeout != web.DefaultHeaderTimeout || s.IdleTimeout != web.DefaultIdleTimeout || s.MaxHeaderBytes != web.DefaultMaxHeaderBytes {
 		t.Errorf("server limits = header %v idle %v max header %d", s.ReadHeaderTimeout, s.IdleTimeout, s.MaxHeaderBytes)
+	}
+}
+
+// TestUnreadBodyAnsweredAndClosed: a request whose handler never reads its
+// body (GET /healthz, a refusal before login, the login page) is answered
+// at once and its connection closed, whether the body is left unsent or
+// trickled: net/http would otherwise read the rest (up to 256 KiB) before
+// it even answered, with no deadline. Against the daemon, 19,980 such
+// connections (GET /healthz, Content-Length 100000, nothing sent) used
+// every file descriptor tracecalld might open, and SIP calls were refused
+// for want of RTP sockets.
+func TestUnreadBodyAnsweredAndClosed(t *testing.T) {
+	addr := limitedServer(t) // header timeout and body grace 300 ms
+	for _, head := range []string{
+		"GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n",
+		"POST /api/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n",
+		"GET /login HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n",
+		"GET /nowhere HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n",
+	} {
+		for _, trickle := range []bool{false, true} {
+			var c net.Conn
+			if trickle {
+				c = dialTrickling(t, addr, head)
+			} else {
+				var err error
+				if c, err = net.Dial("tcp", addr); err != nil {
+					t.Fatal(err)
+				}
+				defer c.Close()
+				if _, err := io.WriteString(c, head); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			br := bufio.NewReader(c)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Errorf("%q (trickled %v): no answer: %v", head, trickle, err)
+				continue
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			if !resp.Close {
+				t.Errorf("%q (trickled %v): answer %d does not close the connection", head, trickle, resp.StatusCode)
+			}
+			var ne net.Error
+			if _, err := br.ReadByte(); errors.As(err, &ne) && ne.Timeout() {
+				t.Errorf("%q (trickled %v): the connection is still open 5 s on", head, trickle)
+			}
+		}
+	}
+}
+
+// TestReadBodyKeepsConnection: a body its handler reads to the end leaves
+// the connection open for the next request; only an unread one closes it.
+func TestReadBodyKeepsConnection(t *testing.T) {
+	p := newPanel(t)
+	client := p.ts.Client()
+	reused := []bool{}
+	for i := range 3 {
+		req, _ := http.NewRequest("POST", p.ts.URL+"/api/customers", strings.NewReader(fmt.Sprintf(`{"numbers":["1360013600%d"],"name":"客户"}`, i)))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		req = req.WithContext(httptrace.WithClientTrace(req.Context(), &httptrace.ClientTrace{
+			GotConn: func(ci httptrace.GotConnInfo) { reused = append(reused, ci.Reused) },
+		}))
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusCreated || resp.Close {
+			t.Errorf("POST %d = %d, close %v; want 201 on a kept connection", i, resp.StatusCode, resp.Close)
+		}
+	}
+	if !slices.Equal(reused, []bool{false, true, true}) {
+		t.Errorf("connections reused = %v, want the first one kept", reused)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,6 +28,21 @@ import (
 // refused, goes to the audit log (audit.go), and an agent whose searches
 // keep finding nobody is slowed down (searchMisses), which is what walking
 // the number space looks like.
+//
+// Saving a customer is a search too: a number another customer has is
+// refused 409, which tells the agent that number is in the book. So for an
+// agent a save that adds numbers (those the customer does not have yet)
+// waits its turn like a search (searchTurn: one at a time, none while the
+// agent waits), and one refused for a taken number is audited as a search
+// that found that customer (result found_by_save) and counted against the
+// agent like a search that found nobody: it is as rare in honest work (the
+// screen pop shows the caller's customer) as it is telling in a walk of
+// the numbers. The 409 names the number only when the save added just one
+// (what a search of it would have said); with several it says only that
+// one of them is taken. A save whose new numbers are all free costs nothing:
+// that no customer has a number is not personal data, and it is how every
+// new caller's customer is made. Team leaders and above see every customer
+// and are not concerned.
 
 // Limits of what an agent may open.
 const (
@@ -106,9 +122,11 @@ func (g *customerGrants) live(user string, now time.Time) []grant {
 	return gs
 }
 
-// searchMisses slows an agent whose number searches keep finding nobody:
-// a few free, then growing waits. A search that finds someone does not
-// clear the count (an enumeration finds some), time does.
+// searchMisses slows an agent whose number searches keep finding nobody
+// (and whose saves keep giving numbers other customers have): a few free,
+// then growing waits. A search that finds someone does not clear the count
+// (an enumeration finds some), time does. Its notes are the numbers. The
+// security page lists it as ThrottleSearch.
 func searchMisses(now func() time.Time) *throttle.Throttle {
 	return throttle.New(throttle.Config{Free: 10, Base: 2 * time.Second, Max: time.Minute, Forget: 30 * time.Minute, Now: now})
 }
@@ -159,9 +177,43 @@ const (
 	auditNotFound       = "not_found"
 	auditDenied         = "denied"
 	auditThrottled      = "throttled"
+	auditFoundBySave    = "found_by_save" // a save refused for a number another customer has
 )
 
-func (s *Server) customerError(w http.ResponseWriter, r *http.Request, op string, err error) {
+// ThrottleSearch names the agents' search throttle among the security
+// page's sources.
+const ThrottleSearch = "customer_search"
+
+// searchTurn starts an agent's search of the book by number (a lookup, or
+// a save that adds numbers): one at a time per agent, so that searches sent
+// at once are counted one after another, and none while the agent waits
+// after too many misses. Refused, it audits e as throttled, answers 429
+// and returns ok false; else leave is to be called once the search's miss
+// is counted. For team leaders and above it is a no-op.
+func (s *Server) searchTurn(w http.ResponseWriter, r *http.Request, e store.AuditEntry) (leave func(), ok bool) {
+	id, _ := auth.FromContext(r.Context())
+	if seesCustomers(id) {
+		return func() {}, true
+	}
+	leave, ok = s.searching.Enter(id.Username)
+	wait, reason, msg := time.Second, "search_busy", "another search of yours is in progress; try again in a moment"
+	if ok {
+		if wait = s.searchMisses.Wait(id.Username); wait <= 0 {
+			return leave, true
+		}
+		leave()
+		reason, msg = "too_many_searches", fmt.Sprintf("too many searches found nobody; wait %v", wait.Round(time.Second))
+	}
+	e.Result = auditThrottled
+	s.auditRead(r, e)
+	w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+	writeError(w, http.StatusTooManyRequests, reason, msg)
+	return nil, false
+}
+
+// customerError answers a failed save or read. added are the numbers the
+// save gave that its customer did not have (all of them for a new one).
+func (s *Server) customerError(w http.ResponseWriter, r *http.Request, op string, err error, added ...string) {
 	var fe *crm.FieldError
 	var te *crm.NumberTakenError
 	id, _ := auth.FromContext(r.Context())
@@ -169,9 +221,16 @@ func (s *Server) customerError(w http.ResponseWriter, r *http.Request, op string
 	case errors.As(err, &fe):
 		writeJSON(w, http.StatusBadRequest, map[string]string{"error": fe.Error(), "reason": fe.Reason, "field": fe.Field})
 	case errors.As(err, &te) && !seesCustomers(id):
-		// Whose it is an agent learns by searching the number, which the
-		// audit log records.
-		writeError(w, http.StatusConflict, "number_taken", te.Number+" belongs to another customer")
+		// A search that found te.Owner: audited and counted as one (see
+		// the top of the file). Whose it is an agent learns by searching
+		// the number, which the audit log records.
+		s.auditRead(r, store.AuditEntry{Action: auditCustomerSearch, Query: te.Number, Result: auditFoundBySave, Customer: te.Owner})
+		s.searchMisses.Record(id.Username, te.Number)
+		if len(added) == 1 {
+			writeError(w, http.StatusConflict, "number_taken", te.Number+" belongs to another customer")
+			return
+		}
+		writeError(w, http.StatusConflict, "number_taken", "one of the numbers added belongs to another customer")
 	case errors.Is(err, crm.ErrNumberTaken):
 		writeError(w, http.StatusConflict, "number_taken", strings.TrimPrefix(err.Error(), "crm: "))
 	case errors.Is(err, crm.ErrNotFound):
@@ -202,16 +261,11 @@ func (s *Server) handleCustomerLookup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e := store.AuditEntry{Action: auditCustomerSearch, Query: n}
-	if !seesCustomers(id) {
-		if wait := s.searchMisses.Wait(id.Username); wait > 0 {
-			e.Result = auditThrottled
-			s.auditRead(r, e)
-			w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
-			writeError(w, http.StatusTooManyRequests, "too_many_searches",
-				fmt.Sprintf("too many searches found nobody; wait %v", wait.Round(time.Second)))
-			return
-		}
+	leave, ok := s.searchTurn(w, r, e)
+	if !ok {
+		return
 	}
+	defer leave()
 	c, ok, err := s.deps.Customers.Lookup(n)
 	switch {
 	case err != nil:
@@ -220,7 +274,7 @@ func (s *Server) handleCustomerLookup(w http.ResponseWriter, r *http.Request) {
 		e.Result = auditNotFound
 		s.auditRead(r, e)
 		if !seesCustomers(id) {
-			s.searchMisses.Fail(id.Username)
+			s.searchMisses.Record(id.Username, n)
 		}
 		writeError(w, http.StatusNotFound, "not_found", "no customer has "+n)
 	default:
@@ -263,9 +317,17 @@ func (s *Server) handleCustomerCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id, _ := auth.FromContext(r.Context())
+	added := newNumbers(in, nil)
+	if len(added) > 0 {
+		leave, ok := s.searchTurn(w, r, store.AuditEntry{Action: auditCustomerSearch, Query: strings.Join(added, " ")})
+		if !ok {
+			return
+		}
+		defer leave()
+	}
 	c, err := s.deps.Customers.Create(in, id.Username)
 	if err != nil {
-		s.customerError(w, r, "op_create_customer", err)
+		s.customerError(w, r, "op_create_customer", err, added...)
 		return
 	}
 	s.grants.add(id.Username, c.ID)
@@ -286,10 +348,43 @@ func (s *Server) handleCustomerUpdate(w http.ResponseWriter, r *http.Request) {
 		s.refuseCustomer(w, r, cid)
 		return
 	}
+	var added []string
+	if !seesCustomers(id) {
+		old, err := s.deps.Customers.Get(cid)
+		if err != nil {
+			s.customerError(w, r, "op_update_customer", err)
+			return
+		}
+		added = newNumbers(in, old.Numbers)
+	}
+	if len(added) > 0 {
+		leave, ok := s.searchTurn(w, r, store.AuditEntry{Action: auditCustomerSearch, Query: strings.Join(added, " "), Customer: cid})
+		if !ok {
+			return
+		}
+		defer leave()
+	}
 	c, err := s.deps.Customers.Update(cid, in, id.Username)
 	if err != nil {
-		s.customerError(w, r, "op_update_customer", err)
+		s.customerError(w, r, "op_update_customer", err, added...)
 		return
 	}
 	writeJSON(w, http.StatusOK, c)
+}
+
+// newNumbers are the numbers of in, canonical, that have is without: those
+// a save asks the book about. An input that does not pass crm's checks has
+// none (the save is refused for it before any number is looked at).
+func newNumbers(in crm.Input, have []string) []string {
+	in, err := in.Clean()
+	if err != nil {
+		return nil
+	}
+	var added []string
+	for _, n := range in.Numbers {
+		if !slices.Contains(have, n) {
+			added = append(added, n)
+		}
+	}
+	return added
 }

@@ -3,8 +3,10 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -224,5 +226,103 @@ func TestCustomerSearchThrottled(t *testing.T) {
 	// Team leaders are not slowed.
 	if code, _ := li.api("GET", "/api/customers?number=13600139999", "", false); code != http.StatusNotFound {
 		t.Errorf("team leader search = %d, want 404", code)
+	}
+}
+
+// TestAgentSaveOfTakenNumberIsASearch: saving a customer with a number
+// another customer has answers 409, which tells that the number is in the
+// book. For an agent that is a search: audited as one that found the other
+// customer, counted against the agent's search throttle, and it names the
+// number only when the save added just that one. Before, an agent PUT ten
+// numbers at a time into a customer of their own: 1,000 numbers in 0.1 s,
+// no 429, nothing audited, every taken number named.
+func TestAgentSaveOfTakenNumberIsASearch(t *testing.T) {
+	p, _, cs := customerPanel(t)
+	zhang, li := p.deskLogin("zhang"), p.deskLogin("li")
+	code, body := zhang.api("POST", "/api/customers", `{"numbers":["13600136000"],"name":"探针"}`, false)
+	if code != http.StatusCreated {
+		t.Fatalf("agent saves a customer: %d %v", code, body)
+	}
+	mine, _ := body["id"].(string)
+	put := func(b *browser, nums ...string) (int, map[string]any) {
+		return b.api("PUT", "/api/customers/"+mine, `{"name":"探针","numbers":["`+strings.Join(nums, `","`)+`"]}`, false)
+	}
+
+	// Ten numbers, one of them 李强's: 409 without saying which.
+	nums := []string{}
+	for j := range 10 {
+		nums = append(nums, fmt.Sprintf("1350000%04d", j))
+	}
+	nums[4] = "13900139000"
+	code, body = put(zhang, nums...)
+	if code != http.StatusConflict || body["reason"] != "number_taken" || strings.Contains(fmt.Sprint(body), "13900139000") {
+		t.Errorf("agent PUT of 10 numbers, one taken = %d %v, want 409 number_taken not naming it", code, body)
+	}
+	es, _ := p.db.Audit(store.AuditFilter{Limit: 1})
+	if len(es) != 1 || es[0].User != "zhang" || es[0].Action != "customer_search" || es[0].Query != "13900139000" ||
+		es[0].Result != "found_by_save" || es[0].Customer != cs["13900139000"].ID {
+		t.Errorf("the refused save is not audited as a search that found 李强: %+v", es)
+	}
+	// One new number: named, as a search of it would.
+	if code, body := put(zhang, "13600136000", "13900139000"); code != http.StatusConflict || !strings.Contains(fmt.Sprint(body["error"]), "13900139000") {
+		t.Errorf("agent PUT adding one taken number = %d %v, want 409 naming it", code, body)
+	}
+
+	// Keep probing: 429 after the search throttle's free misses, audited.
+	n := 0
+	for ; n < 30; n++ {
+		code, body = put(zhang, "13600136000", "13900139000")
+		if code == http.StatusTooManyRequests {
+			break
+		}
+	}
+	if code != http.StatusTooManyRequests || body["reason"] != "too_many_searches" {
+		t.Fatalf("after %d more saves of a taken number: %d %v, want 429 too_many_searches", n, code, body)
+	}
+	if es, _ := p.db.Audit(store.AuditFilter{Limit: 1}); len(es) != 1 || es[0].Result != "throttled" {
+		t.Errorf("the refused save is not audited: %+v", es)
+	}
+	// Waiting, the agent still edits what the customer already has.
+	if code, body := zhang.api("PUT", "/api/customers/"+mine, `{"name":"探针二","numbers":["13600136000"]}`, false); code != http.StatusOK {
+		t.Errorf("agent's save adding no number while waiting = %d %v, want 200", code, body)
+	}
+	// Team leaders: named with its owner, never throttled, not audited.
+	before, _ := p.db.Audit(store.AuditFilter{Limit: 1000})
+	for range 15 {
+		code, body = li.api("PUT", "/api/customers/"+mine, `{"name":"探针","numbers":["13600136000","13900139000","13500000001"]}`, false)
+	}
+	if code != http.StatusConflict || !strings.Contains(fmt.Sprint(body["error"]), "13900139000") {
+		t.Errorf("team leader's PUT of a taken number = %d %v, want 409 naming it", code, body)
+	}
+	if after, _ := p.db.Audit(store.AuditFilter{Limit: 1000}); len(after) != len(before) {
+		t.Errorf("team leader's saves audited: %d entries more", len(after)-len(before))
+	}
+}
+
+// TestCustomerSearchConcurrentMissesTakeTurns: an agent's searches sent at
+// once are counted one after another, so concurrency buys no misses beyond
+// the throttle's free ones (before: 87 of 100 simultaneous misses were
+// answered).
+func TestCustomerSearchConcurrentMissesTakeTurns(t *testing.T) {
+	p, _, _ := customerPanel(t)
+	zhang := p.deskLogin("zhang")
+	const n = 100
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	answered := map[int]int{}
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			code, _ := zhang.api("GET", fmt.Sprintf("/api/customers?number=1350001%04d", i), "", false)
+			mu.Lock()
+			answered[code]++
+			mu.Unlock()
+		})
+	}
+	close(start)
+	wg.Wait()
+	if answered[http.StatusNotFound] > 11 || answered[http.StatusNotFound]+answered[http.StatusTooManyRequests] != n {
+		t.Errorf("%d simultaneous misses answered %v, want at most 11 (10 free, then the wait) 404 and the rest 429", n, answered)
 	}
 }

@@ -120,7 +120,10 @@
 // gets the same 403 whether it exists or not, and new customers get random
 // ids, so the book cannot be walked. There is no list: a search is by one
 // exact number, and an agent whose searches keep finding nobody is slowed
-// down (429). Every search and every read by id, granted or refused, goes
+// down (429), one search at a time. An agent's save that adds a number
+// another customer has is a search too (its 409 is audited and counted
+// like one, and names the number only if the save added just one), so
+// saves cannot walk the book either. Every search and every read by id, granted or refused, goes
 // to the audit log (audit.go: the store's append-only audit bucket and the
 // daemon's log), which duty managers and admins read at /admin/audit and
 // /api/audit, times in the appliance's zone.
@@ -132,9 +135,13 @@
 // their own status and reason (a full data disk is 507 disk_full), and the
 // JSON carries the sentence in the user's language as "message"; pages show
 // the same sentence. Every route's body is bounded (body.go: 413 naming
-// the limit) and must keep arriving at a minimum rate, or the connection is
-// cut; NewHTTPServer sets the header, idle and size limits for every
-// listener, and /assets/ never lists a directory.
+// the limit) and must keep arriving at a minimum rate from when its headers
+// are read, whether or not a handler reads it, or the connection is cut; an
+// answer given before its body was read closes the connection rather than
+// wait for the rest (keepBodyMoving). HTTPServer sets the header, idle and
+// size limits for every listener; LimitListener keeps one client address to
+// a bounded number of open connections (conns.go); /assets/ never lists a
+// directory.
 //
 // # Live views
 //

@@ -53,13 +53,15 @@ func (s *Server) securityRoutes(add addRoute) {
 	add("PUT /api/users/{name}/password", admin, true, s.handleAPIPassword)
 }
 
-// throttleSources are the panel's login throttles and then Deps.Throttles.
+// throttleSources are the panel's login throttles, the agents' customer
+// searches, and then Deps.Throttles.
 func (s *Server) throttleSources() []ThrottleSource {
 	lt := s.auth.LoginThrottles()
 	out := []ThrottleSource{
 		{Name: auth.ThrottleByAddress, Throttle: lt[auth.ThrottleByAddress]},
 		{Name: auth.ThrottleByAccount, Throttle: lt[auth.ThrottleByAccount]},
 	}
+	out = append(out, ThrottleSource{Name: ThrottleSearch, Throttle: s.searchMisses})
 	for _, t := range s.deps.Throttles {
 		if t.Throttle != nil && t.Name != "" {
 			out = append(out, t)
@@ -398,6 +400,8 @@ func waitText(m map[string]string, d time.Duration) string {
 func loginRefusal(m map[string]string, le *auth.LoginError, username string) (msg, console string) {
 	throttled := errors.Is(le.Err, auth.ErrThrottled)
 	switch {
+	case errors.Is(le.Err, auth.ErrLoginBusy):
+		return m["msg_login_busy"], "" // nothing to lift: it passes in a moment
 	case throttled:
 		msg = fmt.Sprintf(m["msg_login_wait"], waitText(m, le.Wait))
 	case le.Wait > 0:

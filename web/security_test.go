@@ -229,7 +229,7 @@ func TestOtherThrottlesShown(t *testing.T) {
 	admin := p.browser()
 	admin.mustLogin("admin", "the-admin-password")
 	page := admin.get("/admin/security?lang=en")
-	for _, want := range []string{"SIP phone authentication, by address", "<code>198.51.100.7</code>", "SIP phone authentication, by account", "<code>8001</code>", "cannot be lifted here"} {
+	for _, want := range []string{"SIP phone authentication, by address", "<code>198.51.100.7</code>", "SIP phone authentication, by account", "<code>8001</code>", "cannot be lifted here", "Agents&#39; customer searches by number"} {
 		if !strings.Contains(page.body, want) {
 			t.Errorf("security page lacks %q", want)
 		}
@@ -245,13 +245,16 @@ func TestOtherThrottlesShown(t *testing.T) {
 			Notes    []string
 		}
 	}
-	if code := do(t, p.ts, "GET", "/api/security/throttles", token, nil, &got); code != 200 || len(got) != 4 {
+	if code := do(t, p.ts, "GET", "/api/security/throttles", token, nil, &got); code != 200 || len(got) != 5 {
 		t.Fatalf("GET /api/security/throttles = %d, %+v", code, got)
 	}
-	if s := got[2]; s.Source != "sip_address" || !s.CanLift || len(s.Entries) != 1 || s.Entries[0].Failures != 6 || !s.Entries[0].Waiting || s.Entries[0].Notes[0] != "8001" {
+	if s := got[2]; s.Source != web.ThrottleSearch || !s.CanLift {
+		t.Errorf("the agents' searches in the API: %+v", s)
+	}
+	if s := got[3]; s.Source != "sip_address" || !s.CanLift || len(s.Entries) != 1 || s.Entries[0].Failures != 6 || !s.Entries[0].Waiting || s.Entries[0].Notes[0] != "8001" {
 		t.Errorf("sip_address in the API: %+v", s)
 	}
-	if s := got[3]; s.Source != "sip_account" || s.CanLift {
+	if s := got[4]; s.Source != "sip_account" || s.CanLift {
 		t.Errorf("sip_account in the API: %+v", s)
 	}
 

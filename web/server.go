@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"tracecall/crm"
@@ -76,6 +77,7 @@ type Server struct {
 	deps    Deps
 	started time.Time
 	mux     *http.ServeMux // the unix socket's: API only, no auth
+	socket  http.Handler   // mux, keeping bodies moving
 	tcp     http.Handler   // the TCP listener's: API and pages, with auth
 	table   []Route
 	auth    *auth.Auth
@@ -86,7 +88,10 @@ type Server struct {
 	// (customers.go).
 	grants       *customerGrants
 	searchMisses *throttle.Throttle
-	limits       Limits // deps.Limits with defaults
+	searching    throttle.Gate // one search at a time per agent
+	limits       Limits        // deps.Limits with defaults
+	// connsRefused counts the connections LimitListener refused.
+	connsRefused atomic.Uint64
 
 	stopOnce sync.Once
 	stopped  chan struct{} // closed when Run returns: event streams end
@@ -204,7 +209,8 @@ func (s *Server) routes() {
 	// learn nothing about which paths exist.
 	tcp.Handle("/", s.guard(agent, http.HandlerFunc(s.handleNotFound)))
 
-	s.tcp = http.NewCrossOriginProtection().Handler(s.identify(tcp))
+	s.tcp = s.keepBodyMoving(http.NewCrossOriginProtection().Handler(s.identify(tcp)))
+	s.socket = s.keepBodyMoving(s.mux)
 }
 
 // TCPHandler is the handler for the network listener: pages and API, every
@@ -213,7 +219,7 @@ func (s *Server) routes() {
 func (s *Server) TCPHandler() http.Handler { return s.tcp }
 
 // SocketHandler is the handler for the unix socket, trusted by its file mode.
-func (s *Server) SocketHandler() http.Handler { return s.mux }
+func (s *Server) SocketHandler() http.Handler { return s.socket }
 
 func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
@@ -260,6 +266,8 @@ func (s *Server) handleStatus(w http.ResponseWriter, r *http.Request) {
 		"chains":         chains,
 		"data_dir":       s.deps.DataDir,
 		"records":        s.recordsHealth(),
+		// connections refused by LimitListener (too many from one address)
+		"http_conns_refused": s.connsRefused.Load(),
 	}
 	if s.deps.Refusals != nil {
 		r := s.deps.Refusals.Refusals()

@@ -229,7 +229,7 @@ func run(ctx context.Context, a args, log *slog.Logger) (err error) {
 			return fmt.Errorf("http listener: %w", err)
 		}
 		bound.HTTP = ln.Addr().String()
-		listeners = append(listeners, ln)
+		listeners = append(listeners, api.LimitListener(ln))
 		servers = append(servers, api.HTTPServer(api.TCPHandler()))
 	}
 	if a.pprof != "" {

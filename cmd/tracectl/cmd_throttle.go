@@ -37,10 +37,11 @@ type throttleReply struct {
 func runThrottleList(ctx context.Context, c *cli, args []string) error {
 	fs := c.newFlagSet("throttle list", "[--json]",
 		"List every key with failures on record in each throttle: panel logins by\n"+
-			"address (panel_address) and by account (panel_account), and any other the\n"+
+			"address (panel_address) and by account (panel_account), agents' customer\n"+
+			"searches that found nobody (customer_search, by agent), and any other the\n"+
 			"daemon runs (SIP authentication). WAITS UNTIL is empty for a key whose\n"+
 			"attempts need not wait now; INVOLVED are the accounts an address tried,\n"+
-			"or the addresses that tried an account.")
+			"the addresses that tried an account, or the numbers an agent searched.")
 	asJSON := fs.jsonFlag()
 	fs.socketFlag()
 	if err := fs.parseNone(args); err != nil {

@@ -92,6 +92,12 @@ type Auth struct {
 	// in memory: a restart forgets them, and nothing a guesser does
 	// outlasts it.
 	byAddress, byAccount *throttle.Throttle
+	// checkingAddress admits one login per address at a time, and
+	// checkingAccount one per account from addresses with failures on
+	// record (those its throttle holds): the throttles count a failure only
+	// after its slow password check, so logins sent at once would all pass
+	// them before any was counted.
+	checkingAddress, checkingAccount throttle.Gate
 }
 
 // New returns an Auth over db. A nil log discards messages.
@@ -195,8 +201,10 @@ func (a *Auth) hash(ctx context.Context, password string) (string, error) {
 // client's address (an http.Request's RemoteAddr): logins are throttled by
 // it and by account (see Guessing in the package doc). A refusal is a
 // *LoginError: ErrThrottled, without checking the password, for an attempt
-// made during its wait; ErrBadCredentials for every other, which counts
-// against the address and the account.
+// made during its wait, and ErrLoginBusy (an ErrThrottled too) for one made
+// while another login from its address (or, for an address with failures,
+// for its account) is being checked; ErrBadCredentials for every other,
+// which counts against the address and the account.
 func (a *Auth) Login(ctx context.Context, username, password, remote string) (store.Session, error) {
 	username = NormalizeUsername(username)
 	logUser := username
@@ -205,6 +213,23 @@ func (a *Auth) Login(ctx context.Context, username, password, remote string) (st
 	}
 	addr := AddressKey(remote)
 	log := a.log.With("user", logUser, "remote", remote)
+	// One check at a time per address, entered before the throttles are
+	// asked and left after the failure is counted, so that each attempt
+	// sees the failures of those before it.
+	leave, ok := a.checkingAddress.Enter(addr)
+	if ok && a.byAddress.Failures(addr) > 0 {
+		var leaveAccount func()
+		if leaveAccount, ok = a.checkingAccount.Enter(username); ok {
+			leave = sequence(leaveAccount, leave)
+		} else {
+			leave()
+		}
+	}
+	if !ok {
+		log.Debug("login refused unchecked: another login from this address is being checked")
+		return store.Session{}, &LoginError{Err: ErrLoginBusy, Wait: time.Second}
+	}
+	defer leave()
 	if h := a.holdFor(addr, username); h.wait > 0 {
 		// Not checked, not counted, logged below Warn: the lockout was
 		// logged when it began, and a guesser's every try would flood it.
@@ -282,6 +307,15 @@ func (a *Auth) Login(ctx context.Context, username, password, remote string) (st
 	a.byAccount.Succeed(username)
 	log.Info("login", "role", u.Role)
 	return s, nil
+}
+
+// sequence returns a func that calls fs in order.
+func sequence(fs ...func()) func() {
+	return func() {
+		for _, f := range fs {
+			f()
+		}
+	}
 }
 
 // Logout ends the session with ID id. Ending a missing session is not an error.

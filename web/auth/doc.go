@@ -43,6 +43,15 @@
 // counted, so knocking does not make the wait longer. The refusal says how
 // long to wait.
 //
+// An address has one password check in progress at a time (and an account
+// one from addresses with failures on record): a login that comes while
+// another is being checked is refused at once with ErrLoginBusy, unchecked.
+// The throttles count a failure only after its slow check, so without this
+// a hundred guesses sent at once would all be checked before the first was
+// counted; and since the checks run two at a time for the whole appliance,
+// it keeps one address (or a few dozen) from queueing so many that the
+// real user's login waits behind them.
+//
 // The account's throttle is there for a guesser who spreads over many
 // addresses, and it must not let anyone keep the real user out. So it
 // holds only attempts from addresses with failures on record, and its

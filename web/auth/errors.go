@@ -20,6 +20,14 @@ var (
 	// not checked.
 	ErrThrottled = errors.New("too many failed logins; wait before trying again")
 
+	// ErrLoginBusy is returned by Login, in a *LoginError, for an attempt
+	// made while another login from its address (or, for an address with
+	// failures on record, for its account) is being checked: each address
+	// has one password check in progress at most, so that guesses sent at
+	// once are counted one after another and cannot crowd out other
+	// people's logins. The password was not checked. It is an ErrThrottled.
+	ErrLoginBusy = fmt.Errorf("%w: another login from this address is being checked; try again in a moment", ErrThrottled)
+
 	// ErrCSRF is returned by CheckCSRF when an unsafe request made with a
 	// session cookie lacks the session's CSRF token or carries another.
 	ErrCSRF = errors.New("missing or wrong CSRF token")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -275,5 +276,54 @@ func TestResetAndEnableLiftTheAccount(t *testing.T) {
 				t.Errorf("login after %s: %v", tt.name, err)
 			}
 		})
+	}
+}
+
+// TestConcurrentGuessesTakeTurns: the throttles count a failure only after
+// its slow password check, so guesses sent at once would all pass them
+// before the first was counted (against the daemon: 100 logins posted at
+// once from one fresh address were all checked, where the address has 5
+// free failures). One check at a time per address: the others are refused
+// at once, unchecked, and concurrency buys nothing.
+func TestConcurrentGuessesTakeTurns(t *testing.T) {
+	// The shipped hash cost: the check takes long enough for the guesses
+	// to pile up behind it, as they do in the daemon.
+	db := storetest.Open(t)
+	a := auth.New(db, auth.Config{
+		Params:    auth.DefaultParams(),
+		ByAddress: throttle.Config{Free: 3, Base: time.Second, Max: 8 * time.Second},
+		ByAccount: throttle.Config{Free: 3, Base: time.Second, Max: 2 * time.Second},
+	}, slog.New(slog.DiscardHandler))
+	if err := a.CreateUser(context.Background(), auth.NewUser{Username: "admin", Role: auth.RoleAdmin, Password: "admin-password"}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 50
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	checked, busy := 0, 0
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			_, err := a.Login(context.Background(), "admin", fmt.Sprintf("guess-%d", i), "192.0.2.7:4000")
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case errors.Is(err, auth.ErrBadCredentials):
+				checked++
+			case errors.Is(err, auth.ErrLoginBusy):
+				busy++
+			case !errors.Is(err, auth.ErrThrottled):
+				t.Errorf("guess %d: %v, want a refusal", i, err)
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	if checked > 4 {
+		t.Errorf("%d of %d simultaneous guesses from one address had their password checked, want at most 4 (3 free, then the wait)", checked, n)
+	}
+	if busy == 0 {
+		t.Errorf("no guess was refused as busy (%d checked)", checked)
 	}
 }
