@@ -158,7 +158,7 @@ func TestEventAndToneAcrossAStall(t *testing.T) {
 	const keys = "1010#"
 	synctest.Test(t, func(t *testing.T) {
 		s := newTestStream(t, listenSink(t))
-		far := s.remote // the far end the SDP named: only it is heard
+		far := s.remote              // the far end the SDP named: only it is heard
 		tones := inbandKeys(t, keys) // 100 ms silence, then 100 ms on, 100 ms off
 		seq := 0
 		send := func(b []byte) {
