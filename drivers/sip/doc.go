@@ -52,6 +52,9 @@
 // Wrong passwords count per source address and per account (DigestThrottles,
 // package throttle): past three, credentials must wait, 1 s doubling to
 // 5 min, and those that come early get 403 unchecked; each lockout is logged.
+// The account's wait holds only addresses with failures of their own, and
+// the address an account is registered from waits only for that account's
+// wrong passwords from there: guessing elsewhere never keeps the phone out.
 //
 // Dial calls a registered phone at its contact, or a number over
 // Config.Trunk (answering its 401 or 407 digest challenge with TrunkUser and
