@@ -12,8 +12,9 @@
 // "sip/<n>" (the lowest free n), handed to the Handler: its Info().From is the
 // caller's user part and Info().To the Request-URI's, which the IVR routes on.
 // The driver sends 100 Trying at once, 180 Ringing if the handler has not
-// answered within 50 ms, and 200 OK with its SDP answer when the handler
-// calls Answer. A handler that hangs up first gets a final response matching
+// answered within 50 ms (served by the core, not before the core has taken
+// the call: its start is on record, telephony.LegTaker), and 200 OK with its
+// SDP answer when the handler calls Answer. A handler that hangs up first gets a final response matching
 // its cause (404 for no route, 486 busy, 503 at shutdown...); CANCEL before
 // the answer ends the leg and gets 487. BYE works both ways. A re-INVITE or
 // UPDATE within a call, ours or one Dial placed, is answered 200: a session

@@ -1,6 +1,7 @@
 package sip_test
 
 import (
+	"bufio"
 	"fmt"
 	"net"
 	"strings"
@@ -13,17 +14,25 @@ import (
 	"tracecall/throttle"
 )
 
-// uacFrom is newUAC over UDP from the loopback address local, so that a test
-// has more than one source address.
-func uacFrom(t *testing.T, local, server string) *uac {
+// uacFrom is newUAC from the loopback address local, so that a test has
+// more than one source address.
+func uacFrom(t *testing.T, netw, local, server string) *uac {
 	t.Helper()
-	c, err := (&net.Dialer{LocalAddr: &net.UDPAddr{IP: net.ParseIP(local)}}).Dial("udp", server)
+	d := net.Dialer{LocalAddr: &net.UDPAddr{IP: net.ParseIP(local)}}
+	if netw == "tcp" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(local)}
+	}
+	c, err := d.Dial(netw, server)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { c.Close() })
-	return &uac{t: t, netw: "udp", conn: c, local: c.LocalAddr().String(), server: server,
+	u := &uac{t: t, netw: netw, conn: c, local: c.LocalAddr().String(), server: server,
 		callID: randHex(8) + "@test", fromTag: randHex(4), cseq: 1, rtpPort: 4000}
+	if netw == "tcp" {
+		u.r = bufio.NewReader(c)
+	}
+	return u
 }
 
 // registerAs sends REGISTER for user from u, answers the 401 with password
@@ -62,7 +71,7 @@ func TestDigestGuessingElsewhereNeverHoldsThePhone(t *testing.T) {
 	checked := func(m *msg) bool { return m.code == 403 && m.header("Warning") == "" }
 	held := func(m *msg) bool { return m.code == 403 && strings.Contains(m.header("Warning"), "try again in") }
 
-	phone := uacFrom(t, "127.0.0.1", d.Addr())
+	phone := uacFrom(t, "udp", "127.0.0.1", d.Addr())
 	if m := registerAs(t, phone, d.Addr(), user, password); m.code != 200 {
 		t.Fatalf("phone's first REGISTER: %q", m.start)
 	}
@@ -71,7 +80,7 @@ func TestDigestGuessingElsewhereNeverHoldsThePhone(t *testing.T) {
 	guess := func(first int) []*uac {
 		var guessers []*uac
 		for i := range 8 {
-			g := uacFrom(t, fmt.Sprintf("127.0.0.%d", first+i), d.Addr())
+			g := uacFrom(t, "udp", fmt.Sprintf("127.0.0.%d", first+i), d.Addr())
 			guessers = append(guessers, g)
 			if m := registerAs(t, g, d.Addr(), user, "wrong-guess"); !checked(m) {
 				t.Fatalf("first guess from fresh address %d: %q %q, want 403 checked", i, m.start, m.header("Warning"))
@@ -93,7 +102,7 @@ func TestDigestGuessingElsewhereNeverHoldsThePhone(t *testing.T) {
 	// The phone's right password forgot the account's failures; guessing
 	// starts again and the user tries from a desk with a clean record.
 	guess(20)
-	desk := uacFrom(t, "127.0.0.40", d.Addr())
+	desk := uacFrom(t, "udp", "127.0.0.40", d.Addr())
 	if m := registerAs(t, desk, d.Addr(), user, password); m.code != 200 {
 		t.Errorf("right password from a clean address during the account's wait: %q %q, want 200", m.start, m.header("Warning"))
 	}

@@ -1,7 +1,6 @@
 package sip_test
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"net"
@@ -13,18 +12,6 @@ import (
 	"tracecall/drivers/sip"
 	"tracecall/telephony"
 )
-
-// tcpFrom dials the driver over TCP from the loopback address local.
-func tcpFrom(t *testing.T, local, server string) *uac {
-	t.Helper()
-	c, err := (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(local)}}).Dial("tcp", server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return &uac{t: t, netw: "tcp", conn: c, r: bufio.NewReader(c), local: c.LocalAddr().String(), server: server,
-		callID: randHex(8) + "@test", fromTag: randHex(4), cseq: 1, rtpPort: 4000}
-}
 
 // closedByServer waits (10 s at most) for the driver to close c, and fails
 // the test if it does not or sends something instead.
@@ -64,20 +51,20 @@ func TestTCPConnectionsPerSource(t *testing.T) {
 	// taken, and idle between messages without a deadline of seconds.
 	var held []*uac
 	for range 4 {
-		u := tcpFrom(t, "127.0.0.1", d.Addr())
+		u := uacFrom(t, "tcp", "127.0.0.1", d.Addr())
 		u.send("OPTIONS", 1, "", nil, "")
 		u.expect(200)
 		held = append(held, u)
 	}
 	for range 16 {
-		u := tcpFrom(t, "127.0.0.1", d.Addr())
+		u := uacFrom(t, "tcp", "127.0.0.1", d.Addr())
 		closedByServer(t, u.conn, "the stranger's connection past its share")
 	}
-	other := tcpFrom(t, "127.0.0.3", d.Addr())
+	other := uacFrom(t, "tcp", "127.0.0.3", d.Addr())
 	closedByServer(t, other.conn, "another stranger's connection past the strangers' share")
 
 	// The trunk's call, over TCP, while the strangers hold all they may.
-	trunk := tcpFrom(t, "127.0.0.2", d.Addr())
+	trunk := uacFrom(t, "tcp", "127.0.0.2", d.Addr())
 	trunk.invite(strings.ReplaceAll(offer(4000, "8 101", g711Offer...), "127.0.0.1", "127.0.0.2"), 200)
 	trunk.ack(1)
 	<-k.legs
@@ -94,7 +81,7 @@ func TestTCPConnectionsPerSource(t *testing.T) {
 	for _, u := range held {
 		closedByServer(t, u.conn, "a connection holding half an INVITE")
 	}
-	again := tcpFrom(t, "127.0.0.1", d.Addr())
+	again := uacFrom(t, "tcp", "127.0.0.1", d.Addr())
 	again.send("OPTIONS", 1, "", nil, "")
 	again.expect(200)
 
