@@ -103,10 +103,7 @@ func (c *Calls) CanDial(driver string) bool { return c.drivers[driver] != nil }
 // returns once every driver has stopped; calls still kept open (KeepOpen)
 // then end, by "system".
 func (c *Calls) Serve(ctx context.Context, h Handler) error {
-	inbound := HandlerFunc(func(ctx context.Context, l Leg) {
-		c.take(l, nil, false)
-		h.ServeLeg(ctx, l)
-	})
+	inbound := takingHandler{c: c, h: h}
 	var wg sync.WaitGroup
 	errs := make([]error, len(c.order))
 	for i, name := range c.order {
@@ -121,6 +118,30 @@ func (c *Calls) Serve(ctx context.Context, h Handler) error {
 	c.shutdown()
 	return errors.Join(errs...)
 }
+
+// LegTaker is a Handler that takes each leg into the core before serving
+// it (the one Calls.Serve gives drivers): the leg's Taken closes once its
+// call's start is on record, or the journal's wait (SetJournal) is over. A
+// driver given one holds back what the caller would hear (ringing) until
+// Taken; one given another Handler (tests, tools) does not wait.
+type LegTaker interface {
+	Handler
+	takesLegs()
+}
+
+// takingHandler is Calls.Serve's LegTaker: it takes each inbound leg into
+// its call, then hands it to h.
+type takingHandler struct {
+	c *Calls
+	h Handler
+}
+
+func (t takingHandler) ServeLeg(ctx context.Context, l Leg) {
+	t.c.take(l, nil, false)
+	t.h.ServeLeg(ctx, l)
+}
+
+func (takingHandler) takesLegs() {}
 
 // Dial places an outbound leg through the driver to names. With o.CallID
 // set the leg joins that call (an agent's phone for a caller, a transfer's

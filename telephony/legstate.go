@@ -31,13 +31,23 @@ type LegState struct {
 	gone     bool // Cancel was called: the driver is done with the leg
 	hangup   HangupInfo
 	member   *member // the core's record of the leg in its call; nil until Calls takes it
+	taken    chan struct{}
 }
 
 // Init readies s for a new leg whose mutex is mu.
 func (s *LegState) Init(mu sync.Locker) {
 	s.mu = mu
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.taken = make(chan struct{})
 }
+
+// Taken is closed once the core (Calls) has taken the leg into its call:
+// the call's start is on record (Journal), or the journal's bounded wait is
+// over. A driver whose handler is the core's (a LegTaker) sends the caller
+// nothing it could hear, not even ringing, before then, so that a crash
+// after the caller heard anything leaves the call on record. A leg served
+// without the core is never taken.
+func (s *LegState) Taken() <-chan struct{} { return s.taken }
 
 // legState lets the core reach the state of any Leg: the Leg interface
 // requires it, and only LegState has it, so every leg embeds one.
@@ -111,6 +121,9 @@ func (s *LegState) EndLocked(by string, c Cause, at time.Time) bool {
 func (s *LegState) join(m *member) (answered, gone bool, h HangupInfo) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.member == nil && s.taken != nil {
+		close(s.taken)
+	}
 	s.member = m
 	return s.answered, s.gone, s.hangup
 }

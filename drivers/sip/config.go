@@ -110,6 +110,18 @@ type Config struct {
 	SourceCallRate float64 `toml:"source_call_rate"`
 	NetworkCalls   int     `toml:"network_calls"`
 	UnknownCalls   int     `toml:"unknown_calls"`
+	// TCPSourceConnections and TCPConnections bound the TCP connections to
+	// the SIP port of addresses that are not Peers (or the trunk): one
+	// address may hold TCPSourceConnections at once (default 16), all of
+	// them together TCPConnections (default 512); past either, a new
+	// connection is closed as it is accepted, counted and logged.
+	// TCPMessageTimeout (default 10 s, 1 s to 5 min) is how long a
+	// connection may take to bring its first complete message, and each
+	// message from its first byte; between messages a connection may idle
+	// for MaxExpires (tcp_guard.go). Negative turns a cap off.
+	TCPSourceConnections int           `toml:"tcp_source_connections"`
+	TCPConnections       int           `toml:"tcp_connections"`
+	TCPMessageTimeout    time.Duration `toml:"tcp_message_timeout"`
 	// Peers are the trunks and PBXs, by address or network, each with its
 	// own limits ([[sip.peers]]). The Trunk's address is one, without
 	// limits, unless a peer lists it.
@@ -191,6 +203,11 @@ const (
 	DefaultCompletedWait = 5 * time.Second
 	// maxCompletedWait is the RFCs' 64×T1.
 	maxCompletedWait = 32 * time.Second
+	// Defaults and bound of the TCP connection limits (tcp_guard.go).
+	defaultTCPSourceConnections = 16
+	defaultTCPConnections       = 512
+	defaultTCPMessageTimeout    = 10 * time.Second
+	maxTCPMessageTimeout        = 5 * time.Minute
 )
 
 // withDefaults fills in the zero fields and checks the result.
@@ -237,6 +254,15 @@ func (c Config) withDefaults() (Config, error) {
 	if c.CompletedWait == 0 {
 		c.CompletedWait = DefaultCompletedWait
 	}
+	if c.TCPSourceConnections == 0 {
+		c.TCPSourceConnections = defaultTCPSourceConnections
+	}
+	if c.TCPConnections == 0 {
+		c.TCPConnections = defaultTCPConnections
+	}
+	if c.TCPMessageTimeout == 0 {
+		c.TCPMessageTimeout = defaultTCPMessageTimeout
+	}
 	c.limitDefaults()
 	return c, c.validate()
 }
@@ -278,6 +304,9 @@ func (c Config) validate() error {
 	}
 	if c.MinExpires < 0 || c.MaxExpires < 0 || c.MinExpires > c.MaxExpires {
 		problems.Add("min_expires/max_expires", "%v..%v: want 0 < min ≤ max (defaults 1m0s and 1h0m0s)", c.MinExpires, c.MaxExpires)
+	}
+	if c.TCPMessageTimeout < time.Second || c.TCPMessageTimeout > maxTCPMessageTimeout {
+		problems.Add("tcp_message_timeout", "%v: want 1s to %v", c.TCPMessageTimeout, maxTCPMessageTimeout)
 	}
 	if c.CompletedWait < time.Second || c.CompletedWait > maxCompletedWait {
 		problems.Add("completed_wait", "%v: want 1s to %v", c.CompletedWait, maxCompletedWait)

@@ -12,8 +12,9 @@
 // "sip/<n>" (the lowest free n), handed to the Handler: its Info().From is the
 // caller's user part and Info().To the Request-URI's, which the IVR routes on.
 // The driver sends 100 Trying at once, 180 Ringing if the handler has not
-// answered within 50 ms, and 200 OK with its SDP answer when the handler
-// calls Answer. A handler that hangs up first gets a final response matching
+// answered within 50 ms (served by the core, not before the core has taken
+// the call: its start is on record, telephony.LegTaker), and 200 OK with its
+// SDP answer when the handler calls Answer. A handler that hangs up first gets a final response matching
 // its cause (404 for no route, 486 busy, 503 at shutdown...); CANCEL before
 // the answer ends the leg and gets 487. BYE works both ways. A re-INVITE or
 // UPDATE within a call, ours or one Dial placed, is answered 200: a session
@@ -52,6 +53,9 @@
 // Wrong passwords count per source address and per account (DigestThrottles,
 // package throttle): past three, credentials must wait, 1 s doubling to
 // 5 min, and those that come early get 403 unchecked; each lockout is logged.
+// The account's wait holds only addresses with failures of their own, and
+// the address an account is registered from waits only for that account's
+// wrong passwords from there: guessing elsewhere never keeps the phone out.
 //
 // Dial calls a registered phone at its contact, or a number over
 // Config.Trunk (answering its 401 or 407 digest challenge with TrunkUser and

@@ -19,6 +19,9 @@ var (
 	// errNoPorts is returned when every RTP port pair of the range is taken
 	// (answered 503).
 	errNoPorts = errors.New("sip: no free rtp port")
+	// errNoSockets is returned when an RTP socket cannot be opened for want
+	// of file descriptors or memory, ports free or not (answered 503).
+	errNoSockets = errors.New("sip: cannot open an rtp socket")
 	// errBadInfo is returned by parseInfoDigit for a DTMF INFO body without a
 	// key (answered 400).
 	errBadInfo = errors.New("sip: dtmf info without a key")

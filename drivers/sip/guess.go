@@ -34,24 +34,39 @@ import (
 // 403 refuses this request only, and tells the sender not to repeat it as
 // it was, which is right for a guess.
 //
+// The account's wait is there for a guesser who spreads over many
+// addresses, and it must not let anyone keep the real phone out (as the
+// panel's logins, web/auth): it holds only addresses with failures of their
+// own. The address an account is registered from waits neither the
+// account's wait nor its own, only for the wrong passwords for that account
+// from that address (a third throttle, keyed by both, so guessing from
+// behind the phone's NAT is slowed too): the phone refreshing its
+// registration is checked however hard someone guesses at its account
+// elsewhere, and one phone with a stale password behind an office's NAT
+// does not stop the others refreshing theirs. A guesser gets one counted attempt per fresh
+// address and then joins the account's queue.
+//
 // A success forgets the account's failures but not the address's: one good
 // account must not let an address guess the others freely. An address keeps
-// its count until it has been quiet for an hour (throttle's Forget). A phone
-// whose account is registered from an address is not held up by that
-// address's wait (only by its own account's): one phone with a stale
-// password behind an office's NAT does not stop the others refreshing their
-// registrations. Each entry into a wait is logged, at most one line per
+// its count until it has been quiet for an hour (throttle's Forget). Each entry into a wait is logged, at most one line per
 // address or account per 10 s.
 
-// guessing holds the two throttles.
+// guessing holds the throttles.
 type guessing struct {
 	bySource  *throttle.Throttle // keyed by the source IP address
 	byAccount *throttle.Throttle // keyed by the SIP user
+	// byBinding is keyed by user and source address together (bindingKey):
+	// the one wait an address an account is registered from has for that
+	// account, so that guessing from there is slowed too.
+	byBinding *throttle.Throttle
 }
 
 func newGuessing(cfg throttle.Config) guessing {
-	return guessing{bySource: throttle.New(cfg), byAccount: throttle.New(cfg)}
+	return guessing{bySource: throttle.New(cfg), byAccount: throttle.New(cfg), byBinding: throttle.New(cfg)}
 }
+
+// bindingKey is byBinding's key for user at src.
+func bindingKey(src netip.Addr, user string) string { return user + " " + src.String() }
 
 // DigestThrottles returns the throttles that slow down digest password
 // guessing: by source address (keys are IP addresses) and by account (keys
@@ -119,7 +134,7 @@ func (d *Driver) authenticate(req *siplib.Request, tx siplib.ServerTransaction, 
 		challenge(false)
 		return false
 	case authStale:
-		d.guess.byAccount.Succeed(user) // the response was right
+		d.guessSucceeded(src, user) // the response was right
 		challenge(true)
 		return false
 	case authForbidden:
@@ -132,8 +147,15 @@ func (d *Driver) authenticate(req *siplib.Request, tx siplib.ServerTransaction, 
 		d.respond(req, tx, 400, "Bad Request")
 		return false
 	}
-	d.guess.byAccount.Succeed(user)
+	d.guessSucceeded(src, user)
 	return true
+}
+
+// guessSucceeded forgets user's failures after its right password from src,
+// and those from src for user; not src's own (see above).
+func (d *Driver) guessSucceeded(src netip.Addr, user string) {
+	d.guess.byAccount.Succeed(user)
+	d.guess.byBinding.Succeed(bindingKey(src, user))
 }
 
 // firstUse takes the use of the nonce of credentials whose response was
@@ -147,12 +169,21 @@ func (d *Driver) firstUse(header string, now time.Time) bool {
 	return ours && d.nonces.take(cred, now.Add(-age), now)
 }
 
-// guessWait is how long credentials from src for user must still wait: the
-// account's wait, and the address's unless user is registered from it.
+// guessWait is how long credentials from src for user must still wait. An
+// address user is registered from waits only for wrong passwords for user
+// from there: that is the phone itself (or its NAT). Any other address
+// waits its own wait and, once it has failures of its own, the account's
+// too; an address with a clean record is not held by the account's wait,
+// so guessing from elsewhere never keeps the real phone (or its user at
+// another phone) out.
 func (d *Driver) guessWait(src netip.Addr, user string, now time.Time) time.Duration {
-	w := d.guess.byAccount.Wait(user)
-	if !d.registeredFrom(user, src, now) {
-		w = max(w, d.guess.bySource.Wait(src.String()))
+	if d.registeredFrom(user, src, now) {
+		return d.guess.byBinding.Wait(bindingKey(src, user))
+	}
+	key := src.String()
+	w := d.guess.bySource.Wait(key)
+	if d.guess.bySource.Failures(key) > 0 {
+		w = max(w, d.guess.byAccount.Wait(user))
 	}
 	return w
 }
@@ -160,6 +191,7 @@ func (d *Driver) guessWait(src netip.Addr, user string, now time.Time) time.Dura
 // guessFailed counts a wrong password from src for user, and logs each key
 // that now has to wait (at most once per 10 s per key).
 func (d *Driver) guessFailed(src netip.Addr, user string, now time.Time) {
+	d.guess.byBinding.Fail(bindingKey(src, user))
 	for _, k := range []struct {
 		t         *throttle.Throttle
 		kind, key string

@@ -170,18 +170,28 @@ func (d *Driver) onInvite(newClient func(netip.Addr) (*sipgo.Client, error), req
 	_ = ds.Respond(100, "Trying", nil)
 	l.log.Debug("invite", "from", l.info.From, "to", l.info.To, "source", req.Source(), "transport", req.Transport(),
 		"codec", oa.law, "telephone_event", oa.eventPT, "rtp_port", port)
+	// The core's handler takes the leg only once the call's start is on
+	// record: until then the caller hears nothing, not even ringing.
+	var taken <-chan struct{}
+	if _, ok := h.(telephony.LegTaker); ok {
+		taken = l.Taken()
+	}
 	if !d.goTracked(func() {
 		h.ServeLeg(hctx, l)
 		l.end("ivr", telephony.CauseNormal)
 	}) {
 		l.end("system", telephony.CauseShutdown)
 	}
-	l.ring(tx)
+	l.ring(tx, taken)
 }
 
 // ring waits for the handler to answer or give up, for the caller to cancel,
-// or for the ring timeout, and sends the INVITE's final response.
-func (l *leg) ring(tx siplib.ServerTransaction) {
+// or for the ring timeout, and sends the INVITE's final response. 180
+// Ringing goes ringingDelay after the INVITE unless the handler answered,
+// and not before taken is closed (nil: no wait): a call the core has not yet
+// put on record does not ring, so a crash then loses nothing the caller
+// heard. The core's journal wait bounds that (Calls.SetJournal).
+func (l *leg) ring(tx siplib.ServerTransaction, taken <-chan struct{}) {
 	// Serve waits for this goroutine at shutdown: it owes a final response
 	// or, once answered, maybe a BYE.
 	done := l.d.track()
@@ -190,6 +200,7 @@ func (l *leg) ring(tx siplib.ServerTransaction) {
 	defer ringing.Stop()
 	timeout := time.NewTimer(l.d.cfg.RingTimeout)
 	defer timeout.Stop()
+	due := false // ringingDelay passed while the core had not taken the leg
 	for {
 		select {
 		case reply := <-l.answerc:
@@ -197,7 +208,16 @@ func (l *leg) ring(tx siplib.ServerTransaction) {
 				return
 			}
 		case <-ringing.C:
-			_ = l.ds.Respond(180, "Ringing", nil)
+			if taken == nil {
+				_ = l.ds.Respond(180, "Ringing", nil)
+			} else {
+				due = true
+			}
+		case <-taken:
+			taken = nil
+			if due {
+				_ = l.ds.Respond(180, "Ringing", nil)
+			}
 		case <-timeout.C:
 			l.end("system", telephony.CauseNoAnswer)
 		case <-l.ds.Context().Done():

@@ -108,6 +108,12 @@ type LimitStats struct {
 	Messages uint64 `json:"messages_dropped"`
 	// CallsFromStrangers is how many calls addresses that are no peer have now.
 	CallsFromStrangers int `json:"calls_from_strangers"`
+	// TCPRefused counts the TCP connections closed as accepted, past their
+	// source's share (tcp_source_connections, tcp_connections); TCPTimedOut
+	// those closed for bringing no complete message in time, or idling too
+	// long (tcp_guard.go).
+	TCPRefused  uint64 `json:"tcp_refused"`
+	TCPTimedOut uint64 `json:"tcp_timed_out"`
 }
 
 // SourceRefusals is one source's refusals.
@@ -578,5 +584,6 @@ func (d *Driver) admitInvite(req *siplib.Request, tx siplib.ServerTransaction, k
 func (d *Driver) LimitStats() LimitStats {
 	st := d.callLimits.stats()
 	st.Messages = d.limit.limited()
+	st.TCPRefused, st.TCPTimedOut = d.tcpGuard.refused.Load(), d.tcpGuard.timedOut.Load()
 	return st
 }

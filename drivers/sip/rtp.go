@@ -432,7 +432,10 @@ func newPortPool(bind netip.Addr, min, max int) *portPool {
 	return &portPool{bind: bind, min: min, max: max, next: min, used: make(map[int]bool)}
 }
 
-// open binds the next free even port and the odd one above it.
+// open binds the next free even port and the odd one above it. A bind that
+// fails for want of descriptors or memory ends the search with errNoSockets
+// naming the cause: every other port would fail the same way, and "no free
+// port" would send whoever reads the log to the port range.
 func (p *portPool) open() (rtpConn, rtcpConn *net.UDPConn, port int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -448,11 +451,17 @@ func (p *portPool) open() (rtpConn, rtcpConn *net.UDPConn, port int, err error) 
 		}
 		a, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.bind, uint16(port))))
 		if err != nil {
+			if cause := resourceCause(err); cause != "" {
+				return nil, nil, 0, fmt.Errorf("%w: %s: %w", errNoSockets, cause, err)
+			}
 			continue
 		}
 		b, err := net.ListenUDP("udp", net.UDPAddrFromAddrPort(netip.AddrPortFrom(p.bind, uint16(port+1))))
 		if err != nil {
 			a.Close()
+			if cause := resourceCause(err); cause != "" {
+				return nil, nil, 0, fmt.Errorf("%w: %s: %w", errNoSockets, cause, err)
+			}
 			continue
 		}
 		p.used[port] = true

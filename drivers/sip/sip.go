@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -51,10 +52,13 @@ type Driver struct {
 	// each UDP request first to answer those it cannot parse (unparsable).
 	parser *siplib.Parser
 
-	udp  net.PacketConn
-	tcp  net.Listener
-	host netip.Addr // the listen host; unspecified when listening on all addresses
-	port int
+	udp net.PacketConn
+	tcp net.Listener
+	// tcpGuard is tcp as sipgo serves it: connections capped per source and
+	// timed out (tcp_guard.go).
+	tcpGuard *tcpGuard
+	host     netip.Addr // the listen host; unspecified when listening on all addresses
+	port     int
 
 	// mu guards the fields below it.
 	mu        sync.Mutex
@@ -123,6 +127,10 @@ func New(cfg Config, pub *event.Client, log *slog.Logger) (*Driver, error) {
 		return nil, err
 	}
 	d.ports = newPortPool(d.host, cfg.RTPPortMin, cfg.RTPPortMax)
+	trunk := trunkAddrs(cfg.Trunk)
+	d.tcpGuard = newTCPGuard(d.tcp, cfg, func(a netip.Addr) bool {
+		return slices.Contains(trunk, a) || d.callLimits.isPeer(a)
+	}, &d.gate, d.log)
 	return d, nil
 }
 
@@ -247,7 +255,7 @@ func (d *Driver) Serve(ctx context.Context, h telephony.Handler) error {
 	}()
 	go func() { defer serveWG.Done(); d.sweepBindings(clockCtx) }()
 	go func() { defer serveWG.Done(); _ = srv.ServeUDP(d.udp) }()
-	go func() { defer serveWG.Done(); _ = srv.ServeTCP(d.tcp) }()
+	go func() { defer serveWG.Done(); _ = srv.ServeTCP(d.tcpGuard) }()
 	d.log.Info("sip listening", "addr", d.Addr(), "transports", "udp,tcp",
 		"rtp_ports", fmt.Sprintf("%d-%d", d.cfg.RTPPortMin, d.cfg.RTPPortMax), "prefer", d.cfg.Prefer)
 
