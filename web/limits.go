@@ -19,6 +19,11 @@ type Refusals struct {
 	Sources []RefusedSource `json:"sources"`
 	// MessagesDropped counts messages dropped by the per-address message rate.
 	MessagesDropped uint64 `json:"messages_dropped"`
+	// TCPRefused counts SIP TCP connections closed on accept, past their
+	// source's or the total share; TCPTimedOut those closed for sending no
+	// whole message in time (a slow or half-sent request holding a socket).
+	TCPRefused  uint64 `json:"tcp_refused"`
+	TCPTimedOut uint64 `json:"tcp_timed_out"`
 }
 
 // RefusedSource is one source's refusals.

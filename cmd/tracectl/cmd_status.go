@@ -28,6 +28,8 @@ type statusReply struct {
 			Limit   string `json:"limit"`
 		} `json:"sources"`
 		MessagesDropped uint64 `json:"messages_dropped"`
+		TCPRefused      uint64 `json:"tcp_refused"`
+		TCPTimedOut     uint64 `json:"tcp_timed_out"`
 	} `json:"limits"`
 }
 
@@ -51,7 +53,8 @@ func runStatus(ctx context.Context, c *cli, args []string) error {
 		{"active calls", strconv.Itoa(st.CallsActive)},
 	}
 	if st.CallsRefused != nil {
-		rows = append(rows, []string{"calls refused by limits", refusedText(st)})
+		rows = append(rows, []string{"calls refused by limits", refusedText(st)},
+			[]string{"SIP TCP connections closed", fmt.Sprintf("%d over their share, %d sent no whole message in time", st.Limits.TCPRefused, st.Limits.TCPTimedOut)})
 	}
 	rows = append(rows, [][]string{
 		{"trace chains", strconv.FormatInt(st.Chains, 10)},
