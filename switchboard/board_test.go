@@ -644,12 +644,20 @@ func TestTransferErrors(t *testing.T) {
 // desktop.
 func TestAnswer(t *testing.T) {
 	r := newRig(t)
-	r.d.AddPhone("8001", sim.PhoneOptions{ToneHz: a1Hz, AnswerAfter: -1})
+	phone := r.d.AddPhone("8001", sim.PhoneOptions{ToneHz: a1Hz, AnswerAfter: -1})
 	if err := r.board.Answer(t.Context(), "a1"); !errors.Is(err, switchboard.ErrNotRinging) {
 		t.Fatalf("Answer while idle = %v, want ErrNotRinging", err)
 	}
+	events := phone.Watch(t.Context())
 	c := r.place(sim.CallOptions{ANI: "13800138000", DNIS: "96315", Timeout: 10 * time.Second})
 	r.wantState("a1", acd.StateRinging)
+	// The ACD says ringing as it offers the call, a moment before the
+	// phone itself rings: answer once it does, as the agent would.
+	for e := range events {
+		if e.Type == sim.PhoneRinging {
+			break
+		}
+	}
 	if err := r.board.Answer(t.Context(), "a1"); err != nil {
 		t.Fatal(err)
 	}
