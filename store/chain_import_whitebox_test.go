@@ -204,8 +204,11 @@ func TestImportWriteDuringApply(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := im.flush(); err == nil {
-		err = im.wait()
+	if err := im.flush(); err != nil {
+		t.Fatal(err)
+	}
+	if err := im.wait(); err != nil {
+		t.Fatal(err)
 	}
 	if err := db.bolt.Update(func(btx *bolt.Tx) error {
 		return btx.Bucket(bucketMeta).Put([]byte(metaImport), importCursor(""))

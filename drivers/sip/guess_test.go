@@ -1,9 +1,7 @@
 package sip_test
 
 import (
-	"bufio"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -13,27 +11,6 @@ import (
 	"tracecall/drivers/sip"
 	"tracecall/throttle"
 )
-
-// uacFrom is newUAC from the loopback address local, so that a test has
-// more than one source address.
-func uacFrom(t *testing.T, netw, local, server string) *uac {
-	t.Helper()
-	d := net.Dialer{LocalAddr: &net.UDPAddr{IP: net.ParseIP(local)}}
-	if netw == "tcp" {
-		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(local)}
-	}
-	c, err := d.Dial(netw, server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	u := &uac{t: t, netw: netw, conn: c, local: c.LocalAddr().String(), server: server,
-		callID: randHex(8) + "@test", fromTag: randHex(4), cseq: 1, rtpPort: 4000}
-	if netw == "tcp" {
-		u.r = bufio.NewReader(c)
-	}
-	return u
-}
 
 // registerAs sends REGISTER for user from u, answers the 401 with password
 // and returns the final answer.

@@ -221,11 +221,10 @@ type refusal struct {
 // concurrent use: every INVITE's goroutine, every leg's end and the
 // transport filter call it.
 type callLimiter struct {
-	strangers  callLimit
-	network    int // calls at once from one /24 (/64) of strangers; ≤ 0: no bound
-	unknown    int // calls at once from all strangers; ≤ 0: no bound
-	peers      []*peerState
-	hasPrefix4 bool // some peer has an IPv4 prefix (else no search for v4)
+	strangers callLimit
+	network   int // calls at once from one /24 (/64) of strangers; ≤ 0: no bound
+	unknown   int // calls at once from all strangers; ≤ 0: no bound
+	peers     []*peerState
 
 	// mu guards the fields below it, and the peers' counts.
 	mu       sync.Mutex

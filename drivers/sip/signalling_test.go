@@ -56,9 +56,17 @@ func (m *msg) header(name string) string {
 	return ""
 }
 
-func newUAC(t *testing.T, netw, server string) *uac {
+// uacFrom is a test caller from the loopback address local ("": the
+// kernel's choice), so that a test has more than one source address.
+func uacFrom(t *testing.T, netw, local, server string) *uac {
 	t.Helper()
-	c, err := net.Dial(netw, server)
+	var d net.Dialer
+	if ip := net.ParseIP(local); ip != nil && netw == "tcp" {
+		d.LocalAddr = &net.TCPAddr{IP: ip}
+	} else if ip != nil {
+		d.LocalAddr = &net.UDPAddr{IP: ip}
+	}
+	c, err := d.Dial(netw, server)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,6 +77,12 @@ func newUAC(t *testing.T, netw, server string) *uac {
 		u.r = bufio.NewReader(c)
 	}
 	return u
+}
+
+// newUAC is a test caller from the kernel's choice of local address.
+func newUAC(t *testing.T, netw, server string) *uac {
+	t.Helper()
+	return uacFrom(t, netw, "", server)
 }
 
 func randHex(n int) string {
